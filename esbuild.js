@@ -1,0 +1,109 @@
+// One build script for every bundle: the extension, the CLI, the local runtime workers and
+// the webview scripts. `--production` minifies without source maps (what the .vsix ships);
+// `--watch` rebuilds on change. The command table is the one source of the command
+// contributions: this script writes them into package.json (`--check` only verifies).
+'use strict';
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const checkOnly = process.argv.includes('--check');
+const root = __dirname;
+
+/** Bundles, each built only when its entry exists (features land one by one). */
+const bundles = [
+  { entry: 'src/extension.ts', outfile: 'dist/extension.js', platform: 'node', external: ['vscode'] },
+  { entry: 'src/cli/main.ts', outfile: 'dist/cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
+  { entry: 'src/local/runtime/nodeWorker.ts', outfile: 'dist/runtime/nodeWorker.js', platform: 'node', external: ['esbuild'] },
+  { entry: 'src/aws/index.ts', outfile: 'dist/aws.js', platform: 'node', external: ['vscode'] },
+  { entry: 'src/webview/panel.ts', outfile: 'dist/webview/panel.js', platform: 'browser', format: 'iife' },
+].filter((b) => fs.existsSync(path.join(root, b.entry)));
+
+/** Plain files copied next to the bundles. */
+const copies = [
+  ['src/local/runtime/python_bootstrap.py', 'dist/runtime/python_bootstrap.py'],
+  ['src/webview/panel.css', 'dist/webview/panel.css'],
+  ['node_modules/@vscode/codicons/dist/codicon.css', 'dist/webview/codicon.css'],
+  ['node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf'],
+];
+
+function loadCommandTable() {
+  const out = esbuild.buildSync({
+    entryPoints: [path.join(root, 'src/vscode/commandTable.ts')],
+    bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent',
+  });
+  const m = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(m, m.exports, require);
+  return m.exports;
+}
+
+/** Rewrites contributes.commands and contributes.menus from the command table. */
+function syncContributions() {
+  const { contributedCommands, contributedMenus } = loadCommandTable();
+  const pkgPath = path.join(root, 'package.json');
+  const before = fs.readFileSync(pkgPath, 'utf8');
+  const pkg = JSON.parse(before);
+  pkg.contributes = pkg.contributes || {};
+  pkg.contributes.commands = contributedCommands();
+  pkg.contributes.menus = contributedMenus();
+  const after = JSON.stringify(pkg, null, 2) + '\n';
+  if (after === before) return;
+  if (checkOnly) {
+    console.error('package.json contributions are out of date with src/vscode/commandTable.ts: run `npm run build`.');
+    process.exit(1);
+  }
+  fs.writeFileSync(pkgPath, after);
+  console.log('[build] package.json contributions updated from the command table');
+}
+
+function copyFiles() {
+  for (const [from, to] of copies) {
+    const src = path.join(root, from);
+    if (!fs.existsSync(src)) continue;
+    fs.mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
+    fs.copyFileSync(src, path.join(root, to));
+  }
+}
+
+function options(b) {
+  return {
+    entryPoints: [path.join(root, b.entry)],
+    outfile: path.join(root, b.outfile),
+    bundle: true,
+    platform: b.platform,
+    format: b.format || 'cjs',
+    target: b.platform === 'browser' ? 'es2022' : 'node20',
+    external: b.external || [],
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    banner: b.banner ? { js: b.banner } : undefined,
+    logLevel: 'warning',
+    metafile: true,
+    mainFields: b.platform === 'browser' ? ['browser', 'module', 'main'] : ['module', 'main'],
+    define: { __VERSION__: JSON.stringify(require('./package.json').version) },
+  };
+}
+
+async function main() {
+  syncContributions();
+  if (checkOnly) return;
+  if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  copyFiles();
+  if (watch) {
+    for (const b of bundles) {
+      const ctx = await esbuild.context(options(b));
+      await ctx.watch();
+    }
+    console.log('[watch] watching', bundles.map((b) => b.entry).join(', '));
+    return;
+  }
+  await Promise.all(bundles.map((b) => esbuild.build(options(b))));
+  const cli = path.join(root, 'dist/cli.js');
+  if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
+  console.log(`[build] ${production ? 'production' : 'development'} build of ${bundles.length} bundles done`);
+}
+
+main().catch((e) => { console.error(e.message || e); process.exit(1); });

@@ -1,0 +1,91 @@
+// `iot-authz`: the toolkit's core for terminals and CI. Each subcommand lives in
+// ./commands and is listed in CLI_COMMANDS; exit codes: 0 ok, 1 negative result, 2 bad input.
+import { CLI_COMMANDS } from './commands';
+import { CliIO, helpText, parseArgs, UsageError } from './args';
+import { UserError } from '../core/errors';
+import { redactSecrets } from '../core/redact';
+
+declare const __VERSION__: string | undefined;
+
+function version(): string {
+  // Replaced at build time when defined; otherwise read from package.json next to dist/.
+  if (typeof __VERSION__ === 'string') return __VERSION__;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function mainHelp(): string {
+  const width = Math.max(...CLI_COMMANDS.map((c) => c.name.length)) + 4;
+  return [
+    'iot-authz: write, test and ship AWS IoT Core custom authorizers.',
+    '',
+    'Usage: iot-authz <command> [options]',
+    '',
+    'Commands:',
+    ...CLI_COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Run "iot-authz <command> --help" for a command\'s options. "iot-authz --version" prints the version.',
+    '',
+  ].join('\n');
+}
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
+  const command = CLI_COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`iot-authz: unknown command "${name}". Commands: ${CLI_COMMANDS.map((c) => c.name).join(', ')}.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(helpText(command));
+    return 0;
+  }
+  try {
+    return await command.run(parseArgs(rest, command), io);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof UserError) {
+      io.stderr(`iot-authz ${command.name}: ${redactSecrets(e.message)}\n`);
+      return 2;
+    }
+    io.stderr(`iot-authz ${command.name}: internal error: ${redactSecrets(e instanceof Error ? e.stack ?? e.message : String(e))}\n`);
+    return 2;
+  }
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    readStdin,
+    cwd: process.cwd(),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`iot-authz: ${String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

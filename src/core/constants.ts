@@ -1,0 +1,43 @@
+// One home for every AWS IoT custom-authorizer limit and name. Validation, docs, templates
+// and tests import these; no other file spells the numbers.
+// Source: ../shared/domain/aws-iot-custom-auth.md (sections noted).
+
+/** §1: AWS accepts RSA signing keys of at least this size. */
+export const MIN_RSA_BITS = 2048;
+export const ALLOWED_KEYGEN_BITS = [2048, 3072, 4096] as const;
+
+/** §6 TestInvokeAuthorizer limits. */
+export const MAX_TOKEN_LENGTH = 6144;
+export const MAX_SIGNATURE_LENGTH = 2560;
+
+/** §3 response rules. */
+export const PRINCIPAL_ID_PATTERN = /^[a-zA-Z0-9]+$/;
+export const PRINCIPAL_ID_MAX_LENGTH = 128;
+export const MAX_POLICY_DOCUMENTS = 10;
+export const MAX_POLICY_DOCUMENT_LENGTH = 2048;
+export const MIN_REFRESH_SECONDS = 300;
+export const MAX_REFRESH_SECONDS = 86400;
+export const MIN_DISCONNECT_SECONDS = 300;
+export const MAX_DISCONNECT_SECONDS = 86400;
+export const LAMBDA_TIMEOUT_MS = 5000;
+
+/** §6 CreateAuthorizer field rules. */
+export const AUTHORIZER_NAME_PATTERN = /^[\w=,@-]+$/;
+export const AUTHORIZER_NAME_MAX_LENGTH = 128;
+export const TOKEN_KEY_NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
+export const TOKEN_KEY_NAME_MAX_LENGTH = 128;
+export const SIGNING_KEY_NAME_PATTERN = /^[a-zA-Z0-9:_-]+$/;
+export const PUBLIC_KEY_PEM_MAX_LENGTH = 5120;
+/** §8: room for one rotation. */
+export const MAX_SIGNING_KEYS_PER_AUTHORIZER = 2;
+
+/** §4 names of the custom-auth parameters. */
+export const AUTHORIZER_NAME_PARAM = 'x-amz-customauthorizer-name';
+export const SIGNATURE_PARAM = 'x-amz-customauthorizer-signature';
+
+/** The workspace files this product reads. */
+export const PROJECT_FILE_NAME = 'iot-authorizer.json';
+export const TEST_EVENT_SUFFIX = '.authz.json';
+export const KEY_STORE_DIR = '.iot-authz/keys';
+export const PRIVATE_KEY_FILE = 'private_key.pem';
+export const PUBLIC_KEY_FILE = 'public_key.pem';

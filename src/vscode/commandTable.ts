@@ -1,0 +1,71 @@
+// The one table of the extension's commands. package.json `contributes.commands` and
+// `contributes.menus` are generated from it by esbuild.js, and `registerCommands` takes a
+// handler for every id in it, so the manifest and the code cannot drift.
+
+export const COMMAND_CATEGORY = 'IoT Authorizer';
+
+export interface MenuPlacement {
+  /** A VS Code menu id, e.g. `view/title`, `view/item/context`, `editor/title`. */
+  readonly menu: string;
+  readonly when?: string;
+  readonly group?: string;
+}
+
+export interface CommandSpec {
+  readonly id: string;
+  readonly title: string;
+  /** A codicon reference such as `$(refresh)`, used where the command shows as a button. */
+  readonly icon?: string;
+  /** `false` hides the command from the palette; a string is its palette `when` clause. */
+  readonly palette?: string | false;
+  readonly menus?: readonly MenuPlacement[];
+}
+
+export const COMMANDS = [
+  {
+    id: 'iotAuthz.showOutput',
+    title: 'Show Output',
+    icon: '$(output)',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '9_other' }],
+  },
+  {
+    id: 'iotAuthz.refreshExplorer',
+    title: 'Refresh Authorizers',
+    icon: '$(refresh)',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: 'navigation@9' }],
+  },
+  {
+    id: 'iotAuthz.openWalkthrough',
+    title: 'Get Started',
+    icon: '$(book)',
+  },
+] as const satisfies readonly CommandSpec[];
+
+export type CommandId = (typeof COMMANDS)[number]['id'];
+
+export function contributedCommands(): object[] {
+  return COMMANDS.map((c: CommandSpec) => ({
+    command: c.id,
+    title: c.title,
+    category: COMMAND_CATEGORY,
+    ...(c.icon ? { icon: c.icon } : {}),
+  }));
+}
+
+export function contributedMenus(): Record<string, object[]> {
+  const menus: Record<string, object[]> = { commandPalette: [] };
+  for (const c of COMMANDS as readonly CommandSpec[]) {
+    if (c.palette !== undefined) {
+      menus.commandPalette.push({ command: c.id, when: c.palette === false ? 'false' : c.palette });
+    }
+    for (const m of c.menus ?? []) {
+      (menus[m.menu] ??= []).push({
+        command: c.id,
+        ...(m.when ? { when: m.when } : {}),
+        ...(m.group ? { group: m.group } : {}),
+      });
+    }
+  }
+  if (menus.commandPalette.length === 0) delete menus.commandPalette;
+  return menus;
+}
