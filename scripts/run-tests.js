@@ -1,0 +1,98 @@
+// `npm test`: installs what the tests need (npm packages; Chromium, Node 24 and code-server
+// through scripts/test-env.sh), builds, then runs every suite and ends with one line
+// "N passed, N failed" summing them. Exit code is non-zero on any failure.
+// Select suites with IOT_AUTHZ_SUITES=static,unit,extension-host,ui,e2e (default: all).
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const { ensureDependencies, root } = require('./ensure-deps');
+
+const started = Date.now();
+const wanted = (process.env.IOT_AUTHZ_SUITES || 'static,unit,extension-host,ui,e2e').split(',');
+const resultsDir = path.join(root, '.test-runs');
+fs.mkdirSync(resultsDir, { recursive: true });
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  return r.status === null ? 1 : r.status;
+}
+
+function step(title, cmd, args) {
+  console.log(`\n=== ${title}`);
+  const code = run(cmd, args);
+  if (code !== 0) {
+    console.error(`[test] ${title} failed (exit ${code})`);
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+ensureDependencies();
+if (wanted.some((s) => s === 'extension-host' || s === 'ui')) step('test environment (Chromium, Node 24, code-server)', 'bash', ['scripts/test-env.sh']);
+step('build', process.execPath, ['esbuild.js']);
+const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+const eslint = path.join(root, 'node_modules/eslint/bin/eslint.js');
+
+const results = [];
+
+/** A check that is one test: typecheck, lint, manifest in sync. */
+function checkSuite(name, checks) {
+  console.log(`\n=== ${name}`);
+  const t0 = Date.now();
+  let passed = 0;
+  const failures = [];
+  for (const [title, cmd, args] of checks) {
+    const code = run(cmd, args);
+    if (code === 0) {
+      passed++;
+      console.log(`  ✔ ${title}`);
+    } else {
+      failures.push({ title, error: `exit ${code}` });
+      console.log(`  ✘ ${title} (exit ${code})`);
+    }
+  }
+  results.push({ suite: name, passed, failed: failures.length, skipped: 0, failures, durationMs: Date.now() - t0 });
+}
+
+/** A suite whose runner writes a results JSON file. */
+function fileSuite(name, args) {
+  console.log(`\n=== ${name}`);
+  const file = path.join(resultsDir, `${name}-results.json`);
+  fs.rmSync(file, { force: true });
+  const code = run(process.execPath, [...args, file]);
+  if (fs.existsSync(file)) results.push(JSON.parse(fs.readFileSync(file, 'utf8')));
+  else results.push({ suite: name, passed: 0, failed: 1, skipped: 0, failures: [{ title: name, error: `runner exited ${code} without results` }], durationMs: 0 });
+}
+
+if (wanted.includes('static')) {
+  checkSuite('static', [
+    ['typecheck (tsc --noEmit, strict)', process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']],
+    ['lint (eslint)', process.execPath, [eslint, '--no-error-on-unmatched-pattern', 'src', 'test', 'scripts', 'bench', 'esbuild.js']],
+    ['package.json contributions match the command table', process.execPath, ['esbuild.js', '--check']],
+  ]);
+}
+console.log('\n=== compile tests');
+if (run(process.execPath, [tsc, '-p', 'tsconfig.test.json']) !== 0) {
+  results.push({ suite: 'compile-tests', passed: 0, failed: 1, skipped: 0, failures: [{ title: 'tsc -p tsconfig.test.json', error: 'type errors' }], durationMs: 0 });
+}
+const runner = path.join(root, 'out/test/harness/mochaRunner.js');
+if (wanted.includes('unit')) fileSuite('unit', [runner, 'unit', 'out/test/unit']);
+if (wanted.includes('extension-host')) fileSuite('extension-host', [path.join(root, 'out/test/harness/runExtensionHost.js')]);
+if (wanted.includes('ui')) fileSuite('ui', [runner, 'ui', 'out/test/ui']);
+if (wanted.includes('e2e') && fs.existsSync(path.join(root, 'out/test/e2e'))) fileSuite('e2e', [runner, 'e2e', 'out/test/e2e']);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+console.log('\n=== summary');
+for (const r of results) {
+  passed += r.passed;
+  failed += r.failed;
+  skipped += r.skipped || 0;
+  console.log(`  ${r.suite.padEnd(16)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed${r.skipped ? ` ${r.skipped} skipped` : ''}  (${(r.durationMs / 1000).toFixed(1)} s)`);
+  for (const f of r.failures) console.log(`    ✘ ${f.title}`);
+}
+console.log(`  total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

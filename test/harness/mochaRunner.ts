@@ -1,0 +1,54 @@
+// Runs one mocha suite in this Node process and writes its counts for scripts/run-tests.js.
+// Usage: node out/test/harness/mochaRunner.js <suite-name> <dir> [<dir>...] <results.json>
+import * as fs from 'fs';
+import * as path from 'path';
+import Mocha from 'mocha';
+import type { SuiteResults } from './suiteResults';
+
+function testFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.js'))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+export function runMochaSuite(suite: string, dirs: string[], timeoutMs: number): Promise<SuiteResults> {
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: timeoutMs, reporter: class {} as unknown as string });
+  const grep = process.env.IOT_AUTHZ_TEST_GREP;
+  if (grep) mocha.grep(grep);
+  for (const d of dirs) for (const f of testFiles(d)) mocha.addFile(f);
+  const started = Date.now();
+  const failures: Array<{ title: string; error: string }> = [];
+  let passed = 0;
+  let skipped = 0;
+  return new Promise((resolve) => {
+    const runner = mocha.run((failed) =>
+      resolve({ suite, passed, failed, skipped, failures, durationMs: Date.now() - started }),
+    );
+    runner.on('pass', (t) => {
+      passed++;
+      console.log(`  ✔ ${t.fullTitle()} (${t.duration ?? 0} ms)`);
+    });
+    runner.on('pending', (t) => {
+      skipped++;
+      console.log(`  - ${t.fullTitle()} (skipped)`);
+    });
+    runner.on('fail', (t, err: Error) => {
+      failures.push({ title: t.fullTitle(), error: err.stack ?? err.message });
+      console.log(`  ✘ ${t.fullTitle()}\n${(err.stack ?? err.message).split('\n').map((l) => '      ' + l).join('\n')}`);
+    });
+  });
+}
+
+if (require.main === module) {
+  const [suite, ...rest] = process.argv.slice(2);
+  const resultsFile = rest.pop() as string;
+  const dirs = rest;
+  const timeout = Number(process.env.IOT_AUTHZ_TEST_TIMEOUT_MS ?? (suite === 'unit' ? 20000 : 180000));
+  runMochaSuite(suite, dirs, timeout).then((r) => {
+    fs.writeFileSync(resultsFile, JSON.stringify(r, null, 2));
+    process.exit(r.failed > 0 ? 1 : 0);
+  });
+}

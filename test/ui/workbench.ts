@@ -1,0 +1,67 @@
+// Page object for the VS Code workbench in code-server: open it with the extension under
+// development, run palette commands, open our view, read the panel and webviews.
+import { Browser, FrameLocator, Page } from 'playwright-core';
+import {
+  CodeServer, launchBrowser, REPO_ROOT, startCodeServer, stopCodeServer, StartOptions, workbenchUrl,
+} from '../harness/codeServer';
+
+export interface OpenWorkbench {
+  readonly server: CodeServer;
+  readonly browser: Browser;
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(opts: StartOptions & { extensionDevelopmentPath?: string | null }): Promise<OpenWorkbench> {
+  const server = await startCodeServer(opts);
+  const browser = await launchBrowser(server.runDir);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const payload: Array<[string, string]> = [['skipWelcome', 'true']];
+    if (opts.extensionDevelopmentPath !== null) payload.unshift(['extensionDevelopmentPath', opts.extensionDevelopmentPath ?? REPO_ROOT]);
+    await page.goto(workbenchUrl(server, payload));
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 90000 });
+    return {
+      server, browser, page,
+      async close() {
+        await browser.close();
+        await stopCodeServer(server);
+      },
+    };
+  } catch (e) {
+    await browser.close();
+    await stopCodeServer(server);
+    throw e;
+  }
+}
+
+/** F1, type `>Category: Title`, wait for the row, Enter. */
+export async function runCommand(page: Page, label: string): Promise<void> {
+  await page.locator('.monaco-workbench .part.editor').click();
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${label}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens our activity-bar container and returns the Authorizers view's pane body. */
+export async function openAuthorizersView(page: Page) {
+  const icon = page.locator('.activitybar .action-item a[aria-label^="IoT Authorizers"]');
+  await icon.waitFor({ timeout: 60000 });
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Authorizers' }) });
+  if (!(await pane.isVisible())) await icon.click();
+  await pane.waitFor({ timeout: 30000 });
+  return pane;
+}
+
+export function tree(page: Page) {
+  return page.locator('.pane-body .monaco-list[aria-label*="Authorizers"], .pane-body .monaco-list').first();
+}
+
+/** The webview panel's content frame (webviews sit in two nested iframes). */
+export function webviewFrame(page: Page, title?: string): FrameLocator {
+  const outer = title ? page.locator(`iframe.webview[title="${title}"]`) : page.locator('iframe.webview');
+  return page.frameLocator(`${outer.first() ? 'iframe.webview' : ''}`).frameLocator('#active-frame');
+}
