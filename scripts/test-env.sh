@@ -7,8 +7,10 @@ CACHE="${IOT_AUTHZ_CACHE:-$HOME/.cache/iot-authz-toolkit}"
 mkdir -p "$CACHE"
 log() { echo "[test-env] $*" >&2; }
 
+NO_BROWSER=0
+[ "${1:-}" = "--no-browser" ] && NO_BROWSER=1
 need_apt=()
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ "$NO_BROWSER" = 1 ] || command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -42,6 +42,8 @@ export interface StartOptions {
   readonly settings?: Record<string, unknown>;
   /** Prefix for the run folder name. */
   readonly name?: string;
+  /** Runs once the run's folders exist, before code-server starts (e.g. to install a .vsix). */
+  readonly beforeStart?: (server: Pick<CodeServer, 'userDataDir' | 'extensionsDir' | 'env' | 'runDir'>) => void;
 }
 
 export function freePort(): Promise<number> {
@@ -114,6 +116,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   };
   delete env.NODE_OPTIONS;
   delete env.ELECTRON_RUN_AS_NODE;
+  opts.beforeStart?.({ userDataDir, extensionsDir, env, runDir });
   const args = [
     CODE_SERVER_ENTRY,
     '--config', configFile,
