@@ -41,3 +41,20 @@ export const TEST_EVENT_SUFFIX = '.authz.json';
 export const KEY_STORE_DIR = '.iot-authz/keys';
 export const PRIVATE_KEY_FILE = 'private_key.pem';
 export const PUBLIC_KEY_FILE = 'public_key.pem';
+
+/** Signing keys and tokens (issue 4). */
+export const DEFAULT_KEYGEN_BITS = 2048;
+export const RSA_PUBLIC_EXPONENT = 65537;
+/** §1: AWS verifies RSA PKCS#1 v1.5 over this digest of the token's UTF-8 bytes. */
+export const TOKEN_SIGNATURE_HASH = 'sha256';
+/** Cipher for private keys written with a passphrase (PKCS#8, as `openssl pkcs8 -topk8 -v2 aes-256-cbc`). */
+export const PRIVATE_KEY_CIPHER = 'aes-256-cbc';
+/** A fingerprint's short form: its first bytes, enough to tell a rotation's two keys apart. */
+export const FINGERPRINT_SHORT_BYTES = 6;
+/** GNU `base64` wraps its output at this column unless given `-w0`. */
+export const GNU_BASE64_WRAP_COLUMNS = 76;
+export const PRIVATE_KEY_FILE_MODE = 0o600;
+export const PUBLIC_KEY_FILE_MODE = 0o644;
+export const KEY_DIR_MODE = 0o700;
+/** What `addKeyDirToGitignore` appends. */
+export const KEY_STORE_GITIGNORE_ENTRY = `${KEY_STORE_DIR}/`;
