@@ -1,5 +1,8 @@
 // The CLI's subcommands, in the order `iot-authz --help` lists them.
 import { CliCommand } from '../args';
+import { keygenCommand } from './keygen';
 import { projectCommand } from './project';
+import { signCommand } from './sign';
+import { verifyCommand } from './verify';
 
-export const CLI_COMMANDS: readonly CliCommand[] = [projectCommand];
+export const CLI_COMMANDS: readonly CliCommand[] = [projectCommand, keygenCommand, signCommand, verifyCommand];
