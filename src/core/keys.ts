@@ -188,9 +188,10 @@ function checkRsaKey(key: crypto.KeyObject, what: string): number {
 function findBlock(text: string, what: string, wanted: (label: string) => boolean, expected: 'private' | 'public'): PemBlock {
   const blocks = pemBlocks(text);
   if (blocks.length === 0) {
-    const sample = expected === 'private' ? '-----BEGIN PRIVATE KEY-----' : '-----BEGIN PUBLIC KEY-----';
+    // No PEM header in the message itself: redactSecrets would swallow the rest of it.
+    const kind = expected === 'private' ? 'PRIVATE KEY' : 'PUBLIC KEY';
     throw new KeyError(
-      `${what} is not a PEM key: no "-----BEGIN …-----" / "-----END …-----" block found. Expected a file starting with ${sample}; check it was not truncated or pasted without its first and last lines.`,
+      `${what} is not a PEM key: no BEGIN/END block found. Expected the text of a PEM file whose first line reads "BEGIN ${kind}" between five dashes; check it was not truncated, or pasted without its first and last lines.`,
       'KEY_MALFORMED',
     );
   }
