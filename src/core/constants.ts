@@ -58,3 +58,12 @@ export const PUBLIC_KEY_FILE_MODE = 0o644;
 export const KEY_DIR_MODE = 0o700;
 /** What `addKeyDirToGitignore` appends. */
 export const KEY_STORE_GITIGNORE_ENTRY = `${KEY_STORE_DIR}/`;
+
+/** §5 policy evaluation. The policy language version that substitutes policy variables. */
+export const IOT_POLICY_VERSION = '2012-10-17';
+/** Used to build ARNs when the caller names no partition. */
+export const DEFAULT_ARN_PARTITION = 'aws';
+/** The AWS account id format, to spot placeholders such as `<your_aws_account_id>` in ARNs. */
+export const AWS_ACCOUNT_ID_PATTERN = /^\d{12}$/;
+/** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
