@@ -67,3 +67,26 @@ export const DEFAULT_ARN_PARTITION = 'aws';
 export const AWS_ACCOUNT_ID_PATTERN = /^\d{12}$/;
 /** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
 export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Local runtime (issue 5): how the workspace handler is run on this machine. */
+/** Lambda's init phase limit: module load (and TypeScript bundling) must finish within it. */
+export const LAMBDA_INIT_TIMEOUT_MS = 10_000;
+/** Lambda's synchronous invoke response limit (6 MB); a bigger answer fails in AWS. */
+export const LAMBDA_MAX_RESPONSE_BYTES = 6_291_556;
+/** What the context reports as memory_limit_in_mb / memoryLimitInMB (Lambda's default). */
+export const LAMBDA_DEFAULT_MEMORY_MB = 128;
+/** Used in ARNs and log names of the local context when the project names no region/account. */
+export const LOCAL_DEFAULT_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '123456789012';
+/** Handler stdout/stderr kept per invocation; the rest is dropped and `truncated` set. */
+export const LOG_CAPTURE_MAX_BYTES = 1024 * 1024;
+/** Where the user points the toolkit at Python; error messages name both. */
+export const PYTHON_PATH_SETTING = 'iotAuthz.pythonPath';
+export const PYTHON_PATH_CLI_OPTION = '--python';
+/** The runtime files next to the bundles (built by esbuild.js into dist/runtime). */
+export const RUNTIME_ASSETS_DIR = 'runtime';
+export const NODE_WORKER_FILE = 'nodeWorker.js';
+export const PYTHON_BOOTSTRAP_FILE = 'python_bootstrap.py';
+/** An ES module handler's sources are found by scanning its folder, this deep and this many at most. */
+export const HANDLER_SCAN_MAX_DEPTH = 4;
+export const HANDLER_SCAN_MAX_FILES = 500;
