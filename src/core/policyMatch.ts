@@ -251,17 +251,24 @@ export interface ParsedArn {
   name?: string;
 }
 
-/** Splits an ARN at its first five colons; undefined when it does not start with `arn:` and have them. */
+/**
+ * Splits an ARN at its first five colons, skipping colons inside `${...}` (`${iot:ClientId}` has
+ * one); undefined when it does not start with `arn:` and have five.
+ */
 export function parseArn(text: string): ParsedArn | undefined {
   const fields: string[] = [];
-  let rest = text;
-  for (let k = 0; k < 5; k++) {
-    const colon = rest.indexOf(':');
-    if (colon < 0) return undefined;
-    fields.push(rest.slice(0, colon));
-    rest = rest.slice(colon + 1);
+  let start = 0;
+  for (let i = 0; i < text.length && fields.length < 5; i++) {
+    if (text[i] === '$' && text[i + 1] === '{') {
+      const close = text.indexOf('}', i + 2);
+      if (close > 0) i = close;
+    } else if (text[i] === ':') {
+      fields.push(text.slice(start, i));
+      start = i + 1;
+    }
   }
-  if (fields[0] !== 'arn') return undefined;
+  if (fields.length < 5 || fields[0] !== 'arn') return undefined;
+  const rest = text.slice(start);
   const slash = rest.indexOf('/');
   return {
     partition: fields[1],
