@@ -54,6 +54,7 @@ export interface PolicyContext {
   partition?: string;
   /** The MQTT client id of the connection; absent for HTTPS publish. */
   clientId?: string;
+  /** For display only: AWS documents no policy variable for the principal id. */
   principalId?: string;
   /**
    * Set only to model a principal attached to a thing. AWS attaches things to certificates and
@@ -238,8 +239,8 @@ function readStatements(documents: ReadonlyArray<PolicyDocument | string>, pathP
 }
 
 function connectionValues(ctx: PolicyContext, request?: AuthorizationRequest): ConnectionValues {
-  // While connecting, the client id being checked is the connection's client id.
-  const clientId = ctx.clientId ?? (request?.action === 'iot:Connect' ? request.clientId : undefined);
+  // A CONNECT's client id is the connection's client id: the two cannot differ, so the request wins.
+  const clientId = request?.action === 'iot:Connect' ? request.clientId ?? ctx.clientId : ctx.clientId;
   return {
     clientId,
     thingName: ctx.thingName,
@@ -406,7 +407,7 @@ function decidingFrom(st: ReadStatement, outcome: StatementOutcome): DecidingSta
 /**
  * Decides one request as AWS IoT does: an explicit Deny anywhere wins, else any Allow grants, else
  * the default deny. `documents` are objects or JSON strings; paths in findings start with
- * `policyDocuments`.
+ * `policyDocuments`. Throws a UserError (REQUEST_INCOMPLETE) when the request names no resource.
  */
 export function evaluatePolicies(documents: ReadonlyArray<PolicyDocument | string>, request: AuthorizationRequest, context: PolicyContext): AuthorizationDecision {
   const resourceArn = resourceArnFor(request, context);
@@ -516,7 +517,8 @@ function viewsFor(st: ReadStatement, values: ConnectionValues): ResourcePatternV
  */
 function couldMatchType(view: ResourcePatternView, type: string, ctx: PolicyContext): boolean {
   if (view.except) return true;
-  if (view.unresolvedVariables.length > 0) return false;
+  // Without a client id in the context, client/${iot:ClientId} still admits whichever id connects.
+  if (view.unresolvedVariables.some((v) => !(type === 'client' && v === 'iot:ClientId'))) return false;
   const arn = parseArn(view.resolved);
   if (!arn) {
     const partition = ctx.partition ?? DEFAULT_ARN_PARTITION;
@@ -607,9 +609,10 @@ export function summarizePolicies(documents: ReadonlyArray<PolicyDocument | stri
     }
   }
   const subscribeUsesClientId = allowedFor('iot:Subscribe').some((v) => v.pattern.includes('${iot:ClientId}'));
+  // client/${iot:ClientId} admits every client id too: the variable is whatever id connects.
   const connectAnyClient = allowedFor('iot:Connect').some((v) => {
-    const arn = parseArn(v.resolved);
-    return v.resolved === '*' || (arn !== undefined && (arn.resource === '*' || arn.name === '*' || arn.resource.startsWith('*')));
+    const arn = parseArn(v.pattern);
+    return v.pattern === '*' || (arn !== undefined && (arn.resource === '*' || arn.name === '*' || arn.name === '${iot:ClientId}' || arn.resource.startsWith('*')));
   });
   if (subscribeUsesClientId && connectAnyClient) {
     warnings.push({
@@ -620,7 +623,14 @@ export function summarizePolicies(documents: ReadonlyArray<PolicyDocument | stri
     });
   }
   const unsupported = [...problems];
-  for (const st of statements) unsupported.push(...literalVariableFindings(st, st.notResource ? 'NotResource' : 'Resource', st.resources));
+  for (const st of statements) {
+    const element = st.notResource ? 'NotResource' : 'Resource';
+    unsupported.push(...literalVariableFindings(st, element, st.resources));
+    // Unknown variables are reported here; variables merely without a value show on their entry.
+    const resolve = st.substitutes ? resolverFor(values) : undefined;
+    const patterns = st.resources.map((r) => compilePattern(r, resolve));
+    unsupported.push(...variableFindings(st, patterns, element).filter((u) => u.code === 'VARIABLE_UNKNOWN'));
+  }
   return { actions, warnings, unsupported };
 }
 

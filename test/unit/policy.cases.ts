@@ -106,7 +106,8 @@ export const EVALUATION_CASES: EvaluationCase[] = [
 
   // Policy variables
   { name: '${iot:ClientId} lets a client connect as itself', documents: [doc(allow('iot:Connect', `${ARN}client/\${iot:ClientId}`))], request: connect('device1'), allowed: true, reason: 'allowed', matchedResource: `${ARN}client/device1`, unsupported: [] },
-  { name: '${iot:ClientId} does not let a client connect as another id', documents: [doc(allow('iot:Connect', `${ARN}client/\${iot:ClientId}`))], request: connect('device2'), allowed: false, reason: 'implicit-deny' },
+  { name: 'client/${iot:ClientId} admits any client id: on CONNECT the variable is the connecting id', documents: [doc(allow('iot:Connect', `${ARN}client/\${iot:ClientId}`))], request: connect('device2'), allowed: true, reason: 'allowed', matchedResource: `${ARN}client/device2` },
+  { name: 'after CONNECT, ${iot:ClientId} is the connection\'s id, not another one', documents: [doc(allow('iot:Publish', `${ARN}topic/t/\${iot:ClientId}`))], request: publish('t/device2'), allowed: false, reason: 'implicit-deny' },
   { name: '${iot:ClientId} is substituted inside a topic', documents: [doc(allow('iot:Publish', `${ARN}topic/telemetry/\${iot:ClientId}`))], request: publish('telemetry/device1'), allowed: true, reason: 'allowed' },
   { name: '${iot:ClientId} falls back to the connecting client id when the context has none', ctx: HTTP, documents: [doc(allow('iot:Connect', `${ARN}client/\${iot:ClientId}`))], request: connect('device7'), allowed: true, reason: 'allowed' },
   { name: '${iot:ClientId} has no value on HTTPS: reported, and the entry matches nothing', ctx: HTTP, documents: [doc(allow('iot:Publish', `${ARN}topic/telemetry/\${iot:ClientId}`))], request: publish('telemetry/device1'), allowed: false, reason: 'implicit-deny', unsupported: ['VARIABLE_NO_VALUE'], certain: true },

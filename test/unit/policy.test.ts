@@ -129,6 +129,10 @@ suite('policy summary', () => {
     assert.ok(!c.includes('CONNECT_DENIED_FOR_CLIENT'), c.join());
   });
 
+  test('no NO_CONNECT for client/${iot:ClientId} when the context has no client id yet', () => {
+    assert.ok(!codes([doc(allow('iot:Connect', `${ARN}client/\${iot:ClientId}`), allow('iot:Publish', '*'))], HTTP).includes('NO_CONNECT'));
+  });
+
   test('iot:Connect on a topic/ ARN still counts as NO_CONNECT', () => {
     assert.ok(codes([doc(allow(['iot:Connect', 'iot:Publish'], `${ARN}topic/x`))]).includes('NO_CONNECT'));
   });
@@ -171,11 +175,21 @@ suite('policy summary', () => {
   test('CLIENT_ID_VARIABLE_IN_TOPIC_FILTER when any client id may connect (AWS "+" client id advice)', () => {
     const filter = allow('iot:Subscribe', `${ARN}topicfilter/my/\${iot:ClientId}/topic`);
     assert.ok(codes([doc(allow('iot:Connect', `${ARN}client/*`), filter, allow('iot:Receive', '*'))]).includes('CLIENT_ID_VARIABLE_IN_TOPIC_FILTER'));
+    assert.ok(codes([doc(allow('iot:Connect', `${ARN}client/\${iot:ClientId}`), filter, allow('iot:Receive', '*'))]).includes('CLIENT_ID_VARIABLE_IN_TOPIC_FILTER'), 'client/${iot:ClientId} admits "+" too');
     assert.ok(!codes([doc(allow('iot:Connect', `${ARN}client/device1`), filter, allow('iot:Receive', '*'))]).includes('CLIENT_ID_VARIABLE_IN_TOPIC_FILTER'));
   });
 
-  test('unreadable documents are reported', () => {
-    assert.deepStrictEqual(summarizePolicies(['nope'], MQTT).unsupported.map((u) => u.code), ['DOCUMENT_UNREADABLE']);
+  test('unreadable documents, unknown variables and unsubstituted variables are reported', () => {
+    const s = summarizePolicies([
+      'nope',
+      doc(allow('iot:Publish', [`${ARN}topic/\${iot:Topic}`, `${ARN}topic/\${iot:ClientId}`])),
+      { Version: '2008-10-17', Statement: [allow('iot:Connect', `${ARN}client/\${iot:ClientId}`)] },
+    ], HTTP);
+    assert.deepStrictEqual(s.unsupported.map((u) => [u.code, u.path]), [
+      ['DOCUMENT_UNREADABLE', 'policyDocuments[0]'],
+      ['VARIABLE_UNKNOWN', 'policyDocuments[1].Statement[0].Resource'],
+      ['VARIABLE_NOT_SUBSTITUTED', 'policyDocuments[2].Statement[0].Resource'],
+    ]);
   });
 });
 
