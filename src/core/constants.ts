@@ -90,3 +90,9 @@ export const PYTHON_BOOTSTRAP_FILE = 'python_bootstrap.py';
 /** An ES module handler's sources are found by scanning its folder, this deep and this many at most. */
 export const HANDLER_SCAN_MAX_DEPTH = 4;
 export const HANDLER_SCAN_MAX_FILES = 500;
+/** Test events: the SNI used when an event file names no serverName, as `<id>-ats.iot.<region>.amazonaws.com`. */
+export const PLACEHOLDER_ENDPOINT_ID = 'a1b2c3d4e5f6g7';
+/** The WebSocket version every client sends in its upgrade request (RFC 6455). */
+export const WEBSOCKET_VERSION = '13';
+/** The WebSocket sub-protocol AWS IoT clients ask for (`wss-custom-auth` is the browser SDK's variant). */
+export const MQTT_WEBSOCKET_SUBPROTOCOL = 'mqtt';
