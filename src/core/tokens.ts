@@ -293,7 +293,8 @@ function signedTextGuesses(token: string): SignedTextGuess[] {
   g('TOKEN_ENCODING', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(token)]), 'the token with a UTF-8 byte-order mark');
   g('TOKEN_ENCODING', Buffer.from(token, 'utf16le'), 'the token as UTF-16LE');
   g('TOKEN_ENCODING', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(token + '\r\n', 'utf16le')]), 'the token as UTF-16LE with BOM and CR LF (PowerShell)');
-  if (/[^\x00-\x7f]/.test(token)) g('TOKEN_ENCODING', Buffer.from(token, 'latin1'), 'the token as Latin-1');
+  // Only a non-ASCII token reads differently in Latin-1 (its UTF-8 form is longer).
+  if (Buffer.byteLength(token, 'utf8') !== token.length) g('TOKEN_ENCODING', Buffer.from(token, 'latin1'), 'the token as Latin-1');
   const jwt = token.split('.');
   if (jwt.length === 3 && jwt.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) {
     g('TOKEN_IS_WHOLE_JWT', `${jwt[0]}.${jwt[1]}`, 'the JWT header.payload (the token holds the whole JWT)');

@@ -165,6 +165,7 @@ suite('tokens: diagnosis of the known mistakes', () => {
   test('quoted token, UTF-16 token, whole JWT as the token', () => {
     diagnose(TOKEN, rawSign(`"${TOKEN}"`), ['TOKEN_QUOTED']);
     diagnose(TOKEN, rawSign(Buffer.from(TOKEN, 'utf16le')), ['TOKEN_ENCODING']);
+    diagnose('héllo', rawSign(Buffer.from('héllo', 'latin1')), ['TOKEN_ENCODING']);
     const header = Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url');
     const payload = Buffer.from('{"sub":"device-1"}').toString('base64url');
     const jwsSig = crypto.sign('sha256', Buffer.from(`${header}.${payload}`), priv);
