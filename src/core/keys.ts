@@ -263,12 +263,12 @@ export function importPublicKey(pem: string, options: { what?: string } = {}): R
  * Checks a KeyObject handed in directly (e.g. parsed once for speed) the same way as PEM,
  * and remembers the verdict so hot paths (signing in a loop) pay for it once.
  */
-const checkedKeys = new WeakSet<crypto.KeyObject>();
+const checkedKeys = { private: new WeakSet<crypto.KeyObject>(), public: new WeakSet<crypto.KeyObject>() };
 export function assertRsaKeyObject(key: crypto.KeyObject, type: 'private' | 'public', what = 'The key'): void {
-  if (checkedKeys.has(key)) return;
+  if (checkedKeys[type].has(key)) return;
   if (key.type !== type) {
     refuseLabel(key.type === 'private' ? 'PRIVATE KEY' : key.type === 'public' ? 'PUBLIC KEY' : 'SECRET KEY', type, what);
   }
   checkRsaKey(key, what);
-  checkedKeys.add(key);
+  checkedKeys[type].add(key);
 }

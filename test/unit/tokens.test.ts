@@ -99,6 +99,11 @@ suite('tokens: verify', () => {
     });
   });
 
+  test('a private KeyObject used for signing is still refused as a public key', () => {
+    signToken(TOKEN, priv);
+    assert.throws(() => verifyToken(TOKEN, 'AAAA', [{ name: 'p', pem: priv }]), (e: Error & { code?: string }) => e.code === 'KEY_PRIVATE_NOT_PUBLIC');
+  });
+
   test('diagnose: false skips the diagnosis', () => {
     const r = verifyToken(TOKEN, rawSign(TOKEN + '\n'), [KEY], { diagnose: false });
     assert.deepStrictEqual({ valid: r.valid, findings: r.findings }, { valid: false, findings: [] });
