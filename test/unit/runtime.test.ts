@@ -62,6 +62,7 @@ function tempCopy(files: Record<string, string>): string {
   return dir;
 }
 
+const hasPython = spawnSync('python3', ['--version']).status === 0;
 const EVENT = { token: 'allow-device1', signatureVerified: true, protocols: ['tls', 'mqtt'] };
 
 suite('local runtime: assets', () => {
@@ -226,6 +227,12 @@ suite('local runtime: Node.js handlers', () => {
     assert.match(r.logs.text, /bye/);
   });
 
+  test('garbage on the worker\'s channel stops the worker instead of the caller', async () => {
+    const r = await runtime.invoke(configFor('node/failures.js', 'writesToChannel'), {});
+    assert.match(expectError(r, 'WORKER_EXITED').message, /not a protocol message/);
+    assert.ok(r.workerPid && !isRunning(r.workerPid));
+  });
+
   test('a missing handler file says which file and where it is configured', async () => {
     const e = expectError(await runtime.invoke(configFor('node/nope.js', 'handler'), {}), 'HANDLER_FILE_NOT_FOUND');
     assert.match(e.message, /nope\.js/);
@@ -294,6 +301,18 @@ suite('local runtime: reload and lifecycle', () => {
     assert.strictEqual(expectOk(await runtime.invoke(config, {})).principalId, 'fixed');
   });
 
+  test('non-ASCII text survives the round trip, in the answer and in the logs', async () => {
+    dir = tempCopy({
+      'u.js': "exports.h = async (e) => { console.log('héllo ✓', e.token); return { principalId: e.token }; };\n",
+      'u.py': 'def h(e, c):\n    print("héllo ✓", e["token"])\n    return {"principalId": e["token"]}\n',
+    });
+    for (const file of hasPython ? ['u.js', 'u.py'] : ['u.js']) {
+      const r = await runtime.invoke(configFor(path.join(dir, file), 'h'), { token: 'ünï😀' });
+      assert.strictEqual(expectOk(r).principalId, 'ünï😀', file);
+      assert.strictEqual(r.logs.text, 'héllo ✓ ünï😀\n', file);
+    }
+  });
+
   test('dispose kills every worker: their pids are gone', async () => {
     await runtime.invoke(configFor('node/allow.js', 'handler'), {});
     await runtime.invoke(configFor('node/callback.js', 'handler'), {});
@@ -306,7 +325,6 @@ suite('local runtime: reload and lifecycle', () => {
   });
 });
 
-const hasPython = spawnSync('python3', ['--version']).status === 0;
 
 suite('local runtime: Python handlers', function () {
   let runtime: LocalRuntime;

@@ -247,7 +247,7 @@ export class LocalRuntime {
         command,
         args: ['-u', path.join(this.assetsDir(), PYTHON_BOOTSTRAP_FILE)],
         cwd,
-        env: { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+        env: { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
         channel: 'stdio',
         interpreterHint: `Install Python 3, or set its path: the ${PYTHON_PATH_SETTING} setting in VS Code, or ${PYTHON_PATH_CLI_OPTION} <path> on the command line.`,
       };

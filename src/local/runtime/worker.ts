@@ -65,7 +65,17 @@ export class Worker {
     this.input = launch.channel === 'fd3' ? (fd3 as Readable & Writable) : (stdin as Writable);
     this.logStreams = launch.channel === 'fd3' ? [stdout, stderr] : [stderr];
     this.input.on('error', () => undefined); // a dead worker's pipe; the exit path reports it
-    this.readLines(messages, (line) => this.onMessage(JSON.parse(line) as WorkerMessage));
+    this.readLines(messages, (line) => {
+      let message: WorkerMessage;
+      try {
+        message = JSON.parse(line) as WorkerMessage;
+      } catch {
+        // Something other than the worker wrote to its channel: nothing it says can be trusted.
+        void this.kill({ code: 'WORKER_EXITED', message: 'The worker\'s message channel received data that is not a protocol message (did the handler write to file descriptor 3?); the worker was stopped.' });
+        return;
+      }
+      this.onMessage(message);
+    });
     const splitters = this.logStreams.map((stream) => {
       const splitter = new MarkerSplitter(this.logMarker, (t) => this.logs.append(t), (id) => this.onMarker(id));
       stream.setEncoding('utf8');
