@@ -41,10 +41,13 @@ interface EsbuildMessage {
   location: { file: string; line: number; column: number; lineText: string } | null;
 }
 interface EsbuildApi {
+  readonly version?: string;
   build(options: Record<string, unknown>): Promise<{
     outputFiles: Array<{ text: string }>;
     metafile: { inputs: Record<string, unknown> };
   }>;
+  /** Ends esbuild's service process (0.18+); a worker bundles once, so it need not stay. */
+  stop?(): void;
 }
 
 const settings = JSON.parse(process.env[WORKER_SETTINGS_ENV] ?? '{}') as WorkerSettings;
@@ -199,13 +202,22 @@ async function loadTypeScript(): Promise<{ exports: HandlerExports; files: strin
   } catch (e) {
     const first = (e as { errors?: EsbuildMessage[] }).errors?.[0];
     const loc = first?.location;
-    if (!first) throw e;
-    const file = loc ? path.resolve(handlerDir, loc.file) : handlerFile;
+    if (!first || !loc) {
+      // Not a problem in the source: esbuild itself failed (too old for these options, broken install).
+      throw new LoadFailure({
+        code: 'INIT_ERROR',
+        message: `Bundling ${path.basename(handlerFile)} with esbuild ${esbuild.version ?? ''} failed: ${first?.text ?? errorMessage(e)}. Use esbuild 0.18 or newer.`,
+        detail: { command: 'esbuild' },
+      });
+    }
+    const file = path.resolve(handlerDir, loc.file);
     throw new LoadFailure({
       code: 'SYNTAX_ERROR',
-      message: loc ? `${file}:${loc.line}:${loc.column + 1}: ${first.text}` : first.text,
-      detail: loc ? { file, line: loc.line, column: loc.column + 1 } : { file },
+      message: `${file}:${loc.line}:${loc.column + 1}: ${first.text}`,
+      detail: { file, line: loc.line, column: loc.column + 1 },
     });
+  } finally {
+    esbuild.stop?.();
   }
   const files = Object.keys(result.metafile.inputs).map((f) => path.resolve(handlerDir, f)).filter(isOwnSource);
   const Module = nodeModule.Module as unknown as CommonJsModuleClass;
