@@ -4,10 +4,10 @@
 //
 // Where AWS's documentation is silent, these are the readings this module takes:
 // - protocols: see EVENT_PROTOCOLS.
-// - Header names reach the handler lower-cased. The developer guide shows `"#{name}"` only;
-//   HTTP names are case-insensitive and HTTP/2 (which AWS IoT's HTTPS endpoint speaks) sends
-//   them lower-case, so a handler must not depend on case. Reading `headers['X-Token']` fails
-//   here, which is the failure to find before AWS finds it.
+// - Header names reach the handler lower-cased. The developer guide shows `"#{name}"` only.
+//   HTTP names are case-insensitive (RFC 9110) and HTTP/2 clients and many proxies send them
+//   lower-case, so a handler must not depend on their case: reading `headers['X-Token']` fails
+//   here, before it fails in AWS with a client that lower-cases.
 // - `host` (and for WebSocket the upgrade headers) are added when the file does not set them:
 //   every client sends them, so AWS receives them.
 // - `queryString` keeps the leading `?` of AWS's example and is left out when the request has
