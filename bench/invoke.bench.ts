@@ -13,7 +13,18 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { AuthorizerConfig } from '../src/core/project';
 import { LocalRuntime } from '../src/local/runtime';
-import type { BenchRow } from './types';
+
+/** One bench table line (the shape bench/index.ts prints); ratio = value / reference, same run. */
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  reference?: number;
+  referenceName?: string;
+  ratio?: number;
+  goal?: string;
+  pass?: boolean;
+}
 
 const WARM_GOAL_MS = { javascript: 5, typescript: 5, python: 20 } as const;
 const COLD_GOAL_MS = 300;
@@ -84,7 +95,7 @@ function round(value: number): number {
   return Number(value.toFixed(3));
 }
 
-function row(name: string, value: number, reference: number, referenceName: string, goalMs: number): BenchRow {
+function row(name: string, value: number, reference: number, referenceName: string, goalMs: number): Row {
   return {
     name,
     value: round(value),
@@ -97,7 +108,7 @@ function row(name: string, value: number, reference: number, referenceName: stri
   };
 }
 
-async function warm(dir: string, language: Language): Promise<BenchRow> {
+async function warm(dir: string, language: Language): Promise<Row> {
   const runtime = new LocalRuntime();
   const config = configFor(dir, language);
   try {
@@ -118,7 +129,7 @@ async function warm(dir: string, language: Language): Promise<BenchRow> {
   }
 }
 
-async function cold(dir: string, language: Language, interpreter: string[]): Promise<BenchRow> {
+async function cold(dir: string, language: Language, interpreter: string[]): Promise<Row> {
   const config = configFor(dir, language);
   const colds: number[] = [];
   const starts: number[] = [];
@@ -138,13 +149,13 @@ async function cold(dir: string, language: Language, interpreter: string[]): Pro
   return row(`invoke: cold ${language}`, median(colds), median(starts), `\`${interpreter.join(' ')}\``, COLD_GOAL_MS);
 }
 
-export async function run(): Promise<BenchRow[]> {
+export async function run(): Promise<Row[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-bench-'));
   try {
     for (const h of Object.values(HANDLERS)) fs.writeFileSync(path.join(dir, h.file), h.text);
     const node = [process.execPath, '-e', '0'];
     // TypeScript's cold start includes bundling with esbuild; warm it is the same as JavaScript.
-    const rows: BenchRow[] = [await warm(dir, 'javascript'), await cold(dir, 'javascript', node), await cold(dir, 'typescript', node)];
+    const rows: Row[] = [await warm(dir, 'javascript'), await cold(dir, 'javascript', node), await cold(dir, 'typescript', node)];
     if (spawnSync('python3', ['-c', 'pass']).status === 0) {
       rows.push(await warm(dir, 'python'), await cold(dir, 'python', ['python3', '-c', 'pass']));
     } else {
