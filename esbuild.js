@@ -14,7 +14,12 @@ const root = __dirname;
 
 /** Bundles, each built only when its entry exists (features land one by one). */
 const bundles = [
-  { entry: 'src/extension.ts', outfile: 'dist/extension.js', platform: 'node', external: ['vscode'] },
+  // Banner and footer stamp the bundle's evaluation, so activation time includes module load.
+  {
+    entry: 'src/extension.ts', outfile: 'dist/extension.js', platform: 'node', external: ['vscode'],
+    banner: 'globalThis.__iotAuthzBundleStart = performance.now();',
+    footer: 'globalThis.__iotAuthzBundleEnd = performance.now();',
+  },
   { entry: 'src/cli/main.ts', outfile: 'dist/cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { entry: 'src/local/runtime/nodeWorker.ts', outfile: 'dist/runtime/nodeWorker.js', platform: 'node', external: ['esbuild'] },
   { entry: 'src/aws/index.ts', outfile: 'dist/aws.js', platform: 'node', external: ['vscode'] },
@@ -80,6 +85,7 @@ function options(b) {
     sourcemap: !production,
     sourcesContent: false,
     banner: b.banner ? { js: b.banner } : undefined,
+    footer: b.footer ? { js: b.footer } : undefined,
     logLevel: 'warning',
     metafile: true,
     mainFields: b.platform === 'browser' ? ['browser', 'module', 'main'] : ['module', 'main'],

@@ -8,15 +8,22 @@ import type { SuiteResults } from './suiteResults';
 
 const TIMEOUT_MS = Number(process.env.IOT_AUTHZ_EXT_TIMEOUT_MS ?? 600000);
 
-export async function runExtensionHostSuites(): Promise<SuiteResults> {
+export interface ExtensionHostRun {
+  /** Compiled index.js exporting run(), executed inside the extension host. */
+  readonly testsPath?: string;
+  readonly name?: string;
+  readonly extraEnv?: NodeJS.ProcessEnv;
+}
+
+export async function runExtensionHostSuites(opts: ExtensionHostRun = {}): Promise<SuiteResults> {
   const started = Date.now();
-  const resultsFile = path.join(REPO_ROOT, '.test-runs', `ext-results-${process.pid}.json`);
+  const resultsFile = path.join(REPO_ROOT, '.test-runs', `ext-results-${process.pid}-${Date.now()}.json`);
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
   fs.rmSync(resultsFile, { force: true });
   const server = await startCodeServer({
-    name: 'ext',
+    name: opts.name ?? 'ext',
     workspace: path.join(REPO_ROOT, 'examples/workspace'),
-    extraEnv: { IOT_AUTHZ_TEST_RESULTS: resultsFile, IOT_AUTHZ_TEST_GREP: process.env.IOT_AUTHZ_TEST_GREP ?? '' },
+    extraEnv: { IOT_AUTHZ_TEST_RESULTS: resultsFile, IOT_AUTHZ_TEST_GREP: process.env.IOT_AUTHZ_TEST_GREP ?? '', ...(opts.extraEnv ?? {}) },
   });
   const browser = await launchBrowser(server.runDir);
   let exitCode: number | 'timeout' = 1;
@@ -32,7 +39,7 @@ export async function runExtensionHostSuites(): Promise<SuiteResults> {
     await page.goto(
       workbenchUrl(server, [
         ['extensionDevelopmentPath', REPO_ROOT],
-        ['extensionTestsPath', path.join(REPO_ROOT, 'out/test/suite/index.js')],
+        ['extensionTestsPath', opts.testsPath ?? path.join(REPO_ROOT, 'out/test/suite/index.js')],
         ['skipWelcome', 'true'],
       ]),
     );
