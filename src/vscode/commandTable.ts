@@ -21,7 +21,9 @@ export interface CommandSpec {
   readonly menus?: readonly MenuPlacement[];
 }
 
+// One section per feature; each feature's module provides the handlers of its section.
 export const COMMANDS = [
+  // --- general ---
   {
     id: 'iotAuthz.showOutput',
     title: 'Show Output',
@@ -39,6 +41,9 @@ export const COMMANDS = [
     title: 'Get Started',
     icon: '$(book)',
   },
+  // --- keys and tokens (src/vscode/keyCommands.ts) ---
+  // --- local invoke, events, templates, CodeLens (src/vscode/invokeCommands.ts) ---
+  // --- results panel and history (src/vscode/panel/) ---
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

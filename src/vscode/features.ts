@@ -1,40 +1,54 @@
 // Builds the editor features and the command handlers. Constructors here are cheap: each
-// feature does its I/O when first used, so activation stays fast.
+// feature does its I/O when first used, so activation stays fast. Each feature module
+// contributes the handlers of its own commands; together they must cover the command table.
 import * as vscode from 'vscode';
 import { CommandId } from './commandTable';
 import { CommandHandler } from './commands';
 import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
+import { RunStore } from './runStore';
+
+/** What feature modules share. Everything here is cheap to construct. */
+export interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly log: Log;
+  readonly explorer: AuthorizerExplorer;
+  readonly runs: RunStore;
+}
 
 export interface Features {
   readonly log: Log;
   readonly handlers: Record<CommandId, CommandHandler>;
   register(): void;
-  readonly testApi: { explorer: AuthorizerExplorer };
+  readonly testApi: { explorer: AuthorizerExplorer; runs: RunStore };
+}
+
+function generalHandlers(s: Services) {
+  return {
+    'iotAuthz.showOutput': () => {
+      s.log.show();
+      s.log.info('IoT Custom Authorizer Toolkit is ready.');
+      vscode.window.setStatusBarMessage('$(shield) IoT Authorizer: output shown', 10000);
+      return 'shown';
+    },
+    'iotAuthz.refreshExplorer': () => {
+      s.explorer.refresh();
+      return 'refreshed';
+    },
+    'iotAuthz.openWalkthrough': () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', `${s.context.extension.id}#iotAuthz.gettingStarted`, false),
+  } satisfies Partial<Record<CommandId, CommandHandler>>;
 }
 
 export function createFeatures(context: vscode.ExtensionContext): Features {
   const log = new Log();
   const explorer = new AuthorizerExplorer();
-  context.subscriptions.push(log, explorer);
+  const runs = new RunStore(context.workspaceState);
+  context.subscriptions.push(log, explorer, runs);
+  const services: Services = { context, log, explorer, runs };
 
   const handlers: Record<CommandId, CommandHandler> = {
-    'iotAuthz.showOutput': () => {
-      log.show();
-      log.info('IoT Custom Authorizer Toolkit is ready.');
-      vscode.window.setStatusBarMessage('$(shield) IoT Authorizer: output shown', 10000);
-      return 'shown';
-    },
-    'iotAuthz.refreshExplorer': () => {
-      explorer.refresh();
-      return 'refreshed';
-    },
-    'iotAuthz.openWalkthrough': () =>
-      vscode.commands.executeCommand(
-        'workbench.action.openWalkthrough',
-        `${context.extension.id}#iotAuthz.gettingStarted`,
-        false,
-      ),
+    ...generalHandlers(services),
   };
 
   return {
@@ -45,6 +59,6 @@ export function createFeatures(context: vscode.ExtensionContext): Features {
         vscode.window.createTreeView(AuthorizerExplorer.viewId, { treeDataProvider: explorer, showCollapseAll: true }),
       );
     },
-    testApi: { explorer },
+    testApi: { explorer, runs },
   };
 }
