@@ -48,6 +48,7 @@ function descendants(pid) {
 
 async function main() {
   ensureDependencies();
+  require('./ensure-example-key').ensureExampleKey();
   if (spawnSync(process.execPath, ['esbuild.js'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
   const watcher = spawn(process.execPath, ['esbuild.js', '--watch'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 
