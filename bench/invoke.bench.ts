@@ -14,17 +14,8 @@ import { performance } from 'perf_hooks';
 import type { AuthorizerConfig } from '../src/core/project';
 import { LocalRuntime } from '../src/local/runtime';
 
-/** One bench table line (the shape bench/index.ts prints); ratio = value / reference, same run. */
-export interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  reference?: number;
-  referenceName?: string;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
+export type { BenchRow as Row } from './types';
+import type { BenchRow as Row } from './types';
 
 const WARM_GOAL_MS = { javascript: 5, typescript: 5, python: 20 } as const;
 const COLD_GOAL_MS = 300;

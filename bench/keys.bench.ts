@@ -8,16 +8,8 @@ import { ALLOWED_KEYGEN_BITS } from '../src/core/constants';
 import { generateKeyPair } from '../src/core/keys';
 import { signToken, verifyToken } from '../src/core/tokens';
 
-export interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  reference?: number;
-  referenceName?: string;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
+export type { BenchRow as Row } from './types';
+import type { BenchRow as Row } from './types';
 
 const SIGN_GOAL = 1.2;
 const VERIFY_GOAL = 1.5;

@@ -42,7 +42,12 @@ function descendants(pid) {
   }
   const res = [];
   const stack = [pid];
-  while (stack.length) for (const c of kids.get(stack.pop()) || []) (res.push(c), stack.push(c));
+  while (stack.length) {
+    for (const c of kids.get(stack.pop()) || []) {
+      res.push(c);
+      stack.push(c);
+    }
+  }
   return res;
 }
 

@@ -3,7 +3,8 @@
 // the line, column and JSON path of the field at fault.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseTree, findNodeAtLocation, Node as JsonNode, ParseError, printParseErrorCode } from 'jsonc-parser';
+import { findNodeAtLocation } from 'jsonc-parser';
+import { JsonIssue, parseJsonText } from './jsonText';
 import {
   AUTHORIZER_NAME_MAX_LENGTH,
   AUTHORIZER_NAME_PATTERN,
@@ -49,15 +50,7 @@ export interface AuthorizerProject {
   readonly defaultAuthorizer?: string;
 }
 
-export interface ProjectIssue {
-  readonly severity: 'error' | 'warning';
-  /** JSON path such as `authorizers[0].handler`. */
-  readonly jsonPath: string;
-  /** 1-based line and column of the offending value. */
-  readonly line: number;
-  readonly column: number;
-  readonly message: string;
-}
+export type ProjectIssue = JsonIssue;
 
 export interface ProjectParseResult {
   readonly project?: AuthorizerProject;
@@ -70,18 +63,6 @@ const KNOWN_AUTHORIZER_FIELDS = new Set([
   'enableCachingForHttp', 'status', 'aws', 'description',
 ]);
 
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
 function languageOf(file: string): HandlerLanguage | undefined {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.py') return 'python';
@@ -92,18 +73,8 @@ function languageOf(file: string): HandlerLanguage | undefined {
 
 /** Parses and checks the project file's text. `file` is its absolute path. */
 export function parseProject(text: string, file: string): ProjectParseResult {
-  const issues: ProjectIssue[] = [];
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const at = (node: JsonNode | undefined, jsonPath: string, message: string, severity: 'error' | 'warning' = 'error') => {
-    const { line, column } = lineColumn(text, node?.offset ?? 0);
-    issues.push({ severity, jsonPath, line, column, message });
-  };
-  for (const e of errors) {
-    const { line, column } = lineColumn(text, e.offset);
-    issues.push({ severity: 'error', jsonPath: '', line, column, message: `JSON syntax error: ${printParseErrorCode(e.error)}.` });
-  }
-  if (!root || errors.length > 0) return { issues };
+  const { root, issues, report: at } = parseJsonText(text);
+  if (!root) return { issues };
   if (root.type !== 'object') {
     at(root, '', `${PROJECT_FILE_NAME} must hold a JSON object like {"authorizers": [ ... ]}.`);
     return { issues };

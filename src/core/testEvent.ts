@@ -5,10 +5,11 @@
 // column and JSON path of the field at fault, like the project file's.
 import * as fs from 'fs';
 import * as path from 'path';
-import { findNodeAtLocation, Node as JsonNode, ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { findNodeAtLocation, Node as JsonNode } from 'jsonc-parser';
+import { parseJsonText } from './jsonText';
 import { AUTHORIZER_NAME_PATTERN, SIGNING_KEY_NAME_PATTERN, TEST_EVENT_SUFFIX } from './constants';
 import type { CredentialSource } from './credentials';
-import type { ProjectIssue } from './project';
+import type { JsonIssue } from './jsonText';
 
 export type TestProtocol = 'http' | 'mqtt' | 'mqtt-wss';
 export const TEST_PROTOCOLS: readonly TestProtocol[] = ['http', 'mqtt', 'mqtt-wss'];
@@ -74,7 +75,7 @@ export interface DeviceRequest {
   readonly credentials?: DeviceCredentials;
 }
 
-export type TestEventIssue = ProjectIssue;
+export type TestEventIssue = JsonIssue;
 
 export interface TestEventParseResult {
   readonly request?: DeviceRequest;
@@ -89,36 +90,14 @@ export const CREDENTIAL_FIELDS = ['token', 'signature', 'in', 'authorizerName'] 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
 function keyOf(prop: JsonNode): string {
   return prop.children?.[0]?.value as string;
 }
 
 /** Parses and checks a test event's text. `file` is only used in messages. */
 export function parseTestEvent(text: string, file = 'event.authz.json'): TestEventParseResult {
-  const issues: TestEventIssue[] = [];
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const at = (node: JsonNode | undefined, jsonPath: string, message: string, severity: 'error' | 'warning' = 'error') => {
-    const { line, column } = lineColumn(text, node?.offset ?? 0);
-    issues.push({ severity, jsonPath, line, column, message });
-  };
-  for (const e of errors) {
-    const { line, column } = lineColumn(text, e.offset);
-    issues.push({ severity: 'error', jsonPath: '', line, column, message: `JSON syntax error: ${printParseErrorCode(e.error)}.` });
-  }
-  if (!root || errors.length > 0) return { issues };
+  const { root, issues, report: at } = parseJsonText(text);
+  if (!root) return { issues };
   if (root.type !== 'object') {
     at(root, '', `${path.basename(file)} must hold a JSON object like {"protocol": "mqtt", "credentials": {...}}.`);
     return { issues };
