@@ -58,6 +58,10 @@ export const PUBLIC_KEY_FILE_MODE = 0o644;
 export const KEY_DIR_MODE = 0o700;
 /** What `addKeyDirToGitignore` appends. */
 export const KEY_STORE_GITIGNORE_ENTRY = `${KEY_STORE_DIR}/`;
+/** The editor setting that says where new private keys go: "workspaceFile" or "secretStorage". */
+export const PRIVATE_KEY_STORAGE_SETTING = 'iotAuthz.keys.privateKeyStorage';
+/** SecretStorage entries are `<prefix>/<workspace folder uri>/<keyName>`. */
+export const PRIVATE_KEY_SECRET_PREFIX = 'iotAuthz.privateKey';
 
 /** §5 policy evaluation. The policy language version that substitutes policy variables. */
 export const IOT_POLICY_VERSION = '2012-10-17';
