@@ -82,6 +82,11 @@ export const LAMBDA_DEFAULT_MEMORY_MB = 128;
 /** Used in ARNs and log names of the local context when the project names no region/account. */
 export const LOCAL_DEFAULT_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';
+/**
+ * Lambda sets AWS_REGION but no account id variable: generated handlers read the account for
+ * their policy ARNs from this one (set it on the function), and local runs set it.
+ */
+export const ACCOUNT_ID_ENV = 'AWS_ACCOUNT_ID';
 /** Handler stdout/stderr kept per invocation; the rest is dropped and `truncated` set. */
 export const LOG_CAPTURE_MAX_BYTES = 1024 * 1024;
 /** Where the user points the toolkit at Python; error messages name both. */
