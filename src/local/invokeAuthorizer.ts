@@ -194,7 +194,7 @@ function judge(run: TestEventRun, config: AuthorizerConfig | undefined, validati
     return { outcome: 'invalid-response', headline: `Invalid response (${plural(errors.length, 'error', 'errors')}): ${errors[0]?.message ?? 'AWS rejects it.'}` };
   }
   const n = validation.normalized;
-  if (!n?.isAuthenticated) return { outcome: 'denied', headline: `Denied by the handler${n?.principalId ? ` (principal ${n.principalId})` : ''}` };
+  if (!n?.isAuthenticated) return { outcome: 'denied', headline: 'Denied by the handler (isAuthenticated false)' };
   let headline = `Allowed as ${n.principalId} (${plural(n.policyDocuments.length, 'policy', 'policies')})`;
   const connect = evaluation?.decisions.find((d) => d.action === 'iot:Connect');
   if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
