@@ -127,6 +127,30 @@ export async function writeKeyPair(workspaceRoot: string, keyName: string, pair:
   return written;
 }
 
+/**
+ * Stores only `public_key.pem` (0644, folder 0700) for a key whose private half is kept
+ * elsewhere (VS Code SecretStorage) or not at all (verification only). Refuses (KEY_EXISTS)
+ * when the key has either file, unless `overwrite`; overwriting removes `private_key.pem`,
+ * which would no longer match the new public key.
+ */
+export async function writePublicKeyOnly(workspaceRoot: string, keyName: string, publicKeyPem: string, options: { overwrite?: boolean } = {}): Promise<KeyPairFiles> {
+  const files = storedKeyFiles(workspaceRoot, keyName);
+  await fsp.mkdir(files.dir, { recursive: true, mode: KEY_DIR_MODE });
+  await fsp.chmod(files.dir, KEY_DIR_MODE);
+  if (!options.overwrite) {
+    const present = [];
+    for (const f of [files.privateKeyFile, files.publicKeyFile]) if (await exists(f)) present.push(f);
+    if (present.length > 0) {
+      throw new UserError(`${present.join(' and ')} already exist${present.length === 1 ? 's' : ''}; not overwriting a key. Choose another name, or overwrite on purpose.`, 'KEY_EXISTS');
+    }
+    await createFile(files.publicKeyFile, publicKeyPem, PUBLIC_KEY_FILE_MODE);
+  } else {
+    await replaceFile(files.publicKeyFile, publicKeyPem, PUBLIC_KEY_FILE_MODE);
+    await fsp.rm(files.privateKeyFile, { force: true });
+  }
+  return files;
+}
+
 /** The keys in the workspace store, by name; folders that do not hold a readable key say why. */
 export async function listKeys(workspaceRoot: string): Promise<StoredKey[]> {
   let entries: string[];

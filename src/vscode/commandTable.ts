@@ -42,6 +42,41 @@ export const COMMANDS = [
     icon: '$(book)',
   },
   // --- keys and tokens (src/vscode/keyCommands.ts) ---
+  {
+    id: 'iotAuthz.generateKeyPair',
+    title: 'Generate Signing Key Pair',
+    icon: '$(key)',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '5_keys@1' }],
+  },
+  {
+    id: 'iotAuthz.importKey',
+    title: 'Import Signing Key…',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '5_keys@2' }],
+  },
+  {
+    id: 'iotAuthz.signToken',
+    title: 'Sign Token…',
+    icon: '$(pencil)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@1' }],
+  },
+  {
+    id: 'iotAuthz.verifySignature',
+    title: 'Verify Token Signature…',
+    icon: '$(verified)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@2' }],
+  },
+  {
+    id: 'iotAuthz.copyPublicKey',
+    title: 'Copy Public Key (PEM)',
+    icon: '$(copy)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@4' }],
+  },
+  {
+    id: 'iotAuthz.copySignedCredentials',
+    title: 'Copy Signed Credentials As…',
+    icon: '$(clippy)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@3' }],
+  },
   // --- local invoke, events, templates, CodeLens (src/vscode/invokeCommands.ts) ---
   // --- results panel and history (src/vscode/panel/) ---
 ] as const satisfies readonly CommandSpec[];

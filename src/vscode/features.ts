@@ -7,6 +7,7 @@ import { CommandHandler } from './commands';
 import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
 import { RunStore } from './runStore';
+import { keyCommandHandlers } from './keyCommands';
 
 /** What feature modules share. Everything here is cheap to construct. */
 export interface Services {
@@ -49,6 +50,7 @@ export function createFeatures(context: vscode.ExtensionContext): Features {
 
   const handlers: Record<CommandId, CommandHandler> = {
     ...generalHandlers(services),
+    ...keyCommandHandlers(services),
   };
 
   return {

@@ -73,31 +73,31 @@ export function forgetKeyPassphrases(services: Services, workspaceRoot: string, 
   forgetPassphrase(services, privateKeySecretId(workspaceRoot, keyName));
 }
 
-/** Asks for a passphrase; undefined when the user cancels. */
-export type PassphrasePrompt = (keyName: string, retry: boolean) => Promise<string | undefined>;
+/** Asks for the passphrase of `subject` (e.g. `signing key "x"`); undefined when the user cancels. */
+export type PassphrasePrompt = (subject: string, retry: boolean) => Promise<string | undefined>;
 
 export const MAX_PASSPHRASE_ATTEMPTS = 3;
 
-export const askPassphraseInputBox: PassphrasePrompt = async (keyName, retry) =>
+export const askPassphraseInputBox: PassphrasePrompt = async (subject, retry) =>
   vscode.window.showInputBox({
-    title: `Passphrase of signing key "${keyName}"`,
-    prompt: retry ? 'That passphrase did not decrypt the key. Try again.' : `The private key of "${keyName}" is encrypted. It is kept in memory for this session only.`,
+    title: `Passphrase of ${subject}`,
+    prompt: retry ? 'That passphrase did not decrypt the key. Try again.' : 'The private key is encrypted. The passphrase is kept in memory for this session only.',
     password: true,
     ignoreFocusOut: true,
     validateInput: (v) => (v === '' ? 'Enter the passphrase (Escape cancels).' : undefined),
   });
 
 export interface ReadKeyOptions {
-  /** Tried before asking (e.g. a command argument). */
+  /** Given by the caller (e.g. a command argument): used instead of asking, and a wrong one is an error. */
   readonly passphrase?: string;
   readonly askPassphrase?: PassphrasePrompt;
 }
 
 /**
- * Opens `pem` (named `what` in messages), asking for the passphrase when it is encrypted and
- * remembering the one that worked under `cacheKey` for this session.
+ * Opens `pem` (named `what` in messages), asking for the passphrase of `subject` when it is
+ * encrypted and remembering the one that worked under `cacheKey` for this session.
  */
-export async function openPrivateKey(services: Services, pem: string, keyName: string, what: string, cacheKey: string | undefined, options: ReadKeyOptions = {}): Promise<RsaPrivateKey> {
+export async function openPrivateKey(services: Services, pem: string, subject: string, what: string, cacheKey: string | undefined, options: ReadKeyOptions = {}): Promise<RsaPrivateKey> {
   const cache = passphraseCache(services);
   let passphrase = options.passphrase ?? (cacheKey ? cache.get(cacheKey) : undefined);
   const ask = options.askPassphrase ?? askPassphraseInputBox;
@@ -109,11 +109,11 @@ export async function openPrivateKey(services: Services, pem: string, keyName: s
     } catch (e) {
       const code = e instanceof KeyError ? e.code : undefined;
       if (code !== 'KEY_PASSPHRASE_REQUIRED' && code !== 'KEY_PASSPHRASE_WRONG') throw e;
+      if (options.passphrase !== undefined || attempt >= MAX_PASSPHRASE_ATTEMPTS) throw e;
       if (cacheKey) cache.delete(cacheKey);
-      if (attempt >= MAX_PASSPHRASE_ATTEMPTS) throw e;
-      passphrase = await ask(keyName, code === 'KEY_PASSPHRASE_WRONG');
+      passphrase = await ask(subject, code === 'KEY_PASSPHRASE_WRONG');
       if (passphrase === undefined) {
-        throw new UserError(`Signing key "${keyName}" is encrypted and no passphrase was given; nothing was signed.`, 'KEY_PASSPHRASE_CANCELLED');
+        throw new UserError(`${what} is encrypted and no passphrase was given.`, 'KEY_PASSPHRASE_CANCELLED');
       }
     }
   }
@@ -132,12 +132,12 @@ export async function readSigningKey(services: Services, workspaceRoot: string, 
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (pem !== undefined) {
-    return { ...(await openPrivateKey(services, pem, keyName, privateKeyFile, privateKeyFile, options)), storage: 'workspaceFile' };
+    return { ...(await openPrivateKey(services, pem, `signing key "${keyName}"`, privateKeyFile, privateKeyFile, options)), storage: 'workspaceFile' };
   }
   const secretId = privateKeySecretId(workspaceRoot, keyName);
   const secret = await services.context.secrets.get(secretId);
   if (secret !== undefined) {
-    return { ...(await openPrivateKey(services, secret, keyName, `The private key of "${keyName}" in SecretStorage`, secretId, options)), storage: 'secretStorage' };
+    return { ...(await openPrivateKey(services, secret, `signing key "${keyName}"`, `The private key of "${keyName}" in SecretStorage`, secretId, options)), storage: 'secretStorage' };
   }
   const publicOnly = await fileExists(publicKeyFile);
   throw new UserError(

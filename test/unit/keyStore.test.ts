@@ -19,6 +19,7 @@ import {
   trackedKeyFiles,
   writeKeyPair,
   writeKeyPairFiles,
+  writePublicKeyOnly,
 } from '../../src/core/keyStore';
 import { importPublicKey } from '../../src/core/keys';
 import { fixture } from './keyFixtures';
@@ -141,6 +142,22 @@ suite('key store: files', () => {
     assert.ok(keys[0].hasPrivateKey && keys[0].hasPublicKey && !keys[0].problem);
     assert.strictEqual(keys[2].hasPrivateKey, false);
     assert.match(keys[2].problem ?? '', /not a PEM key/);
+  });
+
+  test('writePublicKeyOnly: 0644 public key in a 0700 folder; refuses an existing key; overwrite drops the stale private key', async function () {
+    const files = await writePublicKeyOnly(ws, 'verify-only', PAIR.publicKeyPem);
+    assert.strictEqual(fs.readFileSync(files.publicKeyFile, 'utf8'), PAIR.publicKeyPem);
+    assert.ok(!fs.existsSync(files.privateKeyFile));
+    if (!isWindows) {
+      assert.strictEqual(mode(files.publicKeyFile), 0o644);
+      assert.strictEqual(mode(files.dir), 0o700);
+    }
+    await writeKeyPair(ws, 'pair', PAIR);
+    await assert.rejects(writePublicKeyOnly(ws, 'pair', OTHER_PAIR.publicKeyPem), (e: UserError) => e.code === 'KEY_EXISTS');
+    assert.strictEqual((await readPublicKey(ws, 'pair')).publicKeyPem, PAIR.publicKeyPem);
+    const replaced = await writePublicKeyOnly(ws, 'pair', OTHER_PAIR.publicKeyPem, { overwrite: true });
+    assert.strictEqual(fs.readFileSync(replaced.publicKeyFile, 'utf8'), OTHER_PAIR.publicKeyPem);
+    assert.deepStrictEqual(fs.readdirSync(replaced.dir), [PUBLIC_KEY_FILE], 'the old private key is gone, no temporary files left');
   });
 
   test('deleteKey removes the folder; false when absent', async () => {
