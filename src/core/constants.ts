@@ -91,6 +91,11 @@ export const ACCOUNT_ID_ENV = 'AWS_ACCOUNT_ID';
 export const LOG_CAPTURE_MAX_BYTES = 1024 * 1024;
 /** Where the user points the toolkit at Python; error messages name both. */
 export const PYTHON_PATH_SETTING = 'iotAuthz.pythonPath';
+/** The editor's limit for one handler call; defaults to LAMBDA_TIMEOUT_MS (raise it to debug). */
+export const LOCAL_TIMEOUT_SETTING = 'iotAuthz.local.timeoutMs';
+export const LOCAL_TIMEOUT_MIN_MS = 100;
+/** Lambda's own maximum function timeout (15 minutes). */
+export const LAMBDA_MAX_TIMEOUT_MS = 900_000;
 export const PYTHON_PATH_CLI_OPTION = '--python';
 /** The runtime files next to the bundles (built by esbuild.js into dist/runtime). */
 export const RUNTIME_ASSETS_DIR = 'runtime';

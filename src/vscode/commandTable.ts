@@ -78,6 +78,36 @@ export const COMMANDS = [
     menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@3' }],
   },
   // --- local invoke, events, templates, CodeLens (src/vscode/invokeCommands.ts) ---
+  {
+    id: 'iotAuthz.invokeLocally',
+    title: 'Invoke Authorizer Locally…',
+    icon: '$(play)',
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: 'inline@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '1_run@1' },
+    ],
+  },
+  {
+    id: 'iotAuthz.runTestEvent',
+    title: 'Run Test Event',
+    icon: '$(play)',
+    menus: [
+      { menu: 'explorer/context', when: 'resourceFilename =~ /\\.authz\\.json$/', group: '1_iotAuthz@1' },
+      { menu: 'editor/title', when: 'resourceFilename =~ /\\.authz\\.json$/', group: 'navigation@1' },
+    ],
+  },
+  {
+    id: 'iotAuthz.newTestEvent',
+    title: 'New Test Event…',
+    icon: '$(new-file)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '1_run@2' }],
+  },
+  {
+    id: 'iotAuthz.newAuthorizer',
+    title: 'New Authorizer…',
+    icon: '$(add)',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: 'navigation@1' }],
+  },
   // --- results panel and history (src/vscode/panel/) ---
 ] as const satisfies readonly CommandSpec[];
 

@@ -7,6 +7,7 @@ import { CommandHandler } from './commands';
 import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
 import { RunStore } from './runStore';
+import { LocalInvokeFeature } from './invokeCommands';
 import { keyCommandHandlers } from './keyCommands';
 
 /** What feature modules share. Everything here is cheap to construct. */
@@ -47,9 +48,11 @@ export function createFeatures(context: vscode.ExtensionContext): Features {
   const runs = new RunStore(context.workspaceState);
   context.subscriptions.push(log, explorer, runs);
   const services: Services = { context, log, explorer, runs };
+  const localInvoke = new LocalInvokeFeature(services);
 
   const handlers: Record<CommandId, CommandHandler> = {
     ...generalHandlers(services),
+    ...localInvoke.handlers(),
     ...keyCommandHandlers(services),
   };
 
@@ -60,6 +63,7 @@ export function createFeatures(context: vscode.ExtensionContext): Features {
       context.subscriptions.push(
         vscode.window.createTreeView(AuthorizerExplorer.viewId, { treeDataProvider: explorer, showCollapseAll: true }),
       );
+      localInvoke.register();
     },
     testApi: { explorer, runs },
   };

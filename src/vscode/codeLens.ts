@@ -1,0 +1,152 @@
+// CodeLens above a handler function named in iot-authorizer.json ("Invoke locally…" and the
+// last run's headline) and at the top of each *.authz.json ("Run locally", its last run, and
+// "Open results" once the results panel exists). Providing is cheap: the project parse is
+// cached (WorkspaceProjects), the handler line is found with regexes, and commands are attached
+// in resolveCodeLens.
+import * as vscode from 'vscode';
+import { TEST_EVENT_SUFFIX } from '../core/constants';
+import type { InvocationResult, RunOutcome } from '../core/result';
+import { findHandlerLine } from './handlerLocation';
+import { RunStore } from './runStore';
+import { WorkspaceProjects } from './workspaceProjects';
+
+/** The results panel's command; the lens that opens it appears only once it is registered. */
+export const OPEN_RESULTS_COMMAND = 'iotAuthz.openResults';
+const HEADLINE_MAX = 90;
+const COMMAND_RECHECK_MS = 5000;
+
+export function outcomeIcon(outcome: RunOutcome): string {
+  switch (outcome) {
+    case 'allowed':
+      return '$(pass)';
+    case 'denied':
+      return '$(circle-slash)';
+    case 'signature-rejected':
+      return '$(lock)';
+    default:
+      return '$(error)';
+  }
+}
+
+function shortHeadline(run: InvocationResult): string {
+  return run.headline.length > HEADLINE_MAX ? `${run.headline.slice(0, HEADLINE_MAX - 1)}…` : run.headline;
+}
+
+type LensData =
+  | { readonly kind: 'invoke'; readonly authorizer: string; readonly projectFile: string; readonly named: boolean }
+  | { readonly kind: 'run-event'; readonly file: string }
+  | { readonly kind: 'last-run'; readonly runId: string }
+  | { readonly kind: 'open-results'; readonly runId?: string };
+
+class AuthorizerLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly data: LensData,
+  ) {
+    super(range);
+  }
+}
+
+export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<AuthorizerLens>, vscode.Disposable {
+  static readonly selector: vscode.DocumentSelector = [
+    { scheme: 'file', language: 'python' },
+    { scheme: 'file', language: 'javascript' },
+    { scheme: 'file', language: 'typescript' },
+    { scheme: 'file', pattern: `**/*${TEST_EVENT_SUFFIX}` },
+  ];
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+  private hasResultsPanel = false;
+  private resultsPanelCheckedAt = 0;
+
+  constructor(
+    private readonly projects: WorkspaceProjects,
+    private readonly runs: RunStore,
+    /** Called on first use, so project checks start with the first lens asked for. */
+    private readonly onFirstUse: () => void = () => undefined,
+  ) {
+    this.subscriptions = [projects.onDidChange(() => this.changed.fire()), runs.onDidAddRun(() => this.changed.fire())];
+  }
+
+  /** Whether the results panel's command exists; a yes is kept, a no is asked again now and then. */
+  private async resultsPanelExists(): Promise<boolean> {
+    if (this.hasResultsPanel || Date.now() - this.resultsPanelCheckedAt < COMMAND_RECHECK_MS) return this.hasResultsPanel;
+    this.resultsPanelCheckedAt = Date.now();
+    this.hasResultsPanel = (await vscode.commands.getCommands(true)).includes(OPEN_RESULTS_COMMAND);
+    return this.hasResultsPanel;
+  }
+
+  async provideCodeLenses(document: vscode.TextDocument): Promise<AuthorizerLens[]> {
+    this.onFirstUse();
+    const file = document.uri.fsPath;
+    if (file.endsWith(TEST_EVENT_SUFFIX)) return this.eventFileLenses(file);
+    const owners = this.projects.authorizersForHandler(file);
+    if (owners.length === 0) return [];
+    const text = document.getText();
+    const lenses: AuthorizerLens[] = [];
+    for (const { authorizer, project } of owners) {
+      const line = findHandlerLine(text, authorizer.handlerFunction, file);
+      const range = new vscode.Range(line, 0, line, 0);
+      lenses.push(new AuthorizerLens(range, { kind: 'invoke', authorizer: authorizer.name, projectFile: project.file, named: owners.length > 1 }));
+      const last = this.runs.runs().find((r) => r.request.authorizer === authorizer.name && r.source.projectFile === project.file);
+      if (last) lenses.push(new AuthorizerLens(range, { kind: 'last-run', runId: last.id }));
+    }
+    return lenses;
+  }
+
+  private async eventFileLenses(file: string): Promise<AuthorizerLens[]> {
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses = [new AuthorizerLens(top, { kind: 'run-event', file })];
+    const last = this.runs.runs().find((r) => r.source.eventFile === file);
+    if (last) lenses.push(new AuthorizerLens(top, { kind: 'last-run', runId: last.id }));
+    if (await this.resultsPanelExists()) lenses.push(new AuthorizerLens(top, { kind: 'open-results', runId: last?.id }));
+    return lenses;
+  }
+
+  async resolveCodeLens(lens: AuthorizerLens): Promise<AuthorizerLens> {
+    const d = lens.data;
+    switch (d.kind) {
+      case 'invoke':
+        lens.command = {
+          title: d.named ? `$(play) Invoke ${d.authorizer} locally…` : '$(play) Invoke locally…',
+          tooltip: `Run ${d.authorizer} on this machine with a test event you pick`,
+          command: 'iotAuthz.invokeLocally',
+          arguments: [{ authorizer: d.authorizer, projectFile: d.projectFile }],
+        };
+        break;
+      case 'run-event':
+        lens.command = {
+          title: '$(play) Run locally',
+          tooltip: 'Send this request through the authorizer on this machine',
+          command: 'iotAuthz.runTestEvent',
+          arguments: [vscode.Uri.file(d.file)],
+        };
+        break;
+      case 'last-run': {
+        const run = this.runs.get(d.runId);
+        const panel = await this.resultsPanelExists();
+        lens.command = {
+          title: run ? `${outcomeIcon(run.outcome)} Last: ${shortHeadline(run)}` : 'Last run: no longer in the history',
+          tooltip: run ? `${run.headline}\n${new Date(run.startedAt).toLocaleString()} · ${Math.round(run.timings.totalMs)} ms` : undefined,
+          command: panel ? OPEN_RESULTS_COMMAND : 'iotAuthz.showOutput',
+          arguments: panel && run ? [run.id] : [],
+        };
+        break;
+      }
+      case 'open-results':
+        lens.command = {
+          title: '$(preview) Open results',
+          command: OPEN_RESULTS_COMMAND,
+          arguments: d.runId ? [d.runId] : [],
+        };
+        break;
+    }
+    return lens;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
