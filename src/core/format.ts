@@ -119,14 +119,16 @@ export function formatInvocationResult(result: InvocationResult, opts: FormatOpt
   t.line();
 
   const req = result.request;
+  // A request that could not be built has no protocol or authorizer worth showing.
+  const built = result.outcome !== 'request-error' || req.wire !== undefined;
   const parts = [req.protocol, req.authorizer ? `authorizer ${req.authorizer}` : 'default authorizer', req.clientId !== undefined ? `client id ${req.clientId}` : ''];
-  const reqLines = [parts.filter((p) => p !== '').join(', ')];
+  const reqLines = built ? [parts.filter((p) => p !== '').join(', ')] : [];
   if (req.token !== undefined) reqLines.push(`token ${req.token}`);
   if (req.serverName) reqLines.push(`server ${req.serverName}`);
   if (req.wire?.mqtt?.username) reqLines.push(`MQTT username ${req.wire.mqtt.username}`);
   if (req.wire?.mqtt?.hasPassword) reqLines.push('MQTT password (hidden)');
   if (result.source.eventFile) reqLines.push(`from ${result.source.eventFile}`);
-  t.field('Request', reqLines.join('\n'));
+  if (reqLines.length > 0) t.field('Request', reqLines.join('\n'));
   if (result.outcome !== 'request-error') t.field('Signature', signatureText(result.signature));
 
   const n = result.validation?.normalized;
@@ -185,6 +187,7 @@ export function formatInvocationResult(result: InvocationResult, opts: FormatOpt
     if (lines.length > max) t.line(`  ${t.paint('dim', `(${lines.length - max} earlier lines not shown)`)}`);
   }
 
+  if (!built) return t.lines.join('\n') + '\n';
   t.line();
   const tm = result.timings;
   const timing = [`total ${formatMs(tm.totalMs)}`];

@@ -101,7 +101,9 @@ function redactEvent(event: AuthorizerEvent): AuthorizerEvent {
 }
 
 function wireOf(r: ResolvedDeviceRequest): RunRequestSummary['wire'] {
-  const { mqtt, ...rest } = r;
+  const { mqtt, headers, queryString, ...always } = r;
+  // Only the parts the protocol has, so the result stays the same after a JSON round trip.
+  const rest = { ...always, ...(headers !== undefined ? { headers } : {}), ...(queryString !== undefined ? { queryString } : {}) };
   if (!mqtt) return rest;
   return {
     ...rest,
@@ -246,12 +248,12 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
     // Setup the user can fix, e.g. the runtime files were not built.
     if (!(e instanceof UserError)) throw e;
     const message = scrub(e.message, secrets);
-    return {
+    return plainData({
       id, startedAt, target: { kind: 'local' }, outcome: 'handler-error', headline: `Handler not run: ${message}`,
       request: requestSummary(input.request, undefined), signature: NOT_CHECKED, problems: [],
       error: { code: e.code, message }, logs: { text: '', truncated: false }, timings: { totalMs: performance.now() - t0 },
       source: { eventFile: input.eventFile, projectFile: input.project.file },
-    };
+    });
   }
   const config = run.authorizer !== undefined ? input.project.authorizers.find((a) => a.name === run.authorizer) : undefined;
   const problems: EventProblem[] = [...run.problems];
@@ -314,7 +316,12 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
       ...(config ? { handlerFile: config.handlerFile, handlerFunction: config.handlerFunction } : {}),
     },
   };
-  return result;
+  return plainData(result);
+}
+
+/** The result as it reads back from JSON (no undefined fields): what the history, the panel and --json hold. */
+function plainData(result: InvocationResult): InvocationResult {
+  return JSON.parse(JSON.stringify(result)) as InvocationResult;
 }
 
 function issueText(file: string, issues: readonly ProjectIssue[]): string {
@@ -323,7 +330,7 @@ function issueText(file: string, issues: readonly ProjectIssue[]): string {
 
 function requestError(code: RequestErrorCode, message: string, input: InvokeEventFileInput, extra: { projectFile?: string; problems?: EventProblem[]; protocol?: DeviceRequest['protocol'] } = {}): InvocationResult {
   const first = message.split('\n')[0];
-  return {
+  return plainData({
     id: randomUUID(),
     startedAt: new Date().toISOString(),
     target: { kind: 'local' },
@@ -336,7 +343,7 @@ function requestError(code: RequestErrorCode, message: string, input: InvokeEven
     logs: { text: '', truncated: false },
     timings: { totalMs: 0 },
     source: { eventFile: input.eventFile, ...(extra.projectFile !== undefined ? { projectFile: extra.projectFile } : {}) },
-  };
+  });
 }
 
 function warningsOf(issues: readonly ProjectIssue[], file: string): EventProblem[] {
