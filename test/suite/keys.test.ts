@@ -470,6 +470,28 @@ suite('keys and tokens (extension host)', () => {
     assert.strictEqual(signed.signature, signature);
   });
 
+  test('contributions: the storage setting, the walkthrough step after "welcome", the welcome-view button', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const pkg = ext.packageJSON as {
+      contributes: {
+        configuration: { properties: Record<string, { default?: unknown; enum?: string[] }> };
+        walkthroughs: Array<{ id: string; steps: Array<{ id: string; description: string; media: { markdown?: string } }> }>;
+        viewsWelcome: Array<{ view: string; contents: string }>;
+      };
+    };
+    const setting = pkg.contributes.configuration.properties[PRIVATE_KEY_STORAGE_SETTING];
+    assert.deepStrictEqual(setting?.enum, ['workspaceFile', 'secretStorage']);
+    assert.strictEqual(setting.default, 'workspaceFile');
+    assert.strictEqual(vscode.workspace.getConfiguration().get(PRIVATE_KEY_STORAGE_SETTING), 'workspaceFile');
+    const steps = pkg.contributes.walkthroughs.find((w) => w.id === 'iotAuthz.gettingStarted')!.steps;
+    const at = steps.findIndex((s) => s.id === 'keys');
+    assert.strictEqual(steps[at - 1]?.id, 'welcome');
+    assert.match(steps[at].description, /\[Generate Signing Key Pair\]\(command:iotAuthz\.generateKeyPair\)/);
+    const media = fs.readFileSync(path.join(ext.extensionPath, steps[at].media.markdown!), 'utf8');
+    assert.match(media, /openssl genrsa -out private_key\.pem 2048/);
+    assert.ok(pkg.contributes.viewsWelcome.some((w) => w.view === 'iotAuthz.authorizers' && w.contents.includes('(command:iotAuthz.generateKeyPair)')));
+  });
+
   test('validation as you type: key names and tokens', () => {
     const existing = new Set(['default']);
     assert.strictEqual(keyNameProblem('device-2025:a_b', existing), undefined);
