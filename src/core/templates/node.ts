@@ -36,14 +36,14 @@ interface AuthorizerResponse {
 }
 `;
 
-function common(v: TemplateValues, ts: boolean): string {
+function common(v: TemplateValues, ts: boolean, deviceIdPattern: boolean): string {
   const t = typed(ts);
   return `const REGION = process.env.AWS_REGION || '${v.defaultRegion}';
 // Lambda sets no account id variable: set ${v.accountIdEnv} on the function.
 const ACCOUNT_ID = process.env.${v.accountIdEnv} || '${v.defaultAccountId}';
-// AWS accepts a principalId of letters and digits only, 1 to ${v.principalMaxLength} characters.
+${deviceIdPattern ? `// AWS accepts a principalId of letters and digits only, 1 to ${v.principalMaxLength} characters.
 const DEVICE_ID = /^[A-Za-z0-9]{1,${v.principalMaxLength}}$/;
-
+` : ''}
 function devicePolicy(deviceId${t(': string')})${t(': PolicyDocument')} {
   const arn = \`arn:aws:iot:\${REGION}:\${ACCOUNT_ID}\`;
   return {
@@ -96,7 +96,8 @@ export function nodeSignedToken(v: TemplateValues, ts: boolean): string {
     `"${v.sampleToken}". Devices send it in the "${v.tokenKeyName}" header, query parameter or`,
     'MQTT username parameter, with its signature in x-amz-customauthorizer-signature.',
   ])}${t(TS_TYPES)}
-${common(v, ts)}
+${common(v, ts, false)}
+// "<deviceId>:<expiresAt>"; AWS accepts a principalId of letters and digits only, 1 to ${v.principalMaxLength} characters.
 const TOKEN = /^([A-Za-z0-9]{1,${v.principalMaxLength}}):([0-9]{1,12})$/;
 
 export const handler = async (event${t(': AuthorizerEvent')})${t(': Promise<AuthorizerResponse>')} => {
@@ -122,7 +123,7 @@ export function nodeUsernamePassword(v: TemplateValues, ts: boolean): string {
     'over WebSocket with their device id as client id and user name, and their password.',
   ])}import { createHash, timingSafeEqual } from 'node:crypto';
 ${t(TS_TYPES)}
-${common(v, ts)}
+${common(v, ts, true)}
 // SHA-256 of each device's password (hex). Replace with a lookup in your device registry or
 // Secrets Manager: keep only hashes, and give devices long random passwords.
 const PASSWORD_SHA256 = new Map${t('<string, string>')}([
@@ -158,7 +159,7 @@ export function nodeJwtBearer(v: TemplateValues, ts: boolean): string {
     '"sub" (the device id, letters and digits), "exp", and "nbf" when present.',
   ])}import { createPublicKey, verify } from 'node:crypto';
 ${t(TS_TYPES)}
-${common(v, ts)}
+${common(v, ts, true)}
 // The JWT issuer's public key. Set JWT_PUBLIC_KEY on the function to use another one.
 const PUBLIC_KEY = createPublicKey(process.env.JWT_PUBLIC_KEY || \`${v.jwtPublicKeyPem.trim()}\`);
 ${t(`

@@ -3,13 +3,13 @@
 // Generated code uses no backslashes, so these strings need no escaping beyond `\${`.
 import type { TemplateValues } from './values';
 
-function common(v: TemplateValues): string {
+function common(v: TemplateValues, deviceIdPattern: boolean): string {
   return `REGION = os.environ.get('AWS_REGION', '${v.defaultRegion}')
 # Lambda sets no account id variable: set ${v.accountIdEnv} on the function.
 ACCOUNT_ID = os.environ.get('${v.accountIdEnv}', '${v.defaultAccountId}')
-# AWS accepts a principalId of letters and digits only, 1 to ${v.principalMaxLength} characters.
+${deviceIdPattern ? `# AWS accepts a principalId of letters and digits only, 1 to ${v.principalMaxLength} characters.
 DEVICE_ID = re.compile('[A-Za-z0-9]{1,${v.principalMaxLength}}')
-
+` : ''}
 
 def device_policy(device_id):
     arn = f'arn:aws:iot:{REGION}:{ACCOUNT_ID}'
@@ -66,8 +66,9 @@ import os
 import re
 import time
 
-${common(v)}
+${common(v, false)}
 
+# "<deviceId>:<expiresAt>"; AWS accepts a principalId of letters and digits only, 1 to ${v.principalMaxLength} characters.
 TOKEN = re.compile('([A-Za-z0-9]{1,${v.principalMaxLength}}):([0-9]{1,12})')
 
 
@@ -101,7 +102,7 @@ import hmac
 import os
 import re
 
-${common(v)}
+${common(v, true)}
 
 # SHA-256 of each device's password (hex). Replace with a lookup in your device registry or
 # Secrets Manager: keep only hashes, and give devices long random passwords.
@@ -149,7 +150,7 @@ import os
 import re
 import time
 
-${common(v)}
+${common(v, true)}
 
 # The JWT issuer's public key. Set JWT_PUBLIC_KEY on the function to use another one.
 PUBLIC_KEY_PEM = os.environ.get('JWT_PUBLIC_KEY') or '''${v.jwtPublicKeyPem.trim()}'''
