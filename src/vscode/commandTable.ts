@@ -45,8 +45,11 @@ export const COMMANDS = [
   {
     id: 'iotAuthz.generateKeyPair',
     title: 'Generate Signing Key Pair',
-    icon: '$(key)',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '5_keys@1' }],
+    icon: '$(add)',
+    menus: [
+      { menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '5_keys@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKeys', group: 'inline@1' },
+    ],
   },
   {
     id: 'iotAuthz.importKey',
@@ -57,7 +60,11 @@ export const COMMANDS = [
     id: 'iotAuthz.signToken',
     title: 'Sign Token…',
     icon: '$(pencil)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@1' }],
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: 'inline@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: '1_key@1' },
+    ],
   },
   {
     id: 'iotAuthz.verifySignature',
@@ -69,7 +76,11 @@ export const COMMANDS = [
     id: 'iotAuthz.copyPublicKey',
     title: 'Copy Public Key (PEM)',
     icon: '$(copy)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@4' }],
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@4' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: 'inline@2' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: '1_key@2' },
+    ],
   },
   {
     id: 'iotAuthz.copySignedCredentials',

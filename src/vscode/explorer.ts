@@ -1,19 +1,24 @@
 // The "Authorizers" view: the authorizers of the workspace's iot-authorizer.json. It reads
 // the project file only when the view asks for children, never at activation.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { AuthorizerConfig, loadProject, ProjectIssue } from '../core/project';
-import { PROJECT_FILE_NAME } from '../core/constants';
+import { KEY_STORE_DIR, PROJECT_FILE_NAME } from '../core/constants';
+import { listKeys, StoredKey } from '../core/keyStore';
 
 export type ExplorerNode =
   | { kind: 'authorizer'; authorizer: AuthorizerConfig; projectFile: string }
   | { kind: 'detail'; label: string; description: string; icon: string; tooltip?: string; open?: { file: string; line?: number } }
-  | { kind: 'issue'; issue: ProjectIssue; projectFile: string };
+  | { kind: 'issue'; issue: ProjectIssue; projectFile: string }
+  | { kind: 'keys'; workspaceRoot: string; keys: readonly StoredKey[] }
+  | { kind: 'key'; workspaceRoot: string; keyName: string; key: StoredKey };
 
 export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   static readonly viewId = 'iotAuthz.authorizers';
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private watcher: vscode.FileSystemWatcher | undefined;
+  private keyWatcher: vscode.FileSystemWatcher | undefined;
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -25,6 +30,10 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
     this.watcher.onDidChange(() => this.refresh());
     this.watcher.onDidCreate(() => this.refresh());
     this.watcher.onDidDelete(() => this.refresh());
+    this.keyWatcher = vscode.workspace.createFileSystemWatcher(`**/${KEY_STORE_DIR}/**`);
+    this.keyWatcher.onDidChange(() => this.refresh());
+    this.keyWatcher.onDidCreate(() => this.refresh());
+    this.keyWatcher.onDidDelete(() => this.refresh());
   }
 
   /** Project files at the root of each workspace folder. */
@@ -32,19 +41,26 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
     return (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, PROJECT_FILE_NAME).fsPath);
   }
 
-  getChildren(node?: ExplorerNode): ExplorerNode[] {
+  async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
     this.watch();
     if (!node) {
       const out: ExplorerNode[] = [];
       for (const file of this.projectFiles()) {
         const { project, issues } = loadProject(file);
-        if (!project && issues.some((i) => i.message.startsWith('Cannot read'))) continue;
-        for (const issue of issues.filter((i) => i.severity === 'error')) out.push({ kind: 'issue', issue, projectFile: file });
-        for (const authorizer of project?.authorizers ?? []) out.push({ kind: 'authorizer', authorizer, projectFile: file });
+        const hasFile = !(!project && issues.some((i) => i.message.startsWith('Cannot read')));
+        if (hasFile) {
+          for (const issue of issues.filter((i) => i.severity === 'error')) out.push({ kind: 'issue', issue, projectFile: file });
+          for (const authorizer of project?.authorizers ?? []) out.push({ kind: 'authorizer', authorizer, projectFile: file });
+        }
+        const workspaceRoot = path.dirname(file);
+        const keys = await listKeys(workspaceRoot);
+        // An empty key store stays out of the way of the welcome content.
+        if (keys.length > 0 || (hasFile && out.length > 0)) out.push({ kind: 'keys', workspaceRoot, keys });
       }
       void vscode.commands.executeCommand('setContext', 'iotAuthz.hasProject', out.length > 0);
       return out;
     }
+    if (node.kind === 'keys') return node.keys.map((key) => ({ kind: 'key', workspaceRoot: node.workspaceRoot, keyName: key.name, key }));
     if (node.kind !== 'authorizer') return [];
     const a = node.authorizer;
     return [
@@ -79,6 +95,29 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
         if (node.open) item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.open.file)] };
         return item;
       }
+      case 'keys': {
+        const item = new vscode.TreeItem('Signing keys', node.keys.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.workspaceRoot}#keys`;
+        item.description = node.keys.length ? `${node.keys.length} in ${KEY_STORE_DIR}` : 'none yet';
+        item.iconPath = new vscode.ThemeIcon('key');
+        item.contextValue = 'signingKeys';
+        return item;
+      }
+      case 'key': {
+        const k = node.key;
+        const item = new vscode.TreeItem(k.name, vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.workspaceRoot}#key#${k.name}`;
+        item.description = k.problem ? 'unreadable' : `${k.bits}-bit · ${k.shortFingerprint}${k.hasPrivateKey ? '' : ' · public key only on disk'}`;
+        item.iconPath = new vscode.ThemeIcon(k.problem ? 'warning' : 'key');
+        item.contextValue = 'signingKey';
+        item.tooltip = new vscode.MarkdownString(
+          k.problem
+            ? `**${k.name}**: ${k.problem}`
+            : `**${k.name}** (${k.bits}-bit RSA)\n\nSHA-256 fingerprint \`${k.fingerprint}\`\n\n${k.hasPrivateKey ? 'Private key file: mode 0600, git-ignored.' : 'No private key file: it is in SecretStorage, or only the public key was imported.'}`,
+        );
+        if (k.hasPublicKey) item.command = { command: 'vscode.open', title: 'Open public key', arguments: [vscode.Uri.file(k.publicKeyFile)] };
+        return item;
+      }
       case 'issue': {
         const item = new vscode.TreeItem(node.issue.message, vscode.TreeItemCollapsibleState.None);
         item.description = `${PROJECT_FILE_NAME}:${node.issue.line}`;
@@ -99,6 +138,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
 
   dispose(): void {
     this.watcher?.dispose();
+    this.keyWatcher?.dispose();
     this.changed.dispose();
   }
 }

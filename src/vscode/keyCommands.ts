@@ -95,6 +95,14 @@ interface AuthorizerNodeArg {
   readonly projectFile?: string;
 }
 
+/** A key row of the Authorizers view: `{ kind: 'key', keyName, workspaceRoot }`. */
+function keyNodeOptions(arg: unknown): Record<string, unknown> | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const a = arg as { kind?: unknown; keyName?: unknown; workspaceRoot?: unknown };
+  if (a.kind !== 'key' || typeof a.keyName !== 'string' || typeof a.workspaceRoot !== 'string') return undefined;
+  return { keyName: a.keyName, workspaceFolder: a.workspaceRoot };
+}
+
 function isAuthorizerNode(arg: unknown): arg is AuthorizerNodeArg {
   if (typeof arg !== 'object' || arg === null) return false;
   const a = arg as { kind?: unknown; authorizer?: { name?: unknown } };
@@ -108,13 +116,16 @@ class Args {
   private readonly values: Record<string, unknown>;
 
   constructor(arg: unknown) {
+    const fromKeyRow = keyNodeOptions(arg);
     if (isAuthorizerNode(arg)) {
       this.node = arg;
       this.values = {};
+    } else if (fromKeyRow) {
+      this.values = fromKeyRow;
     } else {
       this.values = typeof arg === 'object' && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : {};
     }
-    this.interactive = this.node !== undefined || Object.keys(this.values).length === 0;
+    this.interactive = this.node !== undefined || fromKeyRow !== undefined || Object.keys(this.values).length === 0;
   }
 
   string(name: string): string | undefined {

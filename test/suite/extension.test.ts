@@ -59,11 +59,27 @@ suite('extension', () => {
 
   test('the explorer lists the example workspace authorizer with its details', async () => {
     const explorer = (api.features as { explorer: AuthorizerExplorer }).explorer;
-    const roots = explorer.getChildren();
+    const roots = await explorer.getChildren();
     const names = roots.filter((n): n is Extract<ExplorerNode, { kind: 'authorizer' }> => n.kind === 'authorizer').map((n) => n.authorizer.name);
     assert.deepStrictEqual(names, ['ExampleTokenAuthorizer']);
-    const details = explorer.getChildren(roots[0]).map((n) => (n.kind === 'detail' ? `${n.label}=${n.description}` : ''));
+    const details = (await explorer.getChildren(roots[0])).map((n) => (n.kind === 'detail' ? `${n.label}=${n.description}` : ''));
     assert.ok(details.includes('Handler=authorizer.js:handler'), details.join(','));
+  });
+
+  test('the explorer lists the signing keys with size and fingerprint', async () => {
+    const explorer = (api.features as { explorer: AuthorizerExplorer }).explorer;
+    const group = (await explorer.getChildren()).find((n) => n.kind === 'keys');
+    assert.ok(group, 'no Signing keys node');
+    const keys = await explorer.getChildren(group);
+    const example = keys.find((n) => n.kind === 'key' && n.keyName === 'example');
+    assert.ok(example && example.kind === 'key');
+    const item = explorer.getTreeItem(example);
+    assert.match(String(item.description), /^2048-bit · [0-9a-f:]+$/);
+    assert.strictEqual(item.contextValue, 'signingKey');
+    // The row's inline "Copy Public Key (PEM)" action receives the row itself.
+    await vscode.commands.executeCommand('iotAuthz.copyPublicKey', example);
+    const pem = fs.readFileSync(path.join(example.workspaceRoot, '.iot-authz/keys/example/public_key.pem'), 'utf8');
+    assert.strictEqual((await vscode.env.clipboard.readText()).trim(), pem.trim());
   });
 
   test('the explorer shows project-file errors and refreshes when the file changes', async () => {
@@ -80,7 +96,7 @@ suite('extension', () => {
     try {
       fs.writeFileSync(file, '{"authorizers": [{"name": "Broken", "handler": "nofunction.js", "runtime": "nodejs20.x", "signingDisabled": true}]}');
       await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no refresh after the file changed')), 15000))]);
-      const roots = explorer.getChildren();
+      const roots = await explorer.getChildren();
       assert.ok(roots.some((n) => n.kind === 'issue' && /path\/to\/file:function/.test(n.issue.message)));
     } finally {
       fs.writeFileSync(file, original);

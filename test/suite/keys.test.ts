@@ -458,7 +458,7 @@ suite('keys and tokens (extension host)', () => {
 
     // From the Authorizers view's context menu: the node is the argument, the rest is asked.
     const explorer = (api.features as { explorer: AuthorizerExplorer }).explorer;
-    const node = explorer.getChildren().find((n) => n.kind === 'authorizer');
+    const node = (await explorer.getChildren()).find((n) => n.kind === 'authorizer');
     assert.ok(node);
     user.reset();
     user.answerInput = () => token;
