@@ -151,8 +151,9 @@ export function runDiagnostics(result: InvocationResult, text: string): vscode.D
   }
 
   for (const p of result.problems) {
-    // Problems without a field are about the runtime (version notes, reloads), not this file.
-    if (p.severity === 'info' && !p.field) continue;
+    // Notes (runtime version, reloads, header case) stay in the output and the panel: the
+    // Problems view is for what needs fixing.
+    if (p.severity === 'info') continue;
     out.push(diagnostic(problemRange(p, json), p.message, SEVERITY[p.severity]));
   }
 

@@ -9,6 +9,7 @@ import type { ExtensionApi } from '../../src/extension';
 import type { InvocationResult } from '../../src/core/result';
 import type { RunStore } from '../../src/vscode/runStore';
 import type { AuthorizerExplorer, ExplorerNode } from '../../src/vscode/explorer';
+import type { NewAuthorizerResult } from '../../src/vscode/invokeCommands';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
 
@@ -76,6 +77,9 @@ suite('local invoke (extension host)', () => {
       assert.match(result.headline, expected[f].headline, f);
       assert.strictEqual(result.source.eventFile, inRoot('events', f));
       assert.strictEqual(runs.latest()?.id, result.id, 'the run store holds the newest run first');
+      const problems = vscode.languages.getDiagnostics(vscode.Uri.file(inRoot('events', f)));
+      if (result.outcome === 'allowed') assert.deepStrictEqual(problems.map((d) => d.message), [], `${f}: a clean run leaves nothing in Problems`);
+      if (result.outcome === 'signature-rejected') assert.ok(problems.some((d) => /^Signature missing: No signature/.test(d.message)), `${f}: the gate's diagnosis`);
     }
     // Keys were read and signatures computed with the example key, which the signature-rejected event lacks.
     const signed = runs.runs().find((r) => r.source.eventFile?.endsWith('http-publish.authz.json'));
@@ -84,7 +88,7 @@ suite('local invoke (extension host)', () => {
 
   test('Invoke Authorizer Locally takes the explorer node, lists matching events with the last run first', async () => {
     const explorer = (api.features as { explorer: AuthorizerExplorer }).explorer;
-    const node = explorer.getChildren().find((n): n is Extract<ExplorerNode, { kind: 'authorizer' }> => n.kind === 'authorizer');
+    const node = (await explorer.getChildren()).find((n): n is Extract<ExplorerNode, { kind: 'authorizer' }> => n.kind === 'authorizer');
     assert.ok(node);
     const last = await run(inRoot('events', 'mqtt-wrong-client.authz.json'));
     const pending = vscode.commands.executeCommand<InvocationResult>('iotAuthz.invokeLocally', node);
@@ -232,6 +236,55 @@ suite('local invoke (extension host)', () => {
     }
     const back = await run(event);
     assert.strictEqual(back.headline, 'Allowed as sensor1 (1 policy)');
+  });
+
+  test('New Authorizer scaffolds handler, events and project entry; the explorer lists it; its events answer as written', async () => {
+    const explorer = (api.features as { explorer: AuthorizerExplorer }).explorer;
+    const project = inRoot('iot-authorizer.json');
+    const restore = keep([project]);
+    const made: NewAuthorizerResult[] = [];
+    try {
+      for (const [kind, language, name] of [
+        ['mqtt-username-password', 'python', 'TestPasswordPy'],
+        ['signed-token', 'typescript', 'TestSignedTs'],
+        ['jwt-bearer', 'javascript', 'TestJwtJs'],
+      ] as const) {
+        const result = await vscode.commands.executeCommand<NewAuthorizerResult>('iotAuthz.newAuthorizer', { kind, language, name, generateKey: true });
+        assert.ok(result, `${name} was created`);
+        made.push(result);
+        assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, result.handlerFile, 'the handler is opened');
+        const names = (await explorer.getChildren()).filter((n): n is Extract<ExplorerNode, { kind: 'authorizer' }> => n.kind === 'authorizer').map((n) => n.authorizer.name);
+        assert.ok(names.includes(name), `explorer lists ${name}: ${names.join(', ')}`);
+        if (kind === 'signed-token') assert.strictEqual(result.signingKeyReady, true, 'Generate Signing Key Pair made the signing key');
+        assert.ok(result.events.length >= 2, `${name} has test events`);
+        assert.ok(result.events.some((e) => e.expect === 'allowed') && result.events.some((e) => e.expect === 'denied'));
+        for (const event of result.events) {
+          const r = await run(event.file);
+          assert.strictEqual(r.outcome, event.expect, `${name} ${path.basename(event.file)}: ${r.headline}`);
+        }
+      }
+      const p = JSON.parse(fs.readFileSync(project, 'utf8')) as { authorizers: Array<{ name: string }> };
+      assert.deepStrictEqual(p.authorizers.map((a) => a.name), ['ExampleTokenAuthorizer', 'TestPasswordPy', 'TestSignedTs', 'TestJwtJs']);
+
+      // The same name again with overwrite false: refused, nothing touched.
+      const projectBefore = fs.readFileSync(project, 'utf8');
+      const handlerBefore = fs.readFileSync(made[0].handlerFile, 'utf8');
+      const again = await vscode.commands.executeCommand('iotAuthz.newAuthorizer', { kind: 'jwt-bearer', language: 'python', name: 'TestPasswordPy', overwrite: false });
+      assert.strictEqual(again, undefined);
+      assert.strictEqual(fs.readFileSync(project, 'utf8'), projectBefore);
+      assert.strictEqual(fs.readFileSync(made[0].handlerFile, 'utf8'), handlerBefore);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      restore();
+      for (const m of made) fs.rmSync(path.dirname(m.handlerFile), { recursive: true, force: true });
+      for (const m of made) for (const k of [m.signingKey, ...m.generatedKeys]) if (k) fs.rmSync(inRoot('.iot-authz', 'keys', k), { recursive: true, force: true });
+    }
+  });
+
+  test('New Authorizer refuses a name AWS would refuse', async () => {
+    const result = await vscode.commands.executeCommand('iotAuthz.newAuthorizer', { kind: 'signed-token', language: 'python', name: 'has space' });
+    assert.strictEqual(result, undefined);
+    assert.ok(!fs.existsSync(inRoot('authorizers', 'has space')));
   });
 
   test('Run Test Event refuses a file that is not a test event, saying what to run', async () => {

@@ -1,0 +1,90 @@
+// The local loop as a person drives it: open an event file, click the "Run locally" CodeLens,
+// read the headline in the output panel, the status bar and the "Last:" lens; then click
+// "Invoke locally…" above the handler and pick the event. Light and dark.
+import * as assert from 'assert';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
+import { openWorkbench, OpenWorkbench, runCommand } from './workbench';
+
+const HEADLINE = 'Allowed as sensor1 (1 policy)';
+
+/** F1, type, wait for the row, Enter: a command with ">", else Quick Open of a file. Works with the editor hidden. */
+async function palette(page: Page, text: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: text.replace(/^>/, '') }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await palette(page, name);
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30000 });
+}
+
+function lens(page: Page, text: string) {
+  return page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: text });
+}
+
+for (const theme of ['dark', 'light'] as Theme[]) {
+  suite(`local invoke UI (${theme})`, () => {
+    let wb: OpenWorkbench;
+    suiteSetup(async () => {
+      wb = await openWorkbench({ name: `ui-invoke-${theme}`, workspace: path.join(REPO_ROOT, 'examples/workspace'), theme });
+    });
+    suiteTeardown(async () => {
+      await wb?.close();
+    });
+
+    test('clicking "Run locally" above an event file shows the headline in the output panel, the status bar and the lens', async () => {
+      const page = wb.page;
+      await openFile(page, 'http-publish.authz.json');
+      const run = lens(page, 'Run locally');
+      // CodeLens shows once the extension is active and the lens provider answered.
+      await run.waitFor({ timeout: 60000 });
+      await screenshot(page, `invoke-event-lens-${theme}`);
+      // The output channel open in the panel, as a user who watches it would have it.
+      await runCommand(page, 'IoT Authorizer: Show Output');
+      const panel = page.locator('.part.panel');
+      await panel.locator('text=IoT Custom Authorizer Toolkit is ready.').waitFor({ timeout: 30000 });
+      await run.click();
+      await page.locator('.part.statusbar', { hasText: HEADLINE }).waitFor({ timeout: 30000 });
+      await lens(page, `Last: ${HEADLINE}`).waitFor({ timeout: 30000 });
+      await screenshot(page, `invoke-event-last-run-${theme}`);
+      // The whole result block (it starts with the headline) in view.
+      await palette(page, '>View: Toggle Maximized Panel');
+      await panel.locator(`text=${HEADLINE}`).first().waitFor({ timeout: 30000 });
+      const panelText = (await panel.innerText()).replace(/\u00a0/g, ' ');
+      assert.match(panelText, /ALLOWED\s+Allowed as sensor1 \(1 policy\)/);
+      assert.match(panelText, /Signature\s+verified with key "example"/);
+      await screenshot(page, `invoke-output-${theme}`);
+      await palette(page, '>View: Toggle Maximized Panel');
+    });
+
+    test('"Invoke locally…" above the handler lists the events that reach it, last run first', async () => {
+      const page = wb.page;
+      await openFile(page, 'authorizer.js');
+      const invoke = lens(page, 'Invoke locally…');
+      await invoke.waitFor({ timeout: 60000 });
+      await invoke.click();
+      const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+      await page.locator('.quick-input-widget', { hasText: 'Invoke ExampleTokenAuthorizer locally with' }).waitFor({ timeout: 30000 });
+      await rows.filter({ hasText: 'New Test Event…' }).waitFor({ timeout: 10000 });
+      const first = (await rows.first().innerText()).replace(/\s+/g, ' ');
+      assert.match(first, /http-publish\.authz\.json/);
+      assert.match(first, /last run/);
+      // Every example event reaches the example authorizer (one by its default-authorizer role).
+      for (const name of ['mqtt-connect', 'mqtt-wrong-client', 'mqtt-wss-browser', 'http-unsigned']) {
+        await rows.filter({ hasText: name }).first().waitFor({ timeout: 10000 });
+      }
+      await screenshot(page, `invoke-handler-pick-${theme}`);
+      await rows.filter({ hasText: 'mqtt-wrong-client' }).first().click();
+      await lens(page, 'Last: Denied by the handler').waitFor({ timeout: 30000 });
+      await page.locator('.part.statusbar', { hasText: 'Denied by the handler' }).waitFor({ timeout: 10000 });
+      await screenshot(page, `invoke-handler-last-run-${theme}`);
+    });
+  });
+}
