@@ -287,6 +287,66 @@ suite('local invoke (extension host)', () => {
     assert.ok(!fs.existsSync(inRoot('authorizers', 'has space')));
   });
 
+  test('iotAuthz.pythonPath and iotAuthz.local.timeoutMs apply to the next run', async () => {
+    const project = inRoot('iot-authorizer.json');
+    const handler = inRoot('py_settings.py');
+    const fast = inRoot('events', 'py-fast.authz.json');
+    const slow = inRoot('events', 'py-slow.authz.json');
+    const restore = keep([project, handler, fast, slow]);
+    const config = () => vscode.workspace.getConfiguration();
+    try {
+      fs.writeFileSync(
+        handler,
+        'import time\n\n\ndef lambda_handler(event, context):\n    time.sleep(float(event["token"]))\n    return {"isAuthenticated": True, "principalId": "device1", "refreshAfterInSeconds": 300, "disconnectAfterInSeconds": 3600, "policyDocuments": []}\n',
+      );
+      const p = JSON.parse(fs.readFileSync(project, 'utf8')) as { authorizers: unknown[] };
+      p.authorizers.push({ name: 'PySettings', handler: 'py_settings.py:lambda_handler', runtime: 'python3.12', tokenKeyName: 'token', signingDisabled: true });
+      fs.writeFileSync(project, JSON.stringify(p, null, 2));
+      const event = (token: string) => JSON.stringify({ authorizer: 'PySettings', protocol: 'http', credentials: { token, in: 'headers' } });
+      fs.writeFileSync(fast, event('0'));
+      fs.writeFileSync(slow, event('1'));
+      assert.strictEqual((await run(fast)).outcome, 'allowed');
+
+      await config().update('iotAuthz.pythonPath', '/nonexistent/python3', vscode.ConfigurationTarget.Workspace);
+      const missing = await run(fast);
+      assert.strictEqual(missing.outcome, 'handler-error', missing.headline);
+      assert.strictEqual(missing.error?.code, 'INTERPRETER_NOT_FOUND');
+      assert.match(missing.error?.message ?? '', /iotAuthz\.pythonPath/);
+      await config().update('iotAuthz.pythonPath', undefined, vscode.ConfigurationTarget.Workspace);
+      assert.strictEqual((await run(fast)).outcome, 'allowed');
+
+      assert.strictEqual((await run(slow)).outcome, 'allowed', 'one second is within the default 5 s');
+      await config().update('iotAuthz.local.timeoutMs', 300, vscode.ConfigurationTarget.Workspace);
+      const timedOut = await run(slow);
+      assert.strictEqual(timedOut.error?.code, 'TIMEOUT', timedOut.headline);
+    } finally {
+      await config().update('iotAuthz.pythonPath', undefined, vscode.ConfigurationTarget.Workspace);
+      await config().update('iotAuthz.local.timeoutMs', undefined, vscode.ConfigurationTarget.Workspace);
+      restore();
+    }
+  });
+
+  test('the contributed JSON schemas complete and check event files', async () => {
+    const file = inRoot('events', 'schema-check.authz.json');
+    const restore = keep([file]);
+    try {
+      fs.writeFileSync(file, '{\n  "protocol": "ftp",\n  \n}\n');
+      const doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      const d = await waitFor(
+        'a schema diagnostic for "ftp"',
+        () => vscode.languages.getDiagnostics(doc.uri).find((x) => x.range.start.line === 1 && /mqtt-wss/.test(x.message)),
+        20000,
+      );
+      assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Warning);
+      const completions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(2, 2));
+      const labels = completions.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      for (const field of ['credentials', 'authorizer', 'mqtt']) assert.ok(labels.some((l) => l.includes(field)), `completes ${field}: ${labels.join(', ')}`);
+    } finally {
+      restore();
+    }
+  });
+
   test('Run Test Event refuses a file that is not a test event, saying what to run', async () => {
     const result = await vscode.commands.executeCommand('iotAuthz.runTestEvent', vscode.Uri.file(inRoot('authorizer.js')));
     assert.strictEqual(result, undefined, 'the command wrapper turns the UserError into a message');

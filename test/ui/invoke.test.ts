@@ -2,10 +2,11 @@
 // read the headline in the output panel, the status bar and the "Last:" lens; then click
 // "Invoke locally…" above the handler and pick the event. Light and dark.
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
-import { openWorkbench, OpenWorkbench, runCommand } from './workbench';
+import { openAuthorizersView, openWorkbench, OpenWorkbench, runCommand } from './workbench';
 
 const HEADLINE = 'Allowed as sensor1 (1 policy)';
 
@@ -16,7 +17,11 @@ async function palette(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: text.replace(/^>/, '') }).first().waitFor({ timeout: 30000 });
+  // ":<line>" (Go to Line) lists no rows, only its hint.
+  const ready = text.startsWith(':')
+    ? page.locator('.quick-input-widget', { hasText: /line/i })
+    : page.locator('.quick-input-list .monaco-list-row', { hasText: text.replace(/^>/, '') }).first();
+  await ready.waitFor({ timeout: 30000 });
   await page.keyboard.press('Enter');
 }
 
@@ -88,3 +93,70 @@ for (const theme of ['dark', 'light'] as Theme[]) {
     });
   });
 }
+
+suite('New Authorizer UI: empty workspace', () => {
+  let wb: OpenWorkbench;
+  suiteSetup(async () => {
+    wb = await openWorkbench({ name: 'ui-new-authorizer', workspace: path.join(REPO_ROOT, 'test/fixtures/empty-workspace') });
+  });
+  suiteTeardown(async () => {
+    await wb?.close();
+  });
+
+  test('the welcome view\'s "New Authorizer…" button walks through kind, language and name, then the new event runs', async () => {
+    const page = wb.page;
+    const pane = await openAuthorizersView(page);
+    const button = pane.locator('.welcome-view-content a, .welcome-view-content .monaco-button', { hasText: 'New Authorizer…' }).first();
+    await button.waitFor({ timeout: 30000 });
+    await screenshot(page, 'new-authorizer-welcome');
+    await button.click();
+    const widget = page.locator('.quick-input-widget');
+    const rows = widget.locator('.quick-input-list .monaco-list-row');
+    await widget.filter({ hasText: 'what does the device send?' }).waitFor({ timeout: 30000 });
+    await rows.filter({ hasText: 'Bearer token (JWT)' }).waitFor({ timeout: 10000 });
+    await screenshot(page, 'new-authorizer-kind');
+    await rows.filter({ hasText: 'MQTT username and password' }).click();
+    await widget.filter({ hasText: 'handler language' }).waitFor({ timeout: 10000 });
+    await rows.filter({ hasText: 'TypeScript' }).click();
+    await widget.filter({ hasText: 'authorizer name' }).waitFor({ timeout: 10000 });
+    const input = widget.locator('input');
+    assert.strictEqual(await input.inputValue(), 'PasswordAuthorizer');
+    await input.fill('bad name');
+    const message = widget.locator('.quick-input-message');
+    await message.filter({ hasText: 'Use letters, digits and _ = , @ - only' }).waitFor({ timeout: 10000 });
+    await screenshot(page, 'new-authorizer-name-invalid');
+    await input.fill('DevicePasswords');
+    await message.filter({ hasText: 'Use letters' }).waitFor({ state: 'detached', timeout: 10000 }).catch(() => undefined);
+    await page.keyboard.press('Enter');
+
+    // The handler opens; the Authorizers view lists the new authorizer.
+    await page.locator('.tabs-container .tab.active', { hasText: 'index.ts' }).waitFor({ timeout: 30000 });
+    await pane.locator('.monaco-list-row', { hasText: 'DevicePasswords' }).waitFor({ timeout: 30000 });
+    // Go to the handler function (Quick Open ":line"), where its lens is.
+    const source = fs.readFileSync(path.join(wb.server.workspace, 'authorizers/DevicePasswords/index.ts'), 'utf8');
+    const line = source.split('\n').findIndex((l) => l.startsWith('export const handler')) + 1;
+    assert.ok(line > 0);
+    await palette(page, `:${line}`);
+    await lens(page, 'Invoke locally…').waitFor({ timeout: 60000 });
+    await screenshot(page, 'new-authorizer-handler');
+
+    await openFile(page, 'mqtt.authz.json');
+    const run = lens(page, 'Run locally');
+    await run.waitFor({ timeout: 60000 });
+    await run.click();
+    await lens(page, 'Last: Allowed as sensor1').waitFor({ timeout: 60000 });
+    await screenshot(page, 'new-authorizer-event-run');
+  });
+
+  test('the walkthrough has the handler and local-run steps with their command links', async () => {
+    const page = wb.page;
+    await palette(page, '>IoT Authorizer: Get Started');
+    const walkthrough = page.locator('.gettingStartedContainer');
+    await walkthrough.locator('.getting-started-step', { hasText: 'Write the authorizer handler' }).first().click({ timeout: 30000 });
+    await walkthrough.locator('.getting-started-step.expanded a, .getting-started-step.expanded .button-link', { hasText: 'New Authorizer…' }).first().waitFor({ timeout: 10000 });
+    await screenshot(page, 'walkthrough-handler-step');
+    await walkthrough.locator('.getting-started-step', { hasText: 'Run it locally' }).first().click();
+    await walkthrough.locator('.getting-started-step.expanded a, .getting-started-step.expanded .button-link', { hasText: 'Run a Test Event' }).first().waitFor({ timeout: 10000 });
+    await screenshot(page, 'walkthrough-invoke-step');
+  });
+});
