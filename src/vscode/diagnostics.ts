@@ -222,7 +222,9 @@ export class AuthorizerDiagnostics implements vscode.Disposable {
     const relevant = (d: vscode.TextDocument) =>
       d.uri.scheme === 'file' && (path.basename(d.uri.fsPath) === PROJECT_FILE_NAME || d.uri.fsPath.endsWith(TEST_EVENT_SUFFIX));
     if (vscode.workspace.textDocuments.some(relevant)) {
-      this.startProjectChecks();
+      // A restored editor: read the project after activation has returned, not during it.
+      const timer = setTimeout(() => this.startProjectChecks(), 0);
+      this.subscriptions.push({ dispose: () => clearTimeout(timer) });
       return;
     }
     const sub = vscode.workspace.onDidOpenTextDocument((d) => {

@@ -175,6 +175,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
   private readonly projects = new WorkspaceProjects();
   private readonly diagnostics = new AuthorizerDiagnostics(this.projects);
   private readonly lenses: AuthorizerCodeLensProvider;
+  private hasResultsPanel = false;
 
   constructor(private readonly s: Services) {
     this.lenses = new AuthorizerCodeLensProvider(this.projects, s.runs, () => this.diagnostics.startProjectChecks());
@@ -270,7 +271,8 @@ export class LocalInvokeFeature implements vscode.Disposable {
     this.diagnostics.showRun(result);
     await this.s.runs.add(result);
     // Until the results panel exists, the output channel is where a run's answer shows.
-    if (!(await vscode.commands.getCommands(true)).includes(OPEN_RESULTS_COMMAND)) this.s.log.show();
+    this.hasResultsPanel ||= (await vscode.commands.getCommands(true)).includes(OPEN_RESULTS_COMMAND);
+    if (!this.hasResultsPanel) this.s.log.show();
   }
 
   // --- choosing ----------------------------------------------------------------------------

@@ -91,6 +91,20 @@ for (const theme of ['dark', 'light'] as Theme[]) {
       await page.locator('.part.statusbar', { hasText: 'Denied by the handler' }).waitFor({ timeout: 10000 });
       await screenshot(page, `invoke-handler-last-run-${theme}`);
     });
+
+    test('the authorizer row in the Authorizers view has an inline "Invoke locally" button', async () => {
+      const page = wb.page;
+      const pane = await openAuthorizersView(page);
+      const row = pane.locator('.monaco-list-row', { hasText: 'ExampleTokenAuthorizer' });
+      await row.waitFor({ timeout: 30000 });
+      await row.hover();
+      const button = row.locator('.action-label[aria-label^="Invoke Authorizer Locally"]');
+      await button.waitFor({ timeout: 10000 });
+      await screenshot(page, `invoke-explorer-inline-${theme}`);
+      await button.click();
+      await page.locator('.quick-input-widget', { hasText: 'Invoke ExampleTokenAuthorizer locally with' }).waitFor({ timeout: 30000 });
+      await page.keyboard.press('Escape');
+    });
   });
 }
 
