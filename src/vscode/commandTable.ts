@@ -120,6 +120,24 @@ export const COMMANDS = [
     menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: 'navigation@1' }],
   },
   // --- results panel and history (src/vscode/panel/) ---
+  {
+    id: 'iotAuthz.openResults',
+    title: 'Open Results Panel',
+    icon: '$(preview)',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: 'navigation@5' }],
+  },
+  {
+    id: 'iotAuthz.showHistory',
+    title: 'Show Run History…',
+    icon: '$(history)',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '7_history@1' }],
+  },
+  {
+    id: 'iotAuthz.clearHistory',
+    title: 'Clear Run History',
+    icon: '$(clear-all)',
+    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '7_history@2' }],
+  },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

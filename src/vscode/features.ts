@@ -9,6 +9,8 @@ import { AuthorizerExplorer } from './explorer';
 import { RunStore } from './runStore';
 import { LocalInvokeFeature } from './invokeCommands';
 import { keyCommandHandlers } from './keyCommands';
+import { resultsPanelHandlers } from './panel/panelCommands';
+import { ResultsPanel } from './panel/resultsPanel';
 
 /** What feature modules share. Everything here is cheap to construct. */
 export interface Services {
@@ -22,7 +24,7 @@ export interface Features {
   readonly log: Log;
   readonly handlers: Record<CommandId, CommandHandler>;
   register(): void;
-  readonly testApi: { explorer: AuthorizerExplorer; runs: RunStore };
+  readonly testApi: { explorer: AuthorizerExplorer; runs: RunStore; results: ResultsPanel };
 }
 
 function generalHandlers(s: Services) {
@@ -49,11 +51,13 @@ export function createFeatures(context: vscode.ExtensionContext): Features {
   context.subscriptions.push(log, explorer, runs);
   const services: Services = { context, log, explorer, runs };
   const localInvoke = new LocalInvokeFeature(services);
+  const results = new ResultsPanel(services);
 
   const handlers: Record<CommandId, CommandHandler> = {
     ...generalHandlers(services),
     ...localInvoke.handlers(),
     ...keyCommandHandlers(services),
+    ...resultsPanelHandlers(services, results),
   };
 
   return {
@@ -64,7 +68,8 @@ export function createFeatures(context: vscode.ExtensionContext): Features {
         vscode.window.createTreeView(AuthorizerExplorer.viewId, { treeDataProvider: explorer, showCollapseAll: true }),
       );
       localInvoke.register();
+      results.register();
     },
-    testApi: { explorer, runs },
+    testApi: { explorer, runs, results },
   };
 }
