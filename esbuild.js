@@ -16,10 +16,12 @@ const root = __dirname;
 const bundles = [
   // Banner and footer stamp the bundle's evaluation, so activation time includes module load.
   {
-    entry: 'src/extension.ts', outfile: 'dist/extension.js', platform: 'node', external: ['vscode'],
+    entry: 'src/extension.ts', outfile: 'dist/extension.js', platform: 'node', external: ['vscode', './features.js'],
     banner: 'globalThis.__iotAuthzBundleStart = performance.now();',
     footer: 'globalThis.__iotAuthzBundleEnd = performance.now();',
   },
+  // Everything the commands, views and panel do, loaded by the shell on first use.
+  { entry: 'src/vscode/features.ts', outfile: 'dist/features.js', platform: 'node', external: ['vscode'] },
   { entry: 'src/cli/main.ts', outfile: 'dist/cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { entry: 'src/local/runtime/nodeWorker.ts', outfile: 'dist/runtime/nodeWorker.js', platform: 'node', external: ['esbuild'] },
   { entry: 'src/aws/index.ts', outfile: 'dist/aws.js', platform: 'node', external: ['vscode'] },

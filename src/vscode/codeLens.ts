@@ -4,6 +4,7 @@
 // cached (WorkspaceProjects), the handler line is found with regexes, and commands are attached
 // in resolveCodeLens.
 import * as vscode from 'vscode';
+import { CODELENS_SELECTOR } from './ids';
 import { TEST_EVENT_SUFFIX } from '../core/constants';
 import type { InvocationResult, RunOutcome } from '../core/result';
 import { findHandlerLine } from './handlerLocation';
@@ -48,12 +49,7 @@ class AuthorizerLens extends vscode.CodeLens {
 }
 
 export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<AuthorizerLens>, vscode.Disposable {
-  static readonly selector: vscode.DocumentSelector = [
-    { scheme: 'file', language: 'python' },
-    { scheme: 'file', language: 'javascript' },
-    { scheme: 'file', language: 'typescript' },
-    { scheme: 'file', pattern: `**/*${TEST_EVENT_SUFFIX}` },
-  ];
+  static readonly selector: vscode.DocumentSelector = CODELENS_SELECTOR;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];

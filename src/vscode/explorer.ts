@@ -2,6 +2,7 @@
 // the project file only when the view asks for children, never at activation.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { AUTHORIZERS_VIEW_ID } from './ids';
 import { AuthorizerConfig, loadProject, ProjectIssue } from '../core/project';
 import { KEY_STORE_DIR, PROJECT_FILE_NAME } from '../core/constants';
 import { listKeys, StoredKey } from '../core/keyStore';
@@ -14,7 +15,7 @@ export type ExplorerNode =
   | { kind: 'key'; workspaceRoot: string; keyName: string; key: StoredKey };
 
 export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
-  static readonly viewId = 'iotAuthz.authorizers';
+  static readonly viewId = AUTHORIZERS_VIEW_ID;
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private watcher: vscode.FileSystemWatcher | undefined;

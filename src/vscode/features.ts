@@ -23,6 +23,11 @@ export interface Services {
 export interface Features {
   readonly log: Log;
   readonly handlers: Record<CommandId, CommandHandler>;
+  /** The shell's tree view, CodeLens provider and panel serializer delegate to these. */
+  readonly explorer: AuthorizerExplorer;
+  readonly lenses: vscode.CodeLensProvider;
+  readonly results: ResultsPanel;
+  /** Starts the listeners (diagnostics, run store → panel). */
   register(): void;
   readonly testApi: { explorer: AuthorizerExplorer; runs: RunStore; results: ResultsPanel };
 }
@@ -44,11 +49,10 @@ function generalHandlers(s: Services) {
   } satisfies Partial<Record<CommandId, CommandHandler>>;
 }
 
-export function createFeatures(context: vscode.ExtensionContext): Features {
-  const log = new Log();
+export function createFeatures(context: vscode.ExtensionContext, log: Log): Features {
   const explorer = new AuthorizerExplorer();
   const runs = new RunStore(context.workspaceState);
-  context.subscriptions.push(log, explorer, runs);
+  context.subscriptions.push(explorer, runs);
   const services: Services = { context, log, explorer, runs };
   const localInvoke = new LocalInvokeFeature(services);
   const results = new ResultsPanel(services);
@@ -63,10 +67,10 @@ export function createFeatures(context: vscode.ExtensionContext): Features {
   return {
     log,
     handlers,
+    explorer,
+    lenses: localInvoke.lenses,
+    results,
     register() {
-      context.subscriptions.push(
-        vscode.window.createTreeView(AuthorizerExplorer.viewId, { treeDataProvider: explorer, showCollapseAll: true }),
-      );
       localInvoke.register();
       results.register();
     },

@@ -174,7 +174,8 @@ export class LocalInvokeFeature implements vscode.Disposable {
   private readonly runtime = new LocalRuntimeHost();
   private readonly projects = new WorkspaceProjects();
   private readonly diagnostics = new AuthorizerDiagnostics(this.projects);
-  private readonly lenses: AuthorizerCodeLensProvider;
+  /** Registered by the activation shell (src/extension.ts), which delegates to it. */
+  readonly lenses: AuthorizerCodeLensProvider;
   private hasResultsPanel = false;
 
   constructor(private readonly s: Services) {
@@ -194,7 +195,6 @@ export class LocalInvokeFeature implements vscode.Disposable {
 
   /** Registers the CodeLens provider and arms the project checks (no I/O until a project file or event opens). */
   register(): void {
-    this.s.context.subscriptions.push(vscode.languages.registerCodeLensProvider(AuthorizerCodeLensProvider.selector, this.lenses));
     this.diagnostics.startWhenRelevant();
   }
 

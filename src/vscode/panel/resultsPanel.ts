@@ -18,7 +18,8 @@ import { compareRuns } from './runDiff';
 import { historyEntryOf, responseJson, runViewOf } from './runView';
 import { jsonPathPosition } from './sourceLocations';
 
-export const RESULTS_VIEW_TYPE = 'iotAuthz.results';
+export { RESULTS_VIEW_TYPE } from '../ids';
+import { RESULTS_VIEW_TYPE } from '../ids';
 export const RESULTS_TITLE = 'Authorizer Results';
 /** Opens the panel when a run finishes (on by default). */
 export const OPEN_ON_RUN_SETTING = 'iotAuthz.resultsPanel.openOnRun';
@@ -75,9 +76,6 @@ export class ResultsPanel implements vscode.Disposable {
   register(): void {
     this.s.context.subscriptions.push(
       this,
-      vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel, state) => this.restorePanel(panel, state),
-      }),
       this.s.runs.onDidAddRun((run) => this.onRunAdded(run)),
     );
   }
