@@ -111,6 +111,16 @@ function shortArn(arn: string): string {
   return parts.length >= 6 ? parts.slice(5).join(':') : arn;
 }
 
+/** A resource path that wraps only after a `/`, never inside a name. */
+function pathCode(text: string): HTMLElement {
+  const el = h('code', { class: 'path' });
+  text.split('/').forEach((part, i, all) => {
+    el.append(part + (i < all.length - 1 ? '/' : ''));
+    if (i < all.length - 1) el.append(h('wbr'));
+  });
+  return el;
+}
+
 function notice(text: string): void {
   const el = document.getElementById('notice');
   if (!el) return;
@@ -160,14 +170,15 @@ function runHeader(run: RunView): HTMLElement {
 function decisionSection(run: RunView): HTMLElement {
   const d = run.decision;
   const cards: HTMLElement[] = [];
-  const card = (label: string, value: Child, id?: string) => cards.push(h('div', { class: 'card' }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value', id }, value)));
+  const card = (label: string, value: Child, id?: string, detail?: string) =>
+    cards.push(h('div', { class: 'card' }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value', id }, value), detail ? h('div', { class: 'card-detail' }, detail.split(' · ').map((part, i) => [i ? ' · ' : '', h('span', {}, part)])) : null));
   if (d) {
     card('isAuthenticated', d.isAuthenticated ? chip('true', 'good', 'pass') : chip('false', 'warn', 'circle-slash'));
     card('Principal', d.principalId || '(none)', 'principal');
     card('Refresh after', d.refresh ?? '(not set)', 'refresh');
     card('Disconnect after', d.disconnect ?? '(not set)', 'disconnect');
   }
-  card('Duration', run.duration, 'duration');
+  card('Duration', run.duration.total, 'duration', run.duration.detail);
   return section('decision', 'Decision', h('div', { class: 'cards' }, cards));
 }
 
@@ -245,7 +256,7 @@ function evaluationSection(run: RunView): HTMLElement | null {
   if (!ev) return null;
   const ctx = ev.context;
   const rows = ev.rows.map((r) =>
-    h('tr', {}, h('td', {}, code(r.action)), h('td', { attrs: { title: r.resourceArn } }, code(shortArn(r.resourceArn))), h('td', {}, verdictCell(r)), h('td', { class: 'decided-by' }, decidedByCell(r))),
+    h('tr', {}, h('td', {}, code(r.action)), h('td', { attrs: { title: r.resourceArn } }, pathCode(shortArn(r.resourceArn))), h('td', {}, verdictCell(r)), h('td', { class: 'decided-by' }, decidedByCell(r))),
   );
   const table = h(
     'table',
@@ -270,13 +281,14 @@ function whatIfForm(run: RunView): HTMLElement {
   const action = h('select', { id: 'whatif-action' }, IOT_ACTIONS.map((a) => h('option', { attrs: { value: a, selected: a === 'iot:Publish' ? '' : undefined } }, a)));
   const clientId = h('input', { id: 'whatif-client', attrs: { type: 'text', spellcheck: 'false', autocomplete: 'off', value: ev?.context.clientId ?? '' } });
   const resource = h('input', { id: 'whatif-resource', attrs: { type: 'text', spellcheck: 'false', autocomplete: 'off', value: firstPublish ? shortArn(firstPublish.resourceArn).replace(/^topic\//, '') : '' } });
-  const resourceName = h('span', { id: 'whatif-resource-label' }, 'Topic');
-  const resourceField = h('label', { class: 'whatif-field', attrs: { for: 'whatif-resource' } }, resourceName, resource);
+  const resourceName = h('label', { id: 'whatif-resource-label', attrs: { for: 'whatif-resource' } }, 'Topic');
+  const resourceField = h('div', { class: 'whatif-field' }, resourceName, resource);
   const verdict = h('div', { id: 'whatif-verdict', class: 'whatif-verdict', attrs: { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' } });
   const update = () => {
     const a = action.value as IotAction;
-    resourceName.textContent = resourceLabel(a);
+    // Connect's resource is the client id field itself: the second field hides, keeping its last label.
     resourceField.hidden = a === 'iot:Connect';
+    if (a !== 'iot:Connect') resourceName.textContent = resourceLabel(a);
     const result = evaluateWhatIf(documents, ev?.context ?? { region: '', accountId: '' }, { action: a, clientId: clientId.value, resource: resource.value });
     clear(verdict);
     if ('missing' in result) {
@@ -296,8 +308,8 @@ function whatIfForm(run: RunView): HTMLElement {
     h('h3', { id: 'whatif-heading' }, 'What if…'),
     h('p', { class: 'muted' }, 'Type a client id, topic or topic filter: the verdict is computed from the returned policies as you type.'),
     h('div', { class: 'whatif-fields' },
-      h('label', { class: 'whatif-field', attrs: { for: 'whatif-action' } }, h('span', {}, 'Action'), action),
-      h('label', { class: 'whatif-field', attrs: { for: 'whatif-client' } }, h('span', {}, 'Client id'), clientId),
+      h('div', { class: 'whatif-field' }, h('label', { attrs: { for: 'whatif-action' } }, 'Action'), action),
+      h('div', { class: 'whatif-field' }, h('label', { attrs: { for: 'whatif-client' } }, 'Client id'), clientId),
       resourceField,
     ),
     verdict,

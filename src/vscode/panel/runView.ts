@@ -38,13 +38,13 @@ function ms(value: number): string {
   return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
 }
 
-export function durationText(run: InvocationResult): string {
+export function durationOf(run: InvocationResult): RunView['duration'] {
   const t = run.timings;
   const parts: string[] = [];
   if (t.invokeMs !== undefined) parts.push(`handler ${ms(t.invokeMs)}`);
   if (t.initMs !== undefined) parts.push(`init ${ms(t.initMs)}`);
   if (t.cold !== undefined) parts.push(t.cold ? 'cold start' : 'warm');
-  return parts.length ? `${ms(t.totalMs)} (${parts.join(', ')})` : ms(t.totalMs);
+  return parts.length ? { total: ms(t.totalMs), detail: parts.join(' · ') } : { total: ms(t.totalMs) };
 }
 
 /** `file:LINE` of the handler in an error's detail (a stack or `file:line:col`). */
@@ -130,7 +130,7 @@ export function runViewOf(run: InvocationResult, options: RunViewOptions = {}): 
           },
         }
       : {}),
-    duration: durationText(run),
+    duration: durationOf(run),
     ...(run.error
       ? {
           error: {
