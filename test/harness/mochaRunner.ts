@@ -14,11 +14,8 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
-export function runMochaSuite(suite: string, dirs: string[], timeoutMs: number): Promise<SuiteResults> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: timeoutMs, reporter: class {} as unknown as string });
-  const grep = process.env.IOT_AUTHZ_TEST_GREP;
-  if (grep) mocha.grep(grep);
-  for (const d of dirs) for (const f of testFiles(d)) mocha.addFile(f);
+/** Runs `mocha`, printing a line per test, and counts the results for the summary. */
+export function runCounted(mocha: Mocha, suite: string): Promise<SuiteResults> {
   const started = Date.now();
   const failures: Array<{ title: string; error: string }> = [];
   let passed = 0;
@@ -40,6 +37,20 @@ export function runMochaSuite(suite: string, dirs: string[], timeoutMs: number):
       console.log(`  ✘ ${t.fullTitle()}\n${(err.stack ?? err.message).split('\n').map((l) => '      ' + l).join('\n')}`);
     });
   });
+}
+
+/** A mocha instance whose own reporter is silent: runCounted prints the lines. */
+export function quietMocha(timeoutMs: number): Mocha {
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: timeoutMs, reporter: class {} as unknown as string });
+  const grep = process.env.IOT_AUTHZ_TEST_GREP;
+  if (grep) mocha.grep(grep);
+  return mocha;
+}
+
+export function runMochaSuite(suite: string, dirs: string[], timeoutMs: number): Promise<SuiteResults> {
+  const mocha = quietMocha(timeoutMs);
+  for (const d of dirs) for (const f of testFiles(d)) mocha.addFile(f);
+  return runCounted(mocha, suite);
 }
 
 if (require.main === module) {
