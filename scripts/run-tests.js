@@ -11,6 +11,8 @@ const { ensureDependencies, root } = require('./ensure-deps');
 const started = Date.now();
 const wanted = (process.env.IOT_AUTHZ_SUITES || 'static,unit,extension-host,ui,e2e').split(',');
 const resultsDir = path.join(root, '.test-runs');
+// The suite runners leave the "ran no test" judgement to this script (see the summary).
+process.env.IOT_AUTHZ_WHOLE_RUN = '1';
 fs.mkdirSync(resultsDir, { recursive: true });
 
 function run(cmd, args, opts = {}) {
@@ -82,6 +84,21 @@ if (wanted.includes('unit')) fileSuite('unit', [runner, 'unit', 'out/test/unit']
 if (wanted.includes('extension-host')) fileSuite('extension-host', [path.join(root, 'out/test/harness/runExtensionHost.js')]);
 if (wanted.includes('ui')) fileSuite('ui', [runner, 'ui', 'out/test/ui']);
 if (wanted.includes('e2e') && fs.existsSync(path.join(root, 'out/test/e2e'))) fileSuite('e2e', [runner, 'e2e', 'out/test/e2e']);
+
+// A suite that ran nothing proves nothing: without a grep it is a failure of that suite; with
+// IOT_AUTHZ_TEST_GREP, a grep that matched no test anywhere is a failure of the run.
+const grep = process.env.IOT_AUTHZ_TEST_GREP;
+const ran = (r) => r.passed + r.failed + (r.skipped || 0);
+if (!grep) {
+  for (const r of results) {
+    if (ran(r) === 0 && r.suite !== 'compile-tests') {
+      r.failed = 1;
+      r.failures = [{ title: `${r.suite}: ran no test`, error: 'the suite found no test to run' }];
+    }
+  }
+} else if (results.filter((r) => r.suite !== 'static').reduce((n, r) => n + ran(r), 0) === 0) {
+  results.push({ suite: 'grep', passed: 0, failed: 1, skipped: 0, failures: [{ title: `IOT_AUTHZ_TEST_GREP=${JSON.stringify(grep)} matched no test`, error: 'no test name matched' }], durationMs: 0 });
+}
 
 let passed = 0;
 let failed = 0;

