@@ -50,6 +50,20 @@ export const PROTOCOL_LABELS: Readonly<Record<TestProtocol, { label: string; det
   'mqtt-wss': { label: 'MQTT over WebSocket', detail: 'wss://<endpoint>/mqtt; token and signature on the URL (browsers cannot set headers)', baseName: 'mqtt-wss-connect' },
 };
 
+/**
+ * Saves a document, trying again while it stays dirty. VS Code refuses a save when another
+ * extension's onWillSaveTextDocument listener does not answer within its time budget (1.75 s,
+ * easily missed on a busy machine) and stops calling a listener after it has failed three
+ * times, so a refused save usually goes through on a later try.
+ */
+async function saveDocument(doc: vscode.TextDocument, tries = 4): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await doc.save()) return true;
+    if (!doc.isDirty) return true;
+  }
+  return false;
+}
+
 export interface InvokeLocallyArgs {
   /** The authorizer to run; default: the only one, else a QuickPick. */
   readonly authorizer?: string | { readonly name: string };
@@ -262,7 +276,16 @@ export class LocalInvokeFeature implements vscode.Disposable {
       const f = d.uri.fsPath;
       return f === eventFile || f === projectFile || (dir !== undefined && f.startsWith(dir) && SOURCE_EXTENSIONS.test(f));
     });
-    await Promise.all(dirty.map((d) => d.save()));
+    const saved = await Promise.all(dirty.map((d) => saveDocument(d)));
+    // A save can fail (the file changed on disk since it was opened, a read-only file): running
+    // would then test the code on disk, not what the user sees, so stop and say so.
+    const unsaved = dirty.filter((_, i) => !saved[i]).map((d) => path.basename(d.uri.fsPath));
+    if (unsaved.length > 0) {
+      throw new UserError(
+        `Could not save ${unsaved.join(', ')} before the run, so the run would not use your edits. The file may have changed on disk since it was opened: save it (compare or overwrite) or revert it, then run again.`,
+        'SAVE_BEFORE_RUN_FAILED',
+      );
+    }
   }
 
   private async publish(result: InvocationResult): Promise<void> {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
-import { openAuthorizersView, openWorkbench, OpenWorkbench, runCommand } from './workbench';
+import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand } from './workbench';
 
 const HEADLINE = 'Allowed as sensor1 (1 policy)';
 
@@ -18,11 +18,12 @@ async function palette(page: Page, text: string): Promise<void> {
   await input.waitFor();
   await input.fill(text);
   // ":<line>" (Go to Line) lists no rows, only its hint.
-  const ready = text.startsWith(':')
-    ? page.locator('.quick-input-widget', { hasText: /line/i })
-    : page.locator('.quick-input-list .monaco-list-row', { hasText: text.replace(/^>/, '') }).first();
-  await ready.waitFor({ timeout: 30000 });
-  await page.keyboard.press('Enter');
+  if (text.startsWith(':')) {
+    await page.locator('.quick-input-widget', { hasText: /line/i }).waitFor({ timeout: 30000 });
+    await page.keyboard.press('Enter');
+  } else {
+    await acceptRow(page, text.replace(/^>/, ''));
+  }
 }
 
 async function openFile(page: Page, name: string): Promise<void> {

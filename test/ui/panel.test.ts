@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { FrameLocator, Page } from 'playwright-core';
 import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
-import { openWorkbench, OpenWorkbench, runCommand } from './workbench';
+import { acceptRow, openWorkbench, OpenWorkbench, runCommand } from './workbench';
 
 function panelFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -19,8 +19,7 @@ async function openFile(page: Page, name: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30000 });
-  await page.keyboard.press('Enter');
+  await acceptRow(page, name);
   await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 30000 });
 }
 
@@ -44,8 +43,7 @@ async function paletteFromPanel(page: Page, label: string): Promise<void> {
       await page.keyboard.press('Escape');
     }
   }
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: label.replace(/^[^:]*: /, '') }).first().waitFor({ timeout: 30000 });
-  await page.keyboard.press('Enter');
+  await acceptRow(page, label.replace(/^[^:]*: /, ''));
 }
 
 /** Gives the panel's editor group the whole editor area, as a person reading results would. */

@@ -2,7 +2,7 @@
 // development, run palette commands, open our view, read the panel and webviews.
 import { Browser, FrameLocator, Page } from 'playwright-core';
 import {
-  CodeServer, launchBrowser, REPO_ROOT, startCodeServer, stopCodeServer, StartOptions, workbenchUrl,
+  CodeServer, launchBrowser, REPO_ROOT, screenshot, startCodeServer, stopCodeServer, StartOptions, workbenchUrl,
 } from '../harness/codeServer';
 
 export interface OpenWorkbench {
@@ -42,7 +42,22 @@ export async function runCommand(page: Page, label: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(`>${label}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 30000 });
+  await acceptRow(page, label);
+}
+
+/**
+ * Enter on the quick-input row holding `text`, once it is the focused one. Waiting for the row
+ * to exist is not enough: in a fresh window the list fills and re-sorts while the palette
+ * gathers commands, and an early Enter accepts whichever row is focused then.
+ */
+export async function acceptRow(page: Page, text: string, timeout = 30000): Promise<void> {
+  try {
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).waitFor({ timeout });
+  } catch (e) {
+    const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    const shot = await screenshot(page, `failed-accept-row-${text.replace(/[^\w.-]+/g, '_')}`);
+    throw new Error(`no focused quick-input row holds "${text}" (rows: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ') || 'none'}); screenshot ${shot}`, { cause: e });
+  }
   await page.keyboard.press('Enter');
 }
 
