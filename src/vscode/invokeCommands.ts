@@ -1,8 +1,8 @@
 // The local authorizer loop in the editor: "Invoke Authorizer Locally…", "Run Test Event",
 // "New Test Event…" and "New Authorizer…", plus the CodeLens and diagnostics that go with them.
-// Every run goes the same way: save what the run reads, invoke (src/local), then publish the
-// InvocationResult to the output channel, the status bar, the Problems view and the RunStore
-// (which the results panel listens to). Each command takes arguments that skip its prompts, so
+// Every run goes the same way: save what the run reads, invoke (src/local), then add the
+// InvocationResult to the RunStore; the output channel, the status bar, the Problems view
+// (runPublisher.ts) and the results panel listen to it. Each command takes arguments that skip its prompts, so
 // tests and other commands can call it; the QuickPicks and InputBoxes are a thin layer on top.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,7 +10,6 @@ import * as vscode from 'vscode';
 import { AUTHORIZER_NAME_MAX_LENGTH, AUTHORIZER_NAME_PATTERN, DEFAULT_KEYGEN_BITS, KEY_STORE_DIR, PROJECT_FILE_NAME, TEST_EVENT_SUFFIX } from '../core/constants';
 import { UserError } from '../core/errors';
 import { authorizerForRequest } from '../core/events';
-import { formatInvocationResult } from '../core/format';
 import { storedKeyFiles } from '../core/keyStore';
 import type { HandlerLanguage } from '../core/project';
 import type { InvocationResult } from '../core/result';
@@ -29,16 +28,14 @@ import {
 } from '../core/templates';
 import { loadTestEvent, newTestEventText, TEST_PROTOCOLS, TestProtocol } from '../core/testEvent';
 import { invokeEventFile } from '../local/invokeAuthorizer';
-import { AuthorizerCodeLensProvider, OPEN_RESULTS_COMMAND, outcomeIcon } from './codeLens';
-import type { CommandId } from './commandTable';
-import type { CommandHandler } from './commands';
+import { AuthorizerCodeLensProvider } from './codeLens';
+import type { CommandHandlers } from './commands';
 import { AuthorizerDiagnostics } from './diagnostics';
 import type { Services } from './features';
 import { createWorkspaceSigner } from './keySource';
 import { LocalRuntimeHost } from './localRuntimeHost';
 import { AuthorizerInProject, WorkspaceProjects } from './workspaceProjects';
 
-const STATUS_MESSAGE_MS = 15000;
 /** Test event names: what a file name can hold on every platform, without the suffix. */
 const EVENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Sources a run reads from disk, saved first when they have unsaved edits. */
@@ -173,10 +170,10 @@ interface EventChoice extends vscode.QuickPickItem {
 export class LocalInvokeFeature implements vscode.Disposable {
   private readonly runtime = new LocalRuntimeHost();
   private readonly projects = new WorkspaceProjects();
-  private readonly diagnostics = new AuthorizerDiagnostics(this.projects);
+  /** Findings of project files, event files and runs in the Problems view. */
+  readonly diagnostics = new AuthorizerDiagnostics(this.projects);
   /** Registered by the activation shell (src/extension.ts), which delegates to it. */
   readonly lenses: AuthorizerCodeLensProvider;
-  private hasResultsPanel = false;
 
   constructor(private readonly s: Services) {
     this.lenses = new AuthorizerCodeLensProvider(this.projects, s.runs, () => this.diagnostics.startProjectChecks());
@@ -190,7 +187,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
       'iotAuthz.runTestEvent': (arg?: unknown, selected?: unknown) => this.runTestEvent(arg, selected),
       'iotAuthz.newTestEvent': (arg?: unknown) => this.newTestEvent(arg),
       'iotAuthz.newAuthorizer': (arg?: unknown) => this.newAuthorizer(arg),
-    } satisfies Partial<Record<CommandId, CommandHandler>>;
+    } satisfies Partial<CommandHandlers>;
   }
 
   /** Registers the CodeLens provider and arms the project checks (no I/O until a project file or event opens). */
@@ -247,7 +244,8 @@ export class LocalInvokeFeature implements vscode.Disposable {
       ...(options.authorizerName ? { authorizerName: options.authorizerName } : {}),
       sign: createWorkspaceSigner(this.s, path.dirname(projectFile ?? file)),
     });
-    await this.publish(result);
+    // The output channel, status bar, Problems, CodeLens and panel listen to the store (runPublisher.ts).
+    await this.s.runs.add(result);
     return result;
   }
 
@@ -263,16 +261,6 @@ export class LocalInvokeFeature implements vscode.Disposable {
       return f === eventFile || f === projectFile || (dir !== undefined && f.startsWith(dir) && SOURCE_EXTENSIONS.test(f));
     });
     await Promise.all(dirty.map((d) => d.save()));
-  }
-
-  private async publish(result: InvocationResult): Promise<void> {
-    this.s.log.append(`\n${formatInvocationResult(result)}`);
-    vscode.window.setStatusBarMessage(`${outcomeIcon(result.outcome)} ${result.headline}`, STATUS_MESSAGE_MS);
-    this.diagnostics.showRun(result);
-    await this.s.runs.add(result);
-    // Until the results panel exists, the output channel is where a run's answer shows.
-    this.hasResultsPanel ||= (await vscode.commands.getCommands(true)).includes(OPEN_RESULTS_COMMAND);
-    if (!this.hasResultsPanel) this.s.log.show();
   }
 
   // --- choosing ----------------------------------------------------------------------------

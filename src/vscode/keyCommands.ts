@@ -30,8 +30,7 @@ import {
 } from '../core/keyStore';
 import { AuthorizerConfig, loadProject } from '../core/project';
 import { signToken, VerifyResult, verifyToken } from '../core/tokens';
-import type { CommandId } from './commandTable';
-import type { CommandHandler } from './commands';
+import { CommandHandlers, runCommand } from './commands';
 import type { Services } from './features';
 import {
   deletePrivateKeySecret,
@@ -360,7 +359,7 @@ function announceKey(services: Services, root: string, verb: string, keyName: st
   services.log.info(`${verb} signing key "${keyName}" (${info.bits}-bit, ${where}), SHA256 fingerprint ${info.fingerprint}.`);
   vscode.window.setStatusBarMessage(`$(key) Key "${keyName}" ${verb.toLowerCase()}: SHA256 ${info.shortFingerprint}`, 30000);
   void vscode.window.showInformationMessage(`${verb} key "${keyName}" (${info.bits}-bit, ${where}). SHA256 fingerprint: ${info.fingerprint}`, 'Copy Public Key').then((answer) => {
-    if (answer) void vscode.commands.executeCommand('iotAuthz.copyPublicKey', { keyName, workspaceFolder: root });
+    if (answer) void runCommand('iotAuthz.copyPublicKey', { keyName, workspaceFolder: root });
   });
 }
 
@@ -730,5 +729,5 @@ export function keyCommandHandlers(services: Services) {
     'iotAuthz.verifySignature': cancellable((arg?: unknown) => verifySignatureCommand(services, arg)),
     'iotAuthz.copyPublicKey': cancellable((arg?: unknown) => copyPublicKeyCommand(services, arg)),
     'iotAuthz.copySignedCredentials': cancellable((arg?: unknown) => copySignedCredentialsCommand(services, arg)),
-  } satisfies Partial<Record<CommandId, CommandHandler>>;
+  } satisfies Partial<CommandHandlers>;
 }
