@@ -1,4 +1,4 @@
-// Evaluates the policies an authorizer returned against what a device tries to do (§5): which
+// Evaluates the policies an authorizer returned against what a device tries to do (docs/aws-custom-auth.md: "Policy evaluation"): which
 // statement allows or denies `iot:Publish` to `a/b`, and a plain summary of what is allowed.
 // Pure: the caller supplies region, account and connection values.
 //

@@ -1,7 +1,10 @@
 // One local run from request to InvocationResult (core/result.ts): build the event and pass
-// AWS's signature gate (runTestEvent), run the handler in the local runtime, and hand what
-// happened to core/runResult.ts, which judges it the same way for every target. What "Run Test
-// Event", `iot-authz invoke` and the tests call; the panel and the CLI only read the result.
+// AWS's signature gate (invokeBehindGate), run the handler in the local runtime, and hand what
+// happened to core/runResult.ts, which judges it the same way for every target.
+//
+// The verb is "invoke": `invokeEventFile` is the one entry point that the editor's two commands
+// ("Run Test Event", "Invoke Authorizer Locally…") and `iot-authz invoke` call; it loads the
+// files and calls `invokeAuthorizer` with the request. The panel and the CLI only read the result.
 //
 // The handler runs with AWS_REGION and ACCOUNT_ID_ENV set to the region and account the policies
 // are evaluated with, so ARNs the handler builds from them match the evaluation.
@@ -18,7 +21,7 @@ import { assembleRunResult, HandlerOutcome, requestSummary, runNotStartedResult 
 import { DeviceRequest, loadTestEvent } from '../core/testEvent';
 import type { NamedPublicKey } from '../core/tokens';
 import type { InvokeOptions, LocalRuntime, RuntimeError, RuntimeResult } from './runtime';
-import { runTestEvent, TestEventRun } from './runTestEvent';
+import { invokeBehindGate, GatedInvocation } from './invokeBehindGate';
 
 export interface PolicyContextInput {
   readonly region?: string;
@@ -102,9 +105,9 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
     env: { AWS_REGION: region, AWS_DEFAULT_REGION: region, [ACCOUNT_ID_ENV]: accountId, ...input.invoke?.env },
   };
 
-  let run: TestEventRun;
+  let run: GatedInvocation;
   try {
-    run = await runTestEvent(runtime, { ...input, invoke });
+    run = await invokeBehindGate(runtime, { ...input, invoke });
   } catch (e) {
     // Setup the user can fix, e.g. the runtime files were not built.
     if (!(e instanceof UserError)) throw e;

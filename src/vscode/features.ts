@@ -8,6 +8,7 @@ import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
 import { publishRuns } from './runPublisher';
 import { RunStore } from './runStore';
+import { WorkspaceProjects } from './workspaceProjects';
 import { LocalInvokeFeature } from './invokeCommands';
 import { keyCommandHandlers } from './keyCommands';
 import { resultsPanelHandlers } from './panel/panelCommands';
@@ -19,6 +20,8 @@ export interface Services {
   readonly log: Log;
   readonly explorer: AuthorizerExplorer;
   readonly runs: RunStore;
+  /** The one reader of the workspace's iot-authorizer.json files (cached until they change). */
+  readonly projects: WorkspaceProjects;
   /** The local endpoint's decisions (connections, publishes, refreshes): a stream, not the run history. */
   readonly decisions: DecisionStream;
 }
@@ -53,10 +56,11 @@ function generalHandlers(s: Services) {
 }
 
 export function createFeatures(context: vscode.ExtensionContext, log: Log): Features {
-  const explorer = new AuthorizerExplorer();
+  const projects = new WorkspaceProjects();
+  const explorer = new AuthorizerExplorer(projects);
   const runs = new RunStore(context.workspaceState);
-  context.subscriptions.push(explorer, runs);
-  const services: Services = { context, log, explorer, runs, decisions: new DecisionStream() };
+  context.subscriptions.push(projects, explorer, runs);
+  const services: Services = { context, log, explorer, runs, decisions: new DecisionStream(), projects };
   const localInvoke = new LocalInvokeFeature(services);
   context.subscriptions.push(publishRuns(services, localInvoke.diagnostics));
   const results = new ResultsPanel(services);

@@ -6,13 +6,7 @@ import * as path from 'path';
 import { promises as fsp } from 'fs';
 import * as vscode from 'vscode';
 import { ALLOWED_KEYGEN_BITS, DEFAULT_KEYGEN_BITS, KEY_STORE_DIR, MAX_TOKEN_LENGTH, PROJECT_FILE_NAME, SIGNING_KEY_NAME_PATTERN } from '../core/constants';
-import {
-  credentialsToHeaders,
-  credentialsToMqttUsername,
-  credentialsToQueryString,
-  credentialsToWebSocketUrl,
-  SignedCredentials,
-} from '../core/credentials';
+import { CREDENTIAL_FORMATS, CredentialFormat, formatCredentials, SignedCredentials } from '../core/credentials';
 import { UserError } from '../core/errors';
 import { placeholderServerName } from '../core/events';
 import { generateKeyPair, importPublicKey, isKeygenBits, KeyError, RsaPrivateKey, RsaPublicKey } from '../core/keys';
@@ -28,7 +22,8 @@ import {
   writeKeyPair,
   writePublicKeyOnly,
 } from '../core/keyStore';
-import { AuthorizerConfig, loadProject } from '../core/project';
+import type { AuthorizerConfig } from '../core/project';
+import type { WorkspaceProjects } from './workspaceProjects';
 import { signToken, VerifyResult, verifyToken } from '../core/tokens';
 import { CommandHandlers, runCommand } from './commands';
 import type { Services } from './features';
@@ -43,8 +38,6 @@ import {
   storePrivateKeySecret,
 } from './keySource';
 
-export type CredentialFormat = 'headers' | 'query' | 'mqtt-username' | 'websocket-url';
-const CREDENTIAL_FORMATS: readonly CredentialFormat[] = ['headers', 'query', 'mqtt-username', 'websocket-url'];
 
 /** What Generate and Import return: facts about the stored key, never the key. */
 export interface StoredKeyResult {
@@ -168,7 +161,7 @@ class Args {
   }
 }
 
-async function workspaceRoot(args: Args): Promise<string> {
+async function keyStoreFolder(args: Args): Promise<string> {
   const given = args.folder();
   if (given) return given;
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -392,7 +385,7 @@ async function askBits(): Promise<number> {
 
 async function generateKeyPairCommand(services: Services, arg: unknown): Promise<StoredKeyResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const keys = await workspaceKeys(services, root);
   const names = new Set(keys.map((k) => k.name));
   const keyName = args.string('keyName') ?? (await askKeyName(names, 'Generate Signing Key Pair'));
@@ -473,7 +466,7 @@ async function parseImportedKey(services: Services, text: string, what: string, 
 
 async function importKeyCommand(services: Services, arg: unknown): Promise<StoredKeyResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const source = await readKeyText(args);
   const imported = await parseImportedKey(services, source.text, source.what, args);
   const keys = await workspaceKeys(services, root);
@@ -521,7 +514,7 @@ async function signWith(services: Services, root: string, keyName: string, token
 
 async function signTokenCommand(services: Services, arg: unknown): Promise<SignTokenResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const key = await pickSigningKey(services, root, args, args.node?.authorizer.signingKeys);
   const token = args.string('token') ?? (await askToken(`Sign Token with "${key.name}"`, 'The token to sign, exactly as the device sends it.'));
   checkToken(token);
@@ -541,7 +534,7 @@ async function signTokenCommand(services: Services, arg: unknown): Promise<SignT
 
 async function verifySignatureCommand(services: Services, arg: unknown): Promise<VerifyResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const all = (await workspaceKeys(services, root)).filter((k) => k.hasPublicKey && !k.problem);
   let keys = keysFor(all, args.strings('keyNames') ?? args.node?.authorizer.signingKeys, root);
   if (keys.length === 0) throw new UserError(`No public key to verify with in ${path.join(root, KEY_STORE_DIR)}. Generate or import the key the token was signed with.`, 'NO_PUBLIC_KEYS');
@@ -595,7 +588,7 @@ function reportVerification(services: Services, result: VerifyResult): void {
 
 async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{ keyName: string; fingerprint: string; publicKeyPem: string }> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const given = args.string('keyName');
   const keyName = given ?? (await pickKey(keysFor((await workspaceKeys(services, root)).filter((k) => k.hasPublicKey), args.node?.authorizer.signingKeys, root), 'Public key to copy', `No public key in ${path.join(root, KEY_STORE_DIR)}. Generate or import a key first.`)).name;
   const key = await readPublicKey(root, keyName);
@@ -610,9 +603,9 @@ async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{
 // ---------------------------------------------------------------------------------------
 // Copy Signed Credentials As…
 
-function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
+function loadAuthorizers(projects: WorkspaceProjects, root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
   const file = path.join(root, PROJECT_FILE_NAME);
-  const { project, issues } = loadProject(file);
+  const { project, issues } = projects.load(file);
   if (!project) {
     const first = issues[0];
     throw new UserError(`${file}: ${first ? `line ${first.line}: ${first.message}` : 'cannot be read'}`, 'PROJECT_INVALID');
@@ -621,9 +614,9 @@ function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig
   return project;
 }
 
-async function pickAuthorizer(root: string, args: Args): Promise<AuthorizerConfig> {
+async function pickAuthorizer(projects: WorkspaceProjects, root: string, args: Args): Promise<AuthorizerConfig> {
   if (args.node) return args.node.authorizer;
-  const project = loadAuthorizers(root);
+  const project = loadAuthorizers(projects, root);
   const wanted = args.string('authorizer');
   if (wanted !== undefined) {
     const found = project.authorizers.find((a) => a.name === wanted);
@@ -660,26 +653,10 @@ async function pickFormat(args: Args): Promise<CredentialFormat> {
   return orCancel(picked).format;
 }
 
-export function formatCredentials(c: SignedCredentials, format: CredentialFormat, options: { host: string; username?: string }): string {
-  switch (format) {
-    case 'headers':
-      if (/[\r\n]/.test(c.token)) throw new UserError('The token holds a line break, which cannot travel in an HTTP header; use the query string or MQTT username, or remove it.', 'TOKEN_LINE_BREAK');
-      return Object.entries(credentialsToHeaders(c))
-        .map(([name, value]) => `${name}: ${value}`)
-        .join('\n');
-    case 'query':
-      return credentialsToQueryString(c);
-    case 'mqtt-username':
-      return credentialsToMqttUsername(c, options.username ?? '');
-    case 'websocket-url':
-      return credentialsToWebSocketUrl(options.host, c);
-  }
-}
-
 async function copySignedCredentialsCommand(services: Services, arg: unknown): Promise<string> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
-  const authorizer = await pickAuthorizer(root, args);
+  const root = await keyStoreFolder(args);
+  const authorizer = await pickAuthorizer(services.projects, root, args);
   if (!authorizer.tokenKeyName) {
     throw new UserError(`Authorizer "${authorizer.name}" has no "tokenKeyName" in ${PROJECT_FILE_NAME}: set the header/parameter name that carries the token.`, 'NO_TOKEN_KEY_NAME');
   }

@@ -8,7 +8,6 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { TEST_EVENT_SUFFIX } from '../../core/constants';
 import { UserError } from '../../core/errors';
-import { loadProject } from '../../core/project';
 import type { InvocationResult } from '../../core/result';
 import { testEventFromRun } from '../../core/testEventFromRun';
 import { FromWebview, parseFromWebview, parsePanelState, SourceLocation, ToWebview } from '../../webview/protocol';
@@ -265,7 +264,7 @@ export class ResultsPanel implements vscode.Disposable {
   private tokenKeyNameOf(run: InvocationResult): string | undefined {
     const file = run.source.projectFile;
     if (!file || run.request.authorizer === undefined) return undefined;
-    return loadProject(file).project?.authorizers.find((a) => a.name === run.request.authorizer)?.tokenKeyName;
+    return this.s.projects.load(file).project?.authorizers.find((a) => a.name === run.request.authorizer)?.tokenKeyName;
   }
 
   /**
