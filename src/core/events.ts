@@ -145,7 +145,12 @@ function plainValues(values: Readonly<Record<string, SignableValue>>): Record<st
   return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-function unsignedParts(protocol: TestProtocol, headers: Readonly<Record<string, SignableValue>>, query: string | undefined, username: string | undefined): CredentialRequest {
+function unsignedParts(
+  protocol: TestProtocol,
+  headers: Readonly<Record<string, SignableValue>>,
+  query: string | undefined,
+  username: string | undefined,
+): CredentialRequest {
   return {
     headers: usesHttp(protocol) ? plainValues(headers) : undefined,
     queryString: usesHttp(protocol) ? query : undefined,

@@ -494,7 +494,8 @@ async function pickSigningKey(services: Services, root: string, args: Args, rest
   const given = args.string('keyName');
   if (given !== undefined) {
     checkKeyName(given);
-    return (await existingKey(services, root, given, await workspaceKeys(services, root))) ?? { name: given, ...storedKeyFiles(root, given), hasPrivateKey: false, hasPublicKey: false };
+    const existing = await existingKey(services, root, given, await workspaceKeys(services, root));
+    return existing ?? { name: given, ...storedKeyFiles(root, given), hasPrivateKey: false, hasPublicKey: false };
   }
   const all = keysFor(await workspaceKeys(services, root), restrictTo, root);
   const signable = all.filter((k) => k.privateKeyIn !== undefined);

@@ -53,7 +53,11 @@ function time(iso: string): string {
   return today ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
-function button(label: string, iconName: string, onClick: () => void, opts: { primary?: boolean; disabledReason?: string; id?: string; title?: string } = {}): HTMLButtonElement {
+function button(
+  label: string,
+  iconName: string,
+  onClick: () => void, opts: { primary?: boolean; disabledReason?: string; id?: string; title?: string } = {},
+): HTMLButtonElement {
   const disabled = opts.disabledReason !== undefined;
   return h(
     'button',
@@ -468,9 +472,16 @@ function render(): void {
   } else {
     main.append(
       runHeader(run),
-      ...[decisionSection(run), requestSection(run), errorSection(run), findingsSection(run), evaluationSection(run), documentsSection(run), snippetsSection(run), logsSection(run)].filter(
-        (x): x is HTMLElement => x !== null,
-      ),
+      ...[
+        decisionSection(run),
+        requestSection(run),
+        errorSection(run),
+        findingsSection(run),
+        evaluationSection(run),
+        documentsSection(run),
+        snippetsSection(run),
+        logsSection(run),
+      ].filter((x): x is HTMLElement => x !== null),
     );
   }
   const nav = historyList();

@@ -96,7 +96,11 @@ ${STDIN_NOTE}`,
             fingerprint: key.fingerprint,
             bits: key.bits,
             ...(credentials
-              ? { headers: credentialsToHeaders(credentials), queryString: credentialsToQueryString(credentials), mqttUsername: credentialsToMqttUsername(credentials, username) }
+              ? {
+                  headers: credentialsToHeaders(credentials),
+                  queryString: credentialsToQueryString(credentials),
+                  mqttUsername: credentialsToMqttUsername(credentials, username),
+                }
               : {}),
           },
           null,
