@@ -1,12 +1,11 @@
-// The "Authorizers" view: the authorizers of the workspace's iot-authorizer.json, read through
-// the shared WorkspaceProjects cache only when the view asks for children, never at activation.
+// The "Authorizers" view: the authorizers of the workspace's iot-authorizer.json. It reads
+// the project file only when the view asks for children, never at activation.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AUTHORIZERS_VIEW_ID } from './ids';
-import type { AuthorizerConfig, ProjectIssue } from '../core/project';
+import { AuthorizerConfig, loadProject, ProjectIssue } from '../core/project';
 import { KEY_STORE_DIR, PROJECT_FILE_NAME } from '../core/constants';
 import { listKeys, StoredKey } from '../core/keyStore';
-import type { WorkspaceProjects } from './workspaceProjects';
 
 export type ExplorerNode =
   | { kind: 'authorizer'; authorizer: AuthorizerConfig; projectFile: string }
@@ -19,30 +18,36 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
   static readonly viewId = AUTHORIZERS_VIEW_ID;
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private projectListener: vscode.Disposable | undefined;
+  private watcher: vscode.FileSystemWatcher | undefined;
   private keyWatcher: vscode.FileSystemWatcher | undefined;
 
   refresh(): void {
     this.changed.fire(undefined);
   }
 
-  constructor(private readonly projects: WorkspaceProjects) {}
-
   private watch(): void {
-    if (this.projectListener) return;
-    this.projectListener = this.projects.onDidChange(() => this.refresh());
+    if (this.watcher) return;
+    this.watcher = vscode.workspace.createFileSystemWatcher(`**/${PROJECT_FILE_NAME}`);
+    this.watcher.onDidChange(() => this.refresh());
+    this.watcher.onDidCreate(() => this.refresh());
+    this.watcher.onDidDelete(() => this.refresh());
     this.keyWatcher = vscode.workspace.createFileSystemWatcher(`**/${KEY_STORE_DIR}/**`);
     this.keyWatcher.onDidChange(() => this.refresh());
     this.keyWatcher.onDidCreate(() => this.refresh());
     this.keyWatcher.onDidDelete(() => this.refresh());
   }
 
+  /** Project files at the root of each workspace folder. */
+  projectFiles(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, PROJECT_FILE_NAME).fsPath);
+  }
+
   async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
     this.watch();
     if (!node) {
       const out: ExplorerNode[] = [];
-      for (const file of this.projects.rootProjectFiles()) {
-        const { project, issues } = this.projects.load(file);
+      for (const file of this.projectFiles()) {
+        const { project, issues } = loadProject(file);
         const hasFile = !(!project && issues.some((i) => i.message.startsWith('Cannot read')));
         if (hasFile) {
           for (const issue of issues.filter((i) => i.severity === 'error')) out.push({ kind: 'issue', issue, projectFile: file });
@@ -133,7 +138,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
   }
 
   dispose(): void {
-    this.projectListener?.dispose();
+    this.watcher?.dispose();
     this.keyWatcher?.dispose();
     this.changed.dispose();
   }

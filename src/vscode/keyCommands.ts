@@ -22,8 +22,7 @@ import {
   writeKeyPair,
   writePublicKeyOnly,
 } from '../core/keyStore';
-import type { AuthorizerConfig } from '../core/project';
-import type { WorkspaceProjects } from './workspaceProjects';
+import { AuthorizerConfig, loadProject } from '../core/project';
 import { signToken, VerifyResult, verifyToken } from '../core/tokens';
 import { CommandHandlers, runCommand } from './commands';
 import type { Services } from './features';
@@ -604,9 +603,10 @@ async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{
 // ---------------------------------------------------------------------------------------
 // Copy Signed Credentials As…
 
-function loadAuthorizers(projects: WorkspaceProjects, root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
+function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
   const file = path.join(root, PROJECT_FILE_NAME);
-  const { project, issues } = projects.load(file);
+  // The file as saved (what a device's credentials are signed against), read now, not the editor's cache.
+  const { project, issues } = loadProject(file);
   if (!project) {
     const first = issues[0];
     throw new UserError(`${file}: ${first ? `line ${first.line}: ${first.message}` : 'cannot be read'}`, 'PROJECT_INVALID');
@@ -615,9 +615,9 @@ function loadAuthorizers(projects: WorkspaceProjects, root: string): { authorize
   return project;
 }
 
-async function pickAuthorizer(projects: WorkspaceProjects, root: string, args: Args): Promise<AuthorizerConfig> {
+async function pickAuthorizer(root: string, args: Args): Promise<AuthorizerConfig> {
   if (args.node) return args.node.authorizer;
-  const project = loadAuthorizers(projects, root);
+  const project = loadAuthorizers(root);
   const wanted = args.string('authorizer');
   if (wanted !== undefined) {
     const found = project.authorizers.find((a) => a.name === wanted);
@@ -657,7 +657,7 @@ async function pickFormat(args: Args): Promise<CredentialFormat> {
 async function copySignedCredentialsCommand(services: Services, arg: unknown): Promise<string> {
   const args = new Args(arg);
   const root = await keyStoreFolder(args);
-  const authorizer = await pickAuthorizer(services.projects, root, args);
+  const authorizer = await pickAuthorizer(root, args);
   if (!authorizer.tokenKeyName) {
     throw new UserError(`Authorizer "${authorizer.name}" has no "tokenKeyName" in ${PROJECT_FILE_NAME}: set the header/parameter name that carries the token.`, 'NO_TOKEN_KEY_NAME');
   }
