@@ -12,7 +12,10 @@ const watch = process.argv.includes('--watch');
 const checkOnly = process.argv.includes('--check');
 const root = __dirname;
 
-/** Bundles, each built only when its entry exists (features land one by one). */
+/**
+ * Bundles. A missing entry fails the build (a typo or a moved file must not ship a package
+ * without its bundle). The AWS bundle is built once the src/aws/ layer exists; then its entry is required too.
+ */
 const bundles = [
   // Banner and footer stamp the bundle's evaluation, so activation time includes module load.
   {
@@ -26,7 +29,13 @@ const bundles = [
   { entry: 'src/local/runtime/nodeWorker.ts', outfile: 'dist/runtime/nodeWorker.js', platform: 'node', external: ['esbuild'] },
   { entry: 'src/aws/index.ts', outfile: 'dist/aws.js', platform: 'node', external: ['vscode'] },
   { entry: 'src/webview/panel.ts', outfile: 'dist/webview/panel.js', platform: 'browser', format: 'iife' },
-].filter((b) => fs.existsSync(path.join(root, b.entry)));
+].filter((b) => !b.entry.startsWith('src/aws/') || fs.existsSync(path.join(root, 'src/aws')));
+
+const missingEntries = bundles.filter((b) => !fs.existsSync(path.join(root, b.entry))).map((b) => b.entry);
+if (missingEntries.length > 0) {
+  console.error(`[build] missing bundle entry: ${missingEntries.join(', ')} (fix the path in esbuild.js or restore the file)`);
+  process.exit(1);
+}
 
 /** Plain files copied next to the bundles. */
 const copies = [
@@ -68,7 +77,7 @@ function syncContributions() {
 function copyFiles() {
   for (const [from, to] of copies) {
     const src = path.join(root, from);
-    if (!fs.existsSync(src)) continue;
+    if (!fs.existsSync(src)) throw new Error(`[build] missing file to copy: ${from}`);
     fs.mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
     fs.copyFileSync(src, path.join(root, to));
   }

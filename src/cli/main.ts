@@ -1,5 +1,5 @@
 // `iot-authz`: the toolkit's core for terminals and CI. Each subcommand lives in
-// ./commands and is listed in CLI_COMMANDS; exit codes: 0 ok, 1 negative result, 2 bad input.
+// ./commands and is listed in CLI_COMMANDS; exit codes in EXIT_CODES.
 import { CLI_COMMANDS } from './commands';
 import { CliIO, helpText, parseArgs, UsageError } from './args';
 import { UserError } from '../core/errors';
@@ -18,6 +18,17 @@ function version(): string {
   }
 }
 
+/** What `iot-authz` exits with; README's CLI table and --help list them. */
+export const EXIT_CODES = {
+  ok: 0,
+  /** A negative result: an invalid signature, an answer AWS rejects. */
+  negative: 1,
+  /** Bad input: an unknown command or option, a file that does not parse, a key that does not load. */
+  badInput: 2,
+  /** A bug in iot-authz: the stack is printed; please report it. */
+  internalError: 3,
+} as const;
+
 function mainHelp(): string {
   const width = Math.max(...CLI_COMMANDS.map((c) => c.name.length)) + 4;
   return [
@@ -29,6 +40,8 @@ function mainHelp(): string {
     ...CLI_COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Run "iot-authz <command> --help" for a command\'s options. "iot-authz --version" prints the version.',
+    '',
+    `Exit codes: ${EXIT_CODES.ok} ok, ${EXIT_CODES.negative} negative result (invalid signature, an answer AWS rejects), ${EXIT_CODES.badInput} bad input, ${EXIT_CODES.internalError} internal error.`,
     '',
   ].join('\n');
 }
@@ -60,7 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return 2;
     }
     io.stderr(`iot-authz ${command.name}: internal error: ${redactSecrets(e instanceof Error ? e.stack ?? e.message : String(e))}\n`);
-    return 2;
+    return EXIT_CODES.internalError;
   }
 }
 
@@ -84,8 +97,8 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`iot-authz: ${String(e)}\n`);
-      process.exitCode = 2;
+      process.stderr.write(`iot-authz: internal error: ${String(e)}\n`);
+      process.exitCode = EXIT_CODES.internalError;
     },
   );
 }

@@ -2,15 +2,15 @@
 // and tests import these; no other file spells the numbers.
 // Source: ../shared/domain/aws-iot-custom-auth.md (sections noted).
 
-/** §1: AWS accepts RSA signing keys of at least this size. */
+/** docs/aws-custom-auth.md, "Signing keys and tokens": AWS accepts RSA signing keys of at least this size. */
 export const MIN_RSA_BITS = 2048;
 export const ALLOWED_KEYGEN_BITS = [2048, 3072, 4096] as const;
 
-/** §6 TestInvokeAuthorizer limits. */
+/** docs/aws-custom-auth.md, "Control-plane limits": TestInvokeAuthorizer limits. */
 export const MAX_TOKEN_LENGTH = 6144;
 export const MAX_SIGNATURE_LENGTH = 2560;
 
-/** §3 response rules. */
+/** docs/aws-custom-auth.md, "The authorizer's response": response rules. */
 export const PRINCIPAL_ID_PATTERN = /^[a-zA-Z0-9]+$/;
 export const PRINCIPAL_ID_MAX_LENGTH = 128;
 export const MAX_POLICY_DOCUMENTS = 10;
@@ -21,17 +21,17 @@ export const MIN_DISCONNECT_SECONDS = 300;
 export const MAX_DISCONNECT_SECONDS = 86400;
 export const LAMBDA_TIMEOUT_MS = 5000;
 
-/** §6 CreateAuthorizer field rules. */
+/** docs/aws-custom-auth.md, "Control-plane limits": CreateAuthorizer field rules. */
 export const AUTHORIZER_NAME_PATTERN = /^[\w=,@-]+$/;
 export const AUTHORIZER_NAME_MAX_LENGTH = 128;
 export const TOKEN_KEY_NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
 export const TOKEN_KEY_NAME_MAX_LENGTH = 128;
 export const SIGNING_KEY_NAME_PATTERN = /^[a-zA-Z0-9:_-]+$/;
 export const PUBLIC_KEY_PEM_MAX_LENGTH = 5120;
-/** §8: room for one rotation. */
+/** docs/aws-custom-auth.md, "Signing keys and tokens": room for one rotation. */
 export const MAX_SIGNING_KEYS_PER_AUTHORIZER = 2;
 
-/** §4 names of the custom-auth parameters. */
+/** docs/aws-custom-auth.md, "Credentials on the wire": names of the custom-auth parameters. */
 export const AUTHORIZER_NAME_PARAM = 'x-amz-customauthorizer-name';
 export const SIGNATURE_PARAM = 'x-amz-customauthorizer-signature';
 
@@ -42,10 +42,10 @@ export const KEY_STORE_DIR = '.iot-authz/keys';
 export const PRIVATE_KEY_FILE = 'private_key.pem';
 export const PUBLIC_KEY_FILE = 'public_key.pem';
 
-/** Signing keys and tokens (issue 4). */
+/** Signing keys and tokens (docs/aws-custom-auth.md, "Signing keys and tokens"): the workspace key store. */
 export const DEFAULT_KEYGEN_BITS = 2048;
 export const RSA_PUBLIC_EXPONENT = 65537;
-/** §1: AWS verifies RSA PKCS#1 v1.5 over this digest of the token's UTF-8 bytes. */
+/** docs/aws-custom-auth.md, "Signing keys and tokens": AWS verifies RSA PKCS#1 v1.5 over this digest of the token's UTF-8 bytes. */
 export const TOKEN_SIGNATURE_HASH = 'sha256';
 /** Cipher for private keys written with a passphrase (PKCS#8, as `openssl pkcs8 -topk8 -v2 aes-256-cbc`). */
 export const PRIVATE_KEY_CIPHER = 'aes-256-cbc';
@@ -63,7 +63,7 @@ export const PRIVATE_KEY_STORAGE_SETTING = 'iotAuthz.keys.privateKeyStorage';
 /** SecretStorage entries are `<prefix>/<workspace folder uri>/<keyName>`. */
 export const PRIVATE_KEY_SECRET_PREFIX = 'iotAuthz.privateKey';
 
-/** §5 policy evaluation. The policy language version that substitutes policy variables. */
+/** docs/aws-custom-auth.md, "Policy evaluation": the policy language version that substitutes policy variables. */
 export const IOT_POLICY_VERSION = '2012-10-17';
 /** Used to build ARNs when the caller names no partition. */
 export const DEFAULT_ARN_PARTITION = 'aws';
@@ -72,7 +72,7 @@ export const AWS_ACCOUNT_ID_PATTERN = /^\d{12}$/;
 /** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
 export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-/** Local runtime (issue 5): how the workspace handler is run on this machine. */
+/** Local runtime (docs/aws-custom-auth.md, "Local runtime"): how the workspace handler is run on this machine. */
 /** Lambda's init phase limit: module load (and TypeScript bundling) must finish within it. */
 export const LAMBDA_INIT_TIMEOUT_MS = 10_000;
 /** Lambda's synchronous invoke response limit (6 MB); a bigger answer fails in AWS. */

@@ -1,4 +1,4 @@
-// Where a device puts its custom-auth credentials (domain §4, §7) and how they are read back.
+// Where a device puts its custom-auth credentials (docs/aws-custom-auth.md: "Credentials on the wire", "What real clients send") and how they are read back.
 // The encoders build what a device sends; `extractCredentials` is the one parser the local
 // runtime and the local endpoint use, so the two must round-trip.
 //
@@ -7,6 +7,7 @@
 // That is why an unencoded signature's `+` arrives as a space: the failure `diagnoseSignature`
 // names. A malformed %-sequence is kept as written rather than rejected.
 import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from './constants';
+import { UserError } from './errors';
 
 export interface SignedCredentials {
   /** Omitted: AWS uses the account's default authorizer. */
@@ -35,7 +36,7 @@ export interface CredentialRequest {
   readonly mqttUsername?: string;
 }
 
-/** The WebSocket path AWS IoT serves MQTT on (domain §4). */
+/** The WebSocket path AWS IoT serves MQTT on (docs/aws-custom-auth.md: "Credentials on the wire"). */
 export const MQTT_WEBSOCKET_PATH = '/mqtt';
 
 function orderedParams(c: SignedCredentials): Array<[string, string]> {
@@ -48,7 +49,7 @@ function orderedParams(c: SignedCredentials): Array<[string, string]> {
 
 /**
  * A signature that already holds `%` was URL-encoded by its author; like the device SDKs
- * (domain §7) we pass it unchanged instead of double-encoding it to `%25…`.
+ * (docs/aws-custom-auth.md: "What real clients send") we pass it unchanged instead of double-encoding it to `%25…`.
  */
 function encodeSignature(signature: string): string {
   return signature.includes('%') ? signature : encodeURIComponent(signature);
@@ -170,4 +171,25 @@ export function extractCredentials(req: CredentialRequest, tokenKeyName: string 
   const source = (token ?? name ?? signature)?.source;
   if (source) result.source = source;
   return result;
+}
+
+/** The forms signed credentials are copied or printed in (the editor's "Copy Signed Credentials As…", `iot-authz sign --format`). */
+export type CredentialFormat = 'headers' | 'query' | 'mqtt-username' | 'websocket-url';
+export const CREDENTIAL_FORMATS: readonly CredentialFormat[] = ['headers', 'query', 'mqtt-username', 'websocket-url'];
+
+/** The credentials as text in `format`: header lines, a query string, an MQTT username or a wss:// URL. */
+export function formatCredentials(c: SignedCredentials, format: CredentialFormat, options: { host: string; username?: string }): string {
+  switch (format) {
+    case 'headers':
+      if (/[\r\n]/.test(c.token)) throw new UserError('The token holds a line break, which cannot travel in an HTTP header; use the query string or MQTT username, or remove it.', 'TOKEN_LINE_BREAK');
+      return Object.entries(credentialsToHeaders(c))
+        .map(([name, value]) => `${name}: ${value}`)
+        .join('\n');
+    case 'query':
+      return credentialsToQueryString(c);
+    case 'mqtt-username':
+      return credentialsToMqttUsername(c, options.username ?? '');
+    case 'websocket-url':
+      return credentialsToWebSocketUrl(options.host, c);
+  }
 }

@@ -1,5 +1,5 @@
 // From a device's request (a test event, core/testEvent.ts) to the event AWS IoT hands the
-// authorizer Lambda (domain §2), and the check AWS makes before invoking it: with signing
+// authorizer Lambda (docs/aws-custom-auth.md: "The event"), and the check AWS makes before invoking it: with signing
 // enabled, a missing or bad token signature means the Lambda is never called.
 //
 // Where AWS's documentation is silent, these are the readings this module takes:
@@ -12,7 +12,7 @@
 //   every client sends them, so AWS receives them.
 // - `queryString` keeps the leading `?` of AWS's example and is left out when the request has
 //   none; header and query values are passed exactly as sent (query values still URL-encoded).
-// - `tls.serverName` is always present: custom authentication requires SNI (domain §8).
+// - `tls.serverName` is always present: custom authentication requires SNI (docs/aws-custom-auth.md: "What failures look like").
 // - `mqtt` is present (possibly empty) for both MQTT protocols; its fields only when sent.
 import { randomUUID } from 'crypto';
 import {
@@ -41,7 +41,7 @@ import { NamedPublicKey, SignatureFinding, signToken, verifyToken } from './toke
 export type IotProtocolName = 'tls' | 'http' | 'mqtt';
 
 /**
- * `protocols` per connection type. HTTPS publish and MQTT over TLS are documented (domain §2).
+ * `protocols` per connection type. HTTPS publish and MQTT over TLS are documented (docs/aws-custom-auth.md: "The event").
  * MQTT over WebSocket is not spelled out: its connection starts with an HTTP upgrade request and
  * then sends an MQTT CONNECT, and AWS's own example event lists all three, so the event carries
  * tls, http (the upgrade request) and mqtt (the CONNECT) together. This table is the one place
@@ -53,7 +53,7 @@ export const EVENT_PROTOCOLS: Readonly<Record<TestProtocol, readonly IotProtocol
   'mqtt-wss': ['tls', 'http', 'mqtt'],
 };
 
-/** The event AWS IoT Core passes to the authorizer Lambda (domain §2). */
+/** The event AWS IoT Core passes to the authorizer Lambda (docs/aws-custom-auth.md: "The event"). */
 export interface AuthorizerEvent {
   token?: string;
   signatureVerified: boolean;
@@ -145,7 +145,12 @@ function plainValues(values: Readonly<Record<string, SignableValue>>): Record<st
   return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-function unsignedParts(protocol: TestProtocol, headers: Readonly<Record<string, SignableValue>>, query: string | undefined, username: string | undefined): CredentialRequest {
+function unsignedParts(
+  protocol: TestProtocol,
+  headers: Readonly<Record<string, SignableValue>>,
+  query: string | undefined,
+  username: string | undefined,
+): CredentialRequest {
   return {
     headers: usesHttp(protocol) ? plainValues(headers) : undefined,
     queryString: usesHttp(protocol) ? query : undefined,

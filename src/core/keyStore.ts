@@ -133,7 +133,12 @@ export async function writeKeyPair(workspaceRoot: string, keyName: string, pair:
  * when the key has either file, unless `overwrite`; overwriting removes `private_key.pem`,
  * which would no longer match the new public key.
  */
-export async function writePublicKeyOnly(workspaceRoot: string, keyName: string, publicKeyPem: string, options: { overwrite?: boolean } = {}): Promise<KeyPairFiles> {
+export async function writePublicKeyOnly(
+  workspaceRoot: string,
+  keyName: string,
+  publicKeyPem: string,
+  options: { overwrite?: boolean } = {},
+): Promise<KeyPairFiles> {
   const files = storedKeyFiles(workspaceRoot, keyName);
   await fsp.mkdir(files.dir, { recursive: true, mode: KEY_DIR_MODE });
   await fsp.chmod(files.dir, KEY_DIR_MODE);

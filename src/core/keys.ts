@@ -1,4 +1,4 @@
-// RSA signing keys for custom authorizers (domain §1): generate, import, check, fingerprint.
+// RSA signing keys for custom authorizers (docs/aws-custom-auth.md: "Signing keys and tokens"): generate, import, check, fingerprint.
 // Keys are refused early with a message that says why and what to do, so a user never learns
 // from AWS (or a device that cannot connect) that a key was unusable. Messages name the PEM
 // label or key type, never key material.

@@ -1,4 +1,4 @@
-// Evaluates the policies an authorizer returned against what a device tries to do (§5): which
+// Evaluates the policies an authorizer returned against what a device tries to do (docs/aws-custom-auth.md: "Policy evaluation"): which
 // statement allows or denies `iot:Publish` to `a/b`, and a plain summary of what is allowed.
 // Pure: the caller supplies region, account and connection values.
 //
@@ -182,7 +182,10 @@ function stringList(value: unknown): string[] | undefined {
 }
 
 /** Parses documents (objects, or JSON strings as test-invoke returns them) into statements. */
-function readStatements(documents: ReadonlyArray<PolicyDocument | string>, pathPrefix: string): { statements: ReadStatement[]; problems: UnsupportedFinding[] } {
+function readStatements(
+  documents: ReadonlyArray<PolicyDocument | string>,
+  pathPrefix: string,
+): { statements: ReadStatement[]; problems: UnsupportedFinding[] } {
   const statements: ReadStatement[] = [];
   const problems: UnsupportedFinding[] = [];
   documents.forEach((input, documentIndex) => {
@@ -409,7 +412,11 @@ function decidingFrom(st: ReadStatement, outcome: StatementOutcome): DecidingSta
  * the default deny. `documents` are objects or JSON strings; paths in findings start with
  * `policyDocuments`. Throws a UserError (REQUEST_INCOMPLETE) when the request names no resource.
  */
-export function evaluatePolicies(documents: ReadonlyArray<PolicyDocument | string>, request: AuthorizationRequest, context: PolicyContext): AuthorizationDecision {
+export function evaluatePolicies(
+  documents: ReadonlyArray<PolicyDocument | string>,
+  request: AuthorizationRequest,
+  context: PolicyContext,
+): AuthorizationDecision {
   const resourceArn = resourceArnFor(request, context);
   const { statements, problems } = readStatements(documents, 'policyDocuments');
   const values = connectionValues(context, request);
@@ -442,7 +449,11 @@ export function evaluatePolicies(documents: ReadonlyArray<PolicyDocument | strin
 }
 
 /** Evaluates each request in turn, for the results table. */
-export function evaluateMatrix(documents: ReadonlyArray<PolicyDocument | string>, ctx: PolicyContext, requests: readonly AuthorizationRequest[]): AuthorizationDecision[] {
+export function evaluateMatrix(
+  documents: ReadonlyArray<PolicyDocument | string>,
+  ctx: PolicyContext,
+  requests: readonly AuthorizationRequest[],
+): AuthorizationDecision[] {
   return requests.map((r) => evaluatePolicies(documents, r, ctx));
 }
 

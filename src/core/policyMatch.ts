@@ -1,4 +1,4 @@
-// How AWS IoT matches one string of a policy against one request (§5): IAM wildcards `*` and `?`,
+// How AWS IoT matches one string of a policy against one request (docs/aws-custom-auth.md: "Policy evaluation"): IAM wildcards `*` and `?`,
 // policy variables, ARNs, and the resource type each action is checked against. Shared by
 // response validation (response.ts) and policy evaluation (policy.ts) so the two never disagree.
 // Sources: AWS IoT developer guide pages "AWS IoT Core policy actions", "AWS IoT Core action

@@ -1,4 +1,4 @@
-// Checks what an authorizer Lambda returned against the rules AWS IoT applies (§3) before any
+// Checks what an authorizer Lambda returned against the rules AWS IoT applies (docs/aws-custom-auth.md: "The authorizer's response") before any
 // device is let in, and lints each returned policy document. Every finding names its JSON path,
 // what is wrong, and how to fix it. Pure: no I/O.
 //
@@ -62,7 +62,7 @@ export interface ValidationFinding {
   hint: string;
 }
 
-export interface PolicyDocumentView {
+export interface ReturnedPolicyDocument {
   index: number;
   /** The parsed document when it is a JSON object; its shape is checked by the findings, not guaranteed. */
   document?: PolicyDocument;
@@ -77,7 +77,7 @@ export interface NormalizedResponse {
   principalId: string;
   refreshAfterInSeconds?: number;
   disconnectAfterInSeconds?: number;
-  policyDocuments: PolicyDocumentView[];
+  policyDocuments: ReturnedPolicyDocument[];
 }
 
 /** The answer as `aws iot test-invoke-authorizer` prints it: documents as JSON strings. */
@@ -324,7 +324,7 @@ function checkSeconds(
   return value;
 }
 
-function checkPolicyDocuments(root: Record<string, unknown>, f: Findings, isAuthenticated: boolean | undefined): PolicyDocumentView[] {
+function checkPolicyDocuments(root: Record<string, unknown>, f: Findings, isAuthenticated: boolean | undefined): ReturnedPolicyDocument[] {
   const value = root.policyDocuments;
   if (value === undefined) {
     f.error('POLICY_DOCUMENTS_MISSING', 'policyDocuments', `"policyDocuments" is missing. ${INVALID_RESPONSE}`, 'Add "policyDocuments": a list of up to 10 IoT policy documents (objects or JSON strings); [] when refusing.');
@@ -342,7 +342,7 @@ function checkPolicyDocuments(root: Record<string, unknown>, f: Findings, isAuth
   if (value.length === 0 && isAuthenticated === true) {
     f.warning('POLICY_DOCUMENTS_EMPTY', 'policyDocuments', 'The request is authenticated but no policy is returned: every action, including iot:Connect, is denied.', 'Return at least one document allowing iot:Connect and the topics the device uses.');
   }
-  const views: PolicyDocumentView[] = [];
+  const views: ReturnedPolicyDocument[] = [];
   value.forEach((item, index) => {
     const path = `policyDocuments[${index}]`;
     let document: unknown;

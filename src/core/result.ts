@@ -59,6 +59,14 @@ export interface PolicyEvaluationResult {
   readonly summary: PolicySummary;
 }
 
+/** Files a run came from, so findings can open them. */
+export interface RunSource {
+  readonly eventFile?: string;
+  readonly projectFile?: string;
+  readonly handlerFile?: string;
+  readonly handlerFunction?: string;
+}
+
 export interface InvocationResult {
   /** Unique id of this run. */
   readonly id: string;
@@ -81,7 +89,7 @@ export interface InvocationResult {
   readonly logs: RunLogs;
   readonly timings: RunTimings;
   /** Files the run came from, so findings can open them. */
-  readonly source: { readonly eventFile?: string; readonly projectFile?: string; readonly handlerFile?: string; readonly handlerFunction?: string };
+  readonly source: RunSource;
 }
 
 /** The placeholder that replaces an MQTT password wherever a result is shown or stored. */

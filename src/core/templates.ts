@@ -35,7 +35,7 @@ import { UserError } from './errors';
 import { generateKeyPair, importPrivateKey } from './keys';
 import { checkKeyName, readPrivateKey, storedKeyFiles, writeKeyPair } from './keyStore';
 import type { HandlerLanguage } from './project';
-import { newTestEventText, TestProtocol } from './testEvent';
+import { newTestEventText, PROTOCOL_LABELS, TestProtocol } from './testEvent';
 import { nodeJwtBearer, nodeSignedToken, nodeUsernamePassword } from './templates/node';
 import { pythonJwtBearer, pythonSignedToken, pythonUsernamePassword } from './templates/python';
 import type { TemplateValues } from './templates/values';
@@ -173,12 +173,6 @@ function credentialEvent(description: string, options: Parameters<typeof newTest
   return event({ ...parsed, description });
 }
 
-const PROTOCOL_TEXT: Readonly<Record<TestProtocol, string>> = {
-  http: 'HTTPS publish',
-  mqtt: 'MQTT over TLS (port 443, ALPN mqtt)',
-  'mqtt-wss': 'MQTT over WebSocket',
-};
-
 type EventSpec = { file: string; content: string; expect: 'allowed' | 'denied' };
 
 function signedTokenEvents(name: string, keyName: string): EventSpec[] {
@@ -187,7 +181,7 @@ function signedTokenEvents(name: string, keyName: string): EventSpec[] {
   const good = (['http', 'mqtt', 'mqtt-wss'] as const).map((protocol) => ({
     file: protocol,
     expect: 'allowed' as const,
-    content: credentialEvent(`${PROTOCOL_TEXT[protocol]} from ${SAMPLE_DEVICE}: signed token in ${where[protocol]}`, {
+    content: credentialEvent(`${PROTOCOL_LABELS[protocol].long} from ${SAMPLE_DEVICE}: signed token in ${where[protocol]}`, {
       protocol, authorizer: name, signingKey: keyName, token, clientId: SAMPLE_DEVICE,
     }),
   }));
@@ -211,7 +205,7 @@ function usernamePasswordEvents(name: string): EventSpec[] {
     {
       file: 'mqtt', expect: 'allowed',
       content: event({
-        description: `${PROTOCOL_TEXT.mqtt} from ${SAMPLE_DEVICE}: the authorizer name in the username, then the password`,
+        description: `${PROTOCOL_LABELS.mqtt.long} from ${SAMPLE_DEVICE}: the authorizer name in the username, then the password`,
         authorizer: name, protocol: 'mqtt',
         mqtt: { clientId: SAMPLE_DEVICE, username: `${SAMPLE_DEVICE}${nameParam}`, password: SAMPLE_PASSWORD },
       }),
@@ -219,7 +213,7 @@ function usernamePasswordEvents(name: string): EventSpec[] {
     {
       file: 'mqtt-wss', expect: 'allowed',
       content: event({
-        description: `${PROTOCOL_TEXT['mqtt-wss']} from ${SAMPLE_DEVICE}: the authorizer name on the wss:// URL, username and password in CONNECT`,
+        description: `${PROTOCOL_LABELS['mqtt-wss'].long} from ${SAMPLE_DEVICE}: the authorizer name on the wss:// URL, username and password in CONNECT`,
         authorizer: name, protocol: 'mqtt-wss', queryString: { 'x-amz-customauthorizer-name': name },
         mqtt: { clientId: SAMPLE_DEVICE, username: SAMPLE_DEVICE, password: SAMPLE_PASSWORD },
       }),
@@ -242,7 +236,7 @@ function jwtEvents(name: string, key: crypto.KeyObject): EventSpec[] {
   const good = (['http', 'mqtt', 'mqtt-wss'] as const).map((protocol) => ({
     file: protocol,
     expect: 'allowed' as const,
-    content: credentialEvent(`${PROTOCOL_TEXT[protocol]} from ${SAMPLE_DEVICE}: JWT in ${where[protocol]}`, { protocol, authorizer: name, token: jwt, clientId: SAMPLE_DEVICE }),
+    content: credentialEvent(`${PROTOCOL_LABELS[protocol].long} from ${SAMPLE_DEVICE}: JWT in ${where[protocol]}`, { protocol, authorizer: name, token: jwt, clientId: SAMPLE_DEVICE }),
   }));
   const denied = credentialEvent(`Denied by the handler: a JWT of ${SAMPLE_DEVICE} signed by the issuer but expired`, {
     protocol: 'mqtt', authorizer: name, token: expired, clientId: SAMPLE_DEVICE,

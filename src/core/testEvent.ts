@@ -14,6 +14,23 @@ import type { JsonIssue } from './jsonText';
 export type TestProtocol = 'http' | 'mqtt' | 'mqtt-wss';
 export const TEST_PROTOCOLS: readonly TestProtocol[] = ['http', 'mqtt', 'mqtt-wss'];
 
+/** How each protocol is named to people: in pickers (`label`, `detail`), in the panel and generated events (`long`), in event file names (`baseName`). */
+export const PROTOCOL_LABELS: Readonly<Record<TestProtocol, { label: string; long: string; detail: string; baseName: string }>> = {
+  http: { label: 'HTTPS publish', long: 'HTTPS publish', detail: 'POST /topics/<topic> on port 443; token and signature in headers', baseName: 'http-publish' },
+  mqtt: {
+    label: 'MQTT over TLS',
+    long: 'MQTT over TLS (port 443, ALPN mqtt)',
+    detail: 'Port 443 with ALPN mqtt; token and signature in the MQTT username',
+    baseName: 'mqtt-connect',
+  },
+  'mqtt-wss': {
+    label: 'MQTT over WebSocket',
+    long: 'MQTT over WebSocket',
+    detail: 'wss://<endpoint>/mqtt; token and signature on the URL (browsers cannot set headers)',
+    baseName: 'mqtt-wss-connect',
+  },
+};
+
 /** Where structured credentials may go, per protocol: MQTT over TLS has no HTTP request. */
 export const CREDENTIAL_PLACES: Readonly<Record<TestProtocol, readonly CredentialSource[]>> = {
   http: ['headers', 'query'],

@@ -1,4 +1,4 @@
-// Token signatures (domain §1): RSA PKCS#1 v1.5 over SHA-256 of the token's UTF-8 bytes,
+// Token signatures (docs/aws-custom-auth.md: "Signing keys and tokens"): RSA PKCS#1 v1.5 over SHA-256 of the token's UTF-8 bytes,
 // standard base64. `verifyToken` answers like AWS does, and when the answer is no it works
 // out why: it recovers what the signature was made over (RSA verify-recover) and compares it
 // with the known mistakes, so the user reads "signed with a trailing newline", not "invalid".
@@ -231,7 +231,7 @@ function padBase64(text: string): string {
   return bare + '='.repeat((4 - (bare.length % 4)) % 4);
 }
 
-/** DER DigestInfo prefixes (RFC 8017 §9.2 note 1) of the hashes a signer might pick. */
+/** DER DigestInfo prefixes (RFC 8017 section 9.2 note 1) of the hashes a signer might pick. */
 const DIGEST_INFO_PREFIXES: ReadonlyArray<[string, Buffer]> = [
   ['sha256', Buffer.from('3031300d060960864801650304020105000420', 'hex')],
   ['sha1', Buffer.from('3021300906052b0e03021a05000414', 'hex')],
@@ -270,7 +270,7 @@ function hashOf(hash: string, data: Buffer | string): Buffer {
   return crypto.createHash(hash).update(data).digest();
 }
 
-/** The texts people sign by mistake instead of the token (domain §1, §7). */
+/** The texts people sign by mistake instead of the token (docs/aws-custom-auth.md: "Signing keys and tokens"). */
 function signedTextGuesses(token: string): SignedTextGuess[] {
   const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
   const guesses: SignedTextGuess[] = [{ bytes: utf8(token), what: 'the token' }];
@@ -521,7 +521,7 @@ function textFinding(guess: SignedTextGuess, k: CheckedKey): SignatureFinding {
         code,
         keyName,
         message: `The signature is the JWT's own signature (over header.payload, made with ${keyLabel(k)}), but the token given is the whole JWT.`,
-        fix: 'For a JWT, send token = "header.payload" and signature = the third part converted from base64url to base64 (domain §7).',
+        fix: 'For a JWT, send token = "header.payload" and signature = the third part converted from base64url to base64.',
       };
     case 'HEX_DIGEST_SIGNED':
     case 'BASE64_DIGEST_SIGNED':

@@ -1,4 +1,4 @@
 // The local layer: run handlers on this machine (runtime/) and test events through them.
 export * from './runtime';
-export { runTestEvent } from './runTestEvent';
-export type { TestEventRun, TestEventRunInput } from './runTestEvent';
+export { invokeBehindGate } from './invokeBehindGate';
+export type { GatedInvocation, GatedInvocationInput } from './invokeBehindGate';

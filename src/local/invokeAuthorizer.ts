@@ -1,31 +1,27 @@
 // One local run from request to InvocationResult (core/result.ts): build the event and pass
-// AWS's signature gate (runTestEvent), run the handler, check its answer against the response
-// rules, and evaluate the returned policies for the connection. What "Invoke Locally",
-// `iot-authz invoke` and the tests call; the panel and the CLI only read the result.
+// AWS's signature gate (invokeBehindGate), run the handler in the local runtime, and hand what
+// happened to core/runResult.ts, which judges it the same way for every target.
 //
-// Choices made here:
-// - Policies are evaluated whenever the answer holds readable policy documents and says
-//   isAuthenticated true, even when the response is invalid (the panel shows why each one
-//   allows or denies). A refused device gets no policies, so a denial is not evaluated.
-// - A handler that returns nothing gets outcome invalid-response (AWS rejects the answer);
-//   throwing, timing out, or an answer Lambda cannot return is a handler-error.
-// - The handler runs with AWS_REGION and ACCOUNT_ID_ENV set to the region and account the
-//   policies are evaluated with, so ARNs the handler builds from them match the evaluation.
+// The verb is "invoke": `invokeEventFile` is the one entry point that the editor's two commands
+// ("Run Test Event", "Invoke Authorizer Locally…") and `iot-authz invoke` call; it loads the
+// files and calls `invokeAuthorizer` with the request. The panel and the CLI only read the result.
+//
+// The handler runs with AWS_REGION and ACCOUNT_ID_ENV set to the region and account the policies
+// are evaluated with, so ARNs the handler builds from them match the evaluation.
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { randomUUID } from 'crypto';
 import { ACCOUNT_ID_ENV, AWS_ACCOUNT_ID_PATTERN, LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION } from '../core/constants';
 import { UserError } from '../core/errors';
-import { authorizerForRequest, AuthorizerEvent, EventProblem, ResolvedDeviceRequest, SignatureCheck, TokenSigner } from '../core/events';
-import { AuthorizationDecision, AuthorizationRequest, defaultRequestsFor, evaluatePolicies, PolicyContext, PolicyDocument, summarizePolicies } from '../core/policy';
+import { authorizerForRequest, EventProblem, TokenSigner } from '../core/events';
+import type { AuthorizationRequest } from '../core/policy';
 import { AuthorizerConfig, AuthorizerProject, findProjectFile, loadProject, ProjectIssue } from '../core/project';
-import { redactSecrets } from '../core/redact';
-import { validateAuthorizerResponse, ResponseValidation } from '../core/response';
-import { InvocationResult, PolicyEvaluationResult, REDACTED_PASSWORD, RunError, RunLogs, RunOutcome, RunRequestSummary, RunTimings } from '../core/result';
+import type { InvocationResult, RunTarget } from '../core/result';
+import { assembleRunResult, HandlerOutcome, requestSummary, runNotStartedResult } from '../core/runResult';
 import { DeviceRequest, loadTestEvent } from '../core/testEvent';
 import type { NamedPublicKey } from '../core/tokens';
 import type { InvokeOptions, LocalRuntime, RuntimeError, RuntimeResult } from './runtime';
-import { runTestEvent, TestEventRun } from './runTestEvent';
+import { invokeBehindGate, GatedInvocation } from './invokeBehindGate';
 
 export interface PolicyContextInput {
   readonly region?: string;
@@ -61,6 +57,8 @@ export interface InvokeEventFileInput extends Omit<InvokeAuthorizerInput, 'proje
 /** Codes of `error` for outcome request-error. */
 export type RequestErrorCode = 'EVENT_INVALID' | 'PROJECT_NOT_FOUND' | 'PROJECT_INVALID' | 'AUTHORIZER_NOT_FOUND' | 'REQUEST_INVALID';
 
+const LOCAL: RunTarget = { kind: 'local' };
+
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):/;
 
 /** Region and account the policies are evaluated with: given, else the authorizer's aws settings, else placeholders. */
@@ -73,52 +71,6 @@ export function policyRegionAndAccount(config: AuthorizerConfig | undefined, giv
   };
 }
 
-/** Replaces every occurrence of a secret in a string, or in every string of a JSON value. */
-function scrub<T>(value: T, secrets: readonly string[]): T {
-  if (typeof value === 'string') {
-    let text: string = redactSecrets(value);
-    for (const s of secrets) text = text.split(s).join(REDACTED_PASSWORD);
-    return text as T;
-  }
-  if (Array.isArray(value)) return value.map((v: unknown) => scrub(v, secrets)) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)])) as T;
-  }
-  return value;
-}
-
-/** The MQTT password in every form it may show up in, long enough to replace safely. */
-function passwordForms(request: DeviceRequest): string[] {
-  const forms = [request.mqtt?.password, request.mqtt?.passwordBase64];
-  if (request.mqtt?.passwordBase64) forms.push(Buffer.from(request.mqtt.passwordBase64, 'base64').toString('utf8'));
-  return [...new Set(forms.filter((f): f is string => f !== undefined && f.length >= 4))].sort((a, b) => b.length - a.length);
-}
-
-function redactEvent(event: AuthorizerEvent): AuthorizerEvent {
-  const mqtt = event.protocolData.mqtt;
-  if (mqtt?.password === undefined) return event;
-  return { ...event, protocolData: { ...event.protocolData, mqtt: { ...mqtt, password: REDACTED_PASSWORD } } };
-}
-
-function wireOf(r: ResolvedDeviceRequest): RunRequestSummary['wire'] {
-  const { mqtt, headers, queryString, ...always } = r;
-  // Only the parts the protocol has, so the result stays the same after a JSON round trip.
-  const rest = { ...always, ...(headers !== undefined ? { headers } : {}), ...(queryString !== undefined ? { queryString } : {}) };
-  if (!mqtt) return rest;
-  return {
-    ...rest,
-    mqtt: {
-      ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
-      ...(mqtt.clientId !== undefined ? { clientId: mqtt.clientId } : {}),
-      hasPassword: mqtt.passwordBase64 !== undefined,
-    },
-  };
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 function runtimeErrorDetail(e: RuntimeError): string | undefined {
   const d = e.detail;
   if (!d) return undefined;
@@ -129,100 +81,13 @@ function runtimeErrorDetail(e: RuntimeError): string | undefined {
   return undefined;
 }
 
-/** Evaluates the returned policies for the connection: Connect, each topic and filter they name, then `whatIf`. */
-function evaluate(
-  documents: ReadonlyArray<PolicyDocument | string>,
-  ctx: PolicyContext,
-  whatIf: readonly AuthorizationRequest[],
-  problems: EventProblem[],
-): PolicyEvaluationResult {
-  const summary = summarizePolicies(documents, ctx);
-  const rows = defaultRequestsFor(ctx, summary);
-  const key = (r: AuthorizationRequest) => `${r.action} ${r.clientId ?? ctx.clientId ?? ''} ${r.topic ?? ''} ${r.topicFilter ?? ''}`;
-  const seen = new Set(rows.map(key));
-  for (const r of whatIf) {
-    if (seen.has(key(r))) continue;
-    seen.add(key(r));
-    rows.push(r);
-  }
-  const decisions: AuthorizationDecision[] = [];
-  for (const r of rows) {
-    try {
-      decisions.push(evaluatePolicies(documents, r, ctx));
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      problems.push({ severity: 'warning', field: 'whatIf', message: e.message });
-    }
-  }
-  const context = { region: ctx.region, accountId: ctx.accountId, ...(ctx.clientId !== undefined ? { clientId: ctx.clientId } : {}), ...(ctx.principalId !== undefined ? { principalId: ctx.principalId } : {}) };
-  return { context, decisions, summary };
+/** The local runtime's answer in the terms every producer of a run uses (core/runResult.ts). */
+export function handlerOutcomeOf(r: RuntimeResult): HandlerOutcome {
+  if (r.ok) return { kind: 'response', response: r.response };
+  if (r.error.code === 'NO_RESPONSE') return { kind: 'no-response' };
+  const detail = runtimeErrorDetail(r.error);
+  return { kind: 'error', error: { code: r.error.code, message: r.error.message, ...(detail !== undefined ? { detail } : {}) } };
 }
-
-interface Judged {
-  outcome: RunOutcome;
-  headline: string;
-  error?: RunError;
-}
-
-function judge(run: TestEventRun, config: AuthorizerConfig | undefined, validation: ResponseValidation | undefined, evaluation: PolicyEvaluationResult | undefined): Judged {
-  const firstError = run.problems.find((p) => p.severity === 'error');
-  if (!config || !run.build) {
-    const message = firstError?.message ?? 'The request names no authorizer this project defines.';
-    return { outcome: 'request-error', headline: `Not run: ${message}`, error: { code: 'AUTHORIZER_NOT_FOUND', message } };
-  }
-  const signature = run.build.gate.signature;
-  if (!run.result) {
-    if (config.status === 'INACTIVE') {
-      return { outcome: 'signature-rejected', headline: `Not invoked: authorizer "${config.name}" is INACTIVE` };
-    }
-    // A {"sign"} that could not be computed is a problem of the event, not of the signature.
-    const buildError = run.build.gate.problems.find((p) => p.severity === 'error' && p.field !== undefined);
-    if (buildError) {
-      return { outcome: 'request-error', headline: `Not run: ${buildError.message}`, error: { code: 'REQUEST_INVALID', message: `${buildError.field}: ${buildError.message}` } };
-    }
-    return { outcome: 'signature-rejected', headline: `Not invoked: signature ${signature.status}; AWS refuses the request before the authorizer runs` };
-  }
-  const r: RuntimeResult = run.result;
-  if (!r.ok && r.error.code !== 'NO_RESPONSE') {
-    const detail = runtimeErrorDetail(r.error);
-    return {
-      outcome: 'handler-error',
-      headline: `Handler error (${r.error.code}): ${r.error.message}`,
-      error: { code: r.error.code, message: r.error.message, ...(detail !== undefined ? { detail } : {}) },
-    };
-  }
-  if (!validation?.valid) {
-    const errors = validation?.findings.filter((f) => f.severity === 'error') ?? [];
-    return { outcome: 'invalid-response', headline: `Invalid response (${plural(errors.length, 'error', 'errors')}): ${errors[0]?.message ?? 'AWS rejects it.'}` };
-  }
-  const n = validation.normalized;
-  if (!n?.isAuthenticated) return { outcome: 'denied', headline: 'Denied by the handler (isAuthenticated false)' };
-  let headline = `Allowed as ${n.principalId} (${plural(n.policyDocuments.length, 'policy', 'policies')})`;
-  const connect = evaluation?.decisions.find((d) => d.action === 'iot:Connect');
-  if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
-  else if (run.build.request.protocol !== 'http' && evaluation?.summary.warnings.some((w) => w.code === 'NO_CONNECT' || w.code === 'NO_ALLOW')) {
-    headline += ', but nothing allows iot:Connect: MQTT clients are disconnected';
-  }
-  return { outcome: 'allowed', headline };
-}
-
-function requestSummary(request: DeviceRequest, run: TestEventRun | undefined): RunRequestSummary {
-  const wire = run?.build?.request;
-  const clientId = wire ? wire.mqtt?.clientId : request.protocol !== 'http' ? request.mqtt?.clientId : undefined;
-  const token = run?.build?.event.token ?? request.credentials?.token;
-  const serverName = wire?.serverName ?? request.serverName;
-  const authorizer = run?.authorizer ?? request.authorizer;
-  return {
-    ...(authorizer !== undefined ? { authorizer } : {}),
-    protocol: request.protocol,
-    ...(clientId !== undefined ? { clientId } : {}),
-    ...(token !== undefined ? { token } : {}),
-    ...(serverName !== undefined ? { serverName } : {}),
-    ...(wire ? { wire: wireOf(wire) } : {}),
-  };
-}
-
-const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not checked: the request could not be turned into an event.' };
 
 /**
  * Runs `request` against the project's authorizer in the local runtime and returns the one result
@@ -233,7 +98,6 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const id = randomUUID();
-  const secrets = passwordForms(input.request);
   const chosen = authorizerForRequest(input.project, input.request).authorizer;
   const { region, accountId } = policyRegionAndAccount(chosen, input.policyContext);
   const invoke: InvokeOptions = {
@@ -241,18 +105,16 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
     env: { AWS_REGION: region, AWS_DEFAULT_REGION: region, [ACCOUNT_ID_ENV]: accountId, ...input.invoke?.env },
   };
 
-  let run: TestEventRun;
+  let run: GatedInvocation;
   try {
-    run = await runTestEvent(runtime, { ...input, invoke });
+    run = await invokeBehindGate(runtime, { ...input, invoke });
   } catch (e) {
     // Setup the user can fix, e.g. the runtime files were not built.
     if (!(e instanceof UserError)) throw e;
-    const message = scrub(e.message, secrets);
-    return plainData({
-      id, startedAt, target: { kind: 'local' }, outcome: 'handler-error', headline: `Handler not run: ${message}`,
-      request: requestSummary(input.request, undefined), signature: NOT_CHECKED, problems: [],
-      error: { code: e.code, message }, logs: { text: '', truncated: false }, timings: { totalMs: performance.now() - t0 },
-      source: { eventFile: input.eventFile, projectFile: input.project.file },
+    return runNotStartedResult({
+      id, startedAt, target: LOCAL, outcome: 'handler-error', headline: `Handler not run: ${e.message}`,
+      error: { code: e.code, message: e.message }, request: requestSummary(input.request), deviceRequest: input.request,
+      timings: { totalMs: performance.now() - t0 }, source: { eventFile: input.eventFile, projectFile: input.project.file },
     });
   }
   const config = run.authorizer !== undefined ? input.project.authorizers.find((a) => a.name === run.authorizer) : undefined;
@@ -262,66 +124,27 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
     for (const w of r.warnings) problems.push({ severity: 'info', message: w });
     if (r.reloadedBecause) problems.push({ severity: 'info', message: `Reloaded the handler: ${path.basename(r.reloadedBecause)} changed.` });
   }
-
-  let response: unknown;
-  let validation: ResponseValidation | undefined;
-  if (r?.ok) {
-    response = r.response;
-    validation = validateAuthorizerResponse(r.response);
-  } else if (r && r.error.code === 'NO_RESPONSE') {
-    validation = validateAuthorizerResponse(undefined);
-  }
-
-  let evaluation: PolicyEvaluationResult | undefined;
-  const normalized = validation?.normalized;
-  if (normalized?.isAuthenticated && run.build) {
-    const clientId = run.build.request.protocol !== 'http' ? run.build.request.mqtt?.clientId : undefined;
-    const ctx: PolicyContext = {
-      region,
-      accountId,
-      ...(clientId !== undefined && clientId !== '' ? { clientId } : {}),
-      ...(normalized.principalId ? { principalId: normalized.principalId } : {}),
-    };
-    const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
-    evaluation = evaluate(documents, ctx, input.whatIf ?? [], problems);
-  }
-
-  const verdict = judge(run, config, validation, evaluation);
-  const logs: RunLogs = r ? { text: scrub(r.logs.text, secrets), truncated: r.logs.truncated } : { text: '', truncated: false };
-  const timings: RunTimings = {
-    totalMs: performance.now() - t0,
-    ...(r?.timings.invokeMs !== undefined ? { invokeMs: r.timings.invokeMs } : {}),
-    ...(r?.timings.initMs !== undefined ? { initMs: r.timings.initMs } : {}),
-    ...(r ? { cold: r.timings.cold } : {}),
-  };
-  const result: InvocationResult = {
+  const assembled = assembleRunResult({
     id,
     startedAt,
-    target: { kind: 'local' },
-    outcome: verdict.outcome,
-    headline: scrub(verdict.headline, secrets),
-    request: requestSummary(input.request, run),
-    signature: run.build?.gate.signature ?? NOT_CHECKED,
-    ...(run.build && r ? { event: redactEvent(run.build.event) } : {}),
-    ...(r?.ok ? { response: scrub(response, secrets) } : {}),
-    ...(validation ? { validation: scrub(validation, secrets) } : {}),
-    ...(evaluation ? { evaluation } : {}),
-    problems: scrub(problems, secrets),
-    ...(verdict.error ? { error: scrub(verdict.error, secrets) } : {}),
-    logs,
-    timings,
-    source: {
-      ...(input.eventFile !== undefined ? { eventFile: input.eventFile } : {}),
-      projectFile: input.project.file,
-      ...(config ? { handlerFile: config.handlerFile, handlerFunction: config.handlerFunction } : {}),
+    target: LOCAL,
+    request: input.request,
+    ...(config ? { authorizer: config } : {}),
+    ...(run.build ? { build: run.build } : {}),
+    ...(r ? { handler: handlerOutcomeOf(r), logs: r.logs } : {}),
+    policyContext: { region, accountId },
+    ...(input.whatIf ? { whatIf: input.whatIf } : {}),
+    problems,
+    timings: {
+      totalMs: 0,
+      ...(r?.timings.invokeMs !== undefined ? { invokeMs: r.timings.invokeMs } : {}),
+      ...(r?.timings.initMs !== undefined ? { initMs: r.timings.initMs } : {}),
+      ...(r ? { cold: r.timings.cold } : {}),
     },
-  };
-  return plainData(result);
-}
-
-/** The result as it reads back from JSON (no undefined fields): what the history, the panel and --json hold. */
-function plainData(result: InvocationResult): InvocationResult {
-  return JSON.parse(JSON.stringify(result)) as InvocationResult;
+    source: { ...(input.eventFile !== undefined ? { eventFile: input.eventFile } : {}), projectFile: input.project.file },
+  });
+  // The total includes judging and evaluating, as the user waited for them.
+  return { ...assembled, timings: { ...assembled.timings, totalMs: performance.now() - t0 } };
 }
 
 function issueText(file: string, issues: readonly ProjectIssue[]): string {
@@ -329,18 +152,15 @@ function issueText(file: string, issues: readonly ProjectIssue[]): string {
 }
 
 function requestError(code: RequestErrorCode, message: string, input: InvokeEventFileInput, extra: { projectFile?: string; problems?: EventProblem[]; protocol?: DeviceRequest['protocol'] } = {}): InvocationResult {
-  const first = message.split('\n')[0];
-  return plainData({
+  return runNotStartedResult({
     id: randomUUID(),
     startedAt: new Date().toISOString(),
-    target: { kind: 'local' },
+    target: LOCAL,
     outcome: 'request-error',
-    headline: `Not run: ${first}`,
+    headline: `Not run: ${message.split('\n')[0]}`,
     request: { protocol: extra.protocol ?? 'http', ...(input.authorizerName !== undefined ? { authorizer: input.authorizerName } : {}) },
-    signature: NOT_CHECKED,
-    problems: extra.problems ?? [],
+    ...(extra.problems ? { problems: extra.problems } : {}),
     error: { code, message },
-    logs: { text: '', truncated: false },
     timings: { totalMs: 0 },
     source: { eventFile: input.eventFile, ...(extra.projectFile !== undefined ? { projectFile: extra.projectFile } : {}) },
   });

@@ -5,29 +5,19 @@
 // in resolveCodeLens.
 import * as vscode from 'vscode';
 import { CODELENS_SELECTOR } from './ids';
+import { commandRef } from './commands';
+import type { CommandId } from './commandTable';
 import { TEST_EVENT_SUFFIX } from '../core/constants';
-import type { InvocationResult, RunOutcome } from '../core/result';
+import { outcomeIcon } from '../core/outcomes';
+import type { InvocationResult } from '../core/result';
 import { findHandlerLine } from './handlerLocation';
 import { RunStore } from './runStore';
 import { WorkspaceProjects } from './workspaceProjects';
 
 /** The results panel's command; the lens that opens it appears only once it is registered. */
-export const OPEN_RESULTS_COMMAND = 'iotAuthz.openResults';
+export const OPEN_RESULTS_COMMAND = 'iotAuthz.openResults' satisfies CommandId;
 const HEADLINE_MAX = 90;
 const COMMAND_RECHECK_MS = 5000;
-
-export function outcomeIcon(outcome: RunOutcome): string {
-  switch (outcome) {
-    case 'allowed':
-      return '$(pass)';
-    case 'denied':
-      return '$(circle-slash)';
-    case 'signature-rejected':
-      return '$(lock)';
-    default:
-      return '$(error)';
-  }
-}
 
 function shortHeadline(run: InvocationResult): string {
   return run.headline.length > HEADLINE_MAX ? `${run.headline.slice(0, HEADLINE_MAX - 1)}…` : run.headline;
@@ -112,12 +102,7 @@ export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<Autho
         };
         break;
       case 'run-event':
-        lens.command = {
-          title: '$(play) Run locally',
-          tooltip: 'Send this request through the authorizer on this machine',
-          command: 'iotAuthz.runTestEvent',
-          arguments: [vscode.Uri.file(d.file)],
-        };
+        lens.command = commandRef('iotAuthz.runTestEvent', '$(play) Run locally', [vscode.Uri.file(d.file)], 'Send this request through the authorizer on this machine');
         break;
       case 'last-run': {
         const run = this.runs.get(d.runId);
@@ -131,11 +116,7 @@ export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<Autho
         break;
       }
       case 'open-results':
-        lens.command = {
-          title: '$(preview) Open results',
-          command: OPEN_RESULTS_COMMAND,
-          arguments: d.runId ? [d.runId] : [],
-        };
+        lens.command = commandRef(OPEN_RESULTS_COMMAND, '$(preview) Open results', d.runId ? [d.runId] : []);
         break;
     }
     return lens;

@@ -2,11 +2,13 @@
 // feature does its I/O when first used, so activation stays fast. Each feature module
 // contributes the handlers of its own commands; together they must cover the command table.
 import * as vscode from 'vscode';
-import { CommandId } from './commandTable';
-import { CommandHandler } from './commands';
+import { DecisionStream } from '../core/decisions';
+import { CommandHandlers } from './commands';
 import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
+import { publishRuns } from './runPublisher';
 import { RunStore } from './runStore';
+import { WorkspaceProjects } from './workspaceProjects';
 import { LocalInvokeFeature } from './invokeCommands';
 import { keyCommandHandlers } from './keyCommands';
 import { resultsPanelHandlers } from './panel/panelCommands';
@@ -18,11 +20,15 @@ export interface Services {
   readonly log: Log;
   readonly explorer: AuthorizerExplorer;
   readonly runs: RunStore;
+  /** The one reader of the workspace's iot-authorizer.json files (cached until they change). */
+  readonly projects: WorkspaceProjects;
+  /** The local endpoint's decisions (connections, publishes, refreshes): a stream, not the run history. */
+  readonly decisions: DecisionStream;
 }
 
 export interface Features {
   readonly log: Log;
-  readonly handlers: Record<CommandId, CommandHandler>;
+  readonly handlers: CommandHandlers;
   /** The shell's tree view, CodeLens provider and panel serializer delegate to these. */
   readonly explorer: AuthorizerExplorer;
   readonly lenses: vscode.CodeLensProvider;
@@ -46,18 +52,20 @@ function generalHandlers(s: Services) {
     },
     'iotAuthz.openWalkthrough': () =>
       vscode.commands.executeCommand('workbench.action.openWalkthrough', `${s.context.extension.id}#iotAuthz.gettingStarted`, false),
-  } satisfies Partial<Record<CommandId, CommandHandler>>;
+  } satisfies Partial<CommandHandlers>;
 }
 
 export function createFeatures(context: vscode.ExtensionContext, log: Log): Features {
+  const projects = new WorkspaceProjects();
   const explorer = new AuthorizerExplorer();
   const runs = new RunStore(context.workspaceState);
-  context.subscriptions.push(explorer, runs);
-  const services: Services = { context, log, explorer, runs };
+  context.subscriptions.push(projects, explorer, runs);
+  const services: Services = { context, log, explorer, runs, decisions: new DecisionStream(), projects };
   const localInvoke = new LocalInvokeFeature(services);
+  context.subscriptions.push(publishRuns(services, localInvoke.diagnostics));
   const results = new ResultsPanel(services);
 
-  const handlers: Record<CommandId, CommandHandler> = {
+  const handlers: CommandHandlers = {
     ...generalHandlers(services),
     ...localInvoke.handlers(),
     ...keyCommandHandlers(services),

@@ -1,8 +1,8 @@
 // The local authorizer loop in the editor: "Invoke Authorizer Locally…", "Run Test Event",
 // "New Test Event…" and "New Authorizer…", plus the CodeLens and diagnostics that go with them.
-// Every run goes the same way: save what the run reads, invoke (src/local), then publish the
-// InvocationResult to the output channel, the status bar, the Problems view and the RunStore
-// (which the results panel listens to). Each command takes arguments that skip its prompts, so
+// Every run goes the same way: save what the run reads, invoke (src/local), then add the
+// InvocationResult to the RunStore; the output channel, the status bar, the Problems view
+// (runPublisher.ts) and the results panel listen to it. Each command takes arguments that skip its prompts, so
 // tests and other commands can call it; the QuickPicks and InputBoxes are a thin layer on top.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,7 +10,6 @@ import * as vscode from 'vscode';
 import { AUTHORIZER_NAME_MAX_LENGTH, AUTHORIZER_NAME_PATTERN, DEFAULT_KEYGEN_BITS, KEY_STORE_DIR, PROJECT_FILE_NAME, TEST_EVENT_SUFFIX } from '../core/constants';
 import { UserError } from '../core/errors';
 import { authorizerForRequest } from '../core/events';
-import { formatInvocationResult } from '../core/format';
 import { storedKeyFiles } from '../core/keyStore';
 import type { HandlerLanguage } from '../core/project';
 import type { InvocationResult } from '../core/result';
@@ -27,28 +26,20 @@ import {
   writeScaffold,
   WrittenScaffold,
 } from '../core/templates';
-import { loadTestEvent, newTestEventText, TEST_PROTOCOLS, TestProtocol } from '../core/testEvent';
+import { loadTestEvent, newTestEventText, PROTOCOL_LABELS, TEST_PROTOCOLS, TestProtocol } from '../core/testEvent';
 import { invokeEventFile } from '../local/invokeAuthorizer';
-import { AuthorizerCodeLensProvider, OPEN_RESULTS_COMMAND, outcomeIcon } from './codeLens';
-import type { CommandId } from './commandTable';
-import type { CommandHandler } from './commands';
+import { AuthorizerCodeLensProvider } from './codeLens';
+import type { CommandHandlers } from './commands';
 import { AuthorizerDiagnostics } from './diagnostics';
 import type { Services } from './features';
 import { createWorkspaceSigner } from './keySource';
 import { LocalRuntimeHost } from './localRuntimeHost';
-import { AuthorizerInProject, WorkspaceProjects } from './workspaceProjects';
+import type { AuthorizerInProject } from './workspaceProjects';
 
-const STATUS_MESSAGE_MS = 15000;
 /** Test event names: what a file name can hold on every platform, without the suffix. */
 const EVENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Sources a run reads from disk, saved first when they have unsaved edits. */
 const SOURCE_EXTENSIONS = /\.(py|js|mjs|cjs|ts|mts|cts)$/i;
-
-export const PROTOCOL_LABELS: Readonly<Record<TestProtocol, { label: string; detail: string; baseName: string }>> = {
-  http: { label: 'HTTPS publish', detail: 'POST /topics/<topic> on port 443; token and signature in headers', baseName: 'http-publish' },
-  mqtt: { label: 'MQTT over TLS', detail: 'Port 443 with ALPN mqtt; token and signature in the MQTT username', baseName: 'mqtt-connect' },
-  'mqtt-wss': { label: 'MQTT over WebSocket', detail: 'wss://<endpoint>/mqtt; token and signature on the URL (browsers cannot set headers)', baseName: 'mqtt-wss-connect' },
-};
 
 /**
  * Saves a document, trying again while it stays dirty. VS Code refuses a save when another
@@ -154,14 +145,15 @@ function authorizerNameOf(arg: unknown): string | undefined {
   return str(a) ?? str(asRecord(a).name);
 }
 
-function workspaceRoot(): string | undefined {
+/** The first workspace folder: where relative paths given to a command start, and where new events go by default. */
+function firstWorkspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
 /** A Uri, an absolute or workspace-relative path, or anything with `fsPath` / `resourceUri`. */
 function filePathOf(arg: unknown): string | undefined {
   if (arg instanceof vscode.Uri) return arg.scheme === 'file' ? arg.fsPath : undefined;
-  if (typeof arg === 'string' && arg !== '') return path.resolve(workspaceRoot() ?? process.cwd(), arg);
+  if (typeof arg === 'string' && arg !== '') return path.resolve(firstWorkspaceFolder() ?? process.cwd(), arg);
   const r = asRecord(arg);
   if (r.resourceUri instanceof vscode.Uri) return filePathOf(r.resourceUri);
   return str(r.fsPath);
@@ -186,14 +178,14 @@ interface EventChoice extends vscode.QuickPickItem {
 
 export class LocalInvokeFeature implements vscode.Disposable {
   private readonly runtime = new LocalRuntimeHost();
-  private readonly projects = new WorkspaceProjects();
-  private readonly diagnostics = new AuthorizerDiagnostics(this.projects);
+  /** Findings of project files, event files and runs in the Problems view. */
+  readonly diagnostics: AuthorizerDiagnostics;
   /** Registered by the activation shell (src/extension.ts), which delegates to it. */
   readonly lenses: AuthorizerCodeLensProvider;
-  private hasResultsPanel = false;
 
   constructor(private readonly s: Services) {
-    this.lenses = new AuthorizerCodeLensProvider(this.projects, s.runs, () => this.diagnostics.startProjectChecks());
+    this.diagnostics = new AuthorizerDiagnostics(s.projects);
+    this.lenses = new AuthorizerCodeLensProvider(s.projects, s.runs, () => this.diagnostics.startProjectChecks());
     s.context.subscriptions.push(this);
   }
 
@@ -201,10 +193,10 @@ export class LocalInvokeFeature implements vscode.Disposable {
   handlers() {
     return {
       'iotAuthz.invokeLocally': (arg?: unknown) => this.invokeLocally(arg),
-      'iotAuthz.runTestEvent': (arg?: unknown, selected?: unknown) => this.runTestEvent(arg, selected),
+      'iotAuthz.runTestEvent': (arg?: unknown, selected?: unknown) => this.invokeEventFiles(arg, selected),
       'iotAuthz.newTestEvent': (arg?: unknown) => this.newTestEvent(arg),
       'iotAuthz.newAuthorizer': (arg?: unknown) => this.newAuthorizer(arg),
-    } satisfies Partial<Record<CommandId, CommandHandler>>;
+    } satisfies Partial<CommandHandlers>;
   }
 
   /** Registers the CodeLens provider and arms the project checks (no I/O until a project file or event opens). */
@@ -219,21 +211,21 @@ export class LocalInvokeFeature implements vscode.Disposable {
     const name = authorizerNameOf(arg);
     const projectFile = str(rec.projectFile) ?? str(asRecord(arg).projectFile);
     const eventFile = filePathOf(rec.eventFile);
-    if (eventFile) return this.runEventFile(eventFile, { authorizerName: name, projectFile });
+    if (eventFile) return this.invokeAndRecord(eventFile, { authorizerName: name, projectFile });
     const target = await this.chooseAuthorizer(name, projectFile);
     if (!target) return undefined;
     const choice = await this.chooseEventFor(target);
     if (!choice) return undefined;
     const file = choice.create ? await this.newTestEvent({ authorizer: target.authorizer.name, projectFile: target.project.file }) : choice.file;
-    return file ? this.runEventFile(file, { projectFile: target.project.file }) : undefined;
+    return file ? this.invokeAndRecord(file, { projectFile: target.project.file }) : undefined;
   }
 
   /** Runs the event file given (Uri or path), the explorer's selection, the active editor's, or one picked. */
-  async runTestEvent(arg?: unknown, selected?: unknown): Promise<InvocationResult | InvocationResult[] | undefined> {
+  async invokeEventFiles(arg?: unknown, selected?: unknown): Promise<InvocationResult | InvocationResult[] | undefined> {
     const many = Array.isArray(selected) ? selected.map(filePathOf).filter((f): f is string => f !== undefined && isEventFile(f)) : [];
     if (many.length > 1) {
       const results: InvocationResult[] = [];
-      for (const file of many) results.push(await this.runEventFile(file));
+      for (const file of many) results.push(await this.invokeAndRecord(file));
       return results;
     }
     let file = filePathOf(arg) ?? filePathOf(asRecord(arg).eventFile);
@@ -242,17 +234,17 @@ export class LocalInvokeFeature implements vscode.Disposable {
       if (active?.scheme === 'file' && isEventFile(active.fsPath)) file = active.fsPath;
     }
     file ??= (await this.chooseEventFor(undefined))?.file;
-    return file ? this.runEventFile(file) : undefined;
+    return file ? this.invokeAndRecord(file) : undefined;
   }
 
   /** Runs one event file and publishes its result. */
-  async runEventFile(file: string, options: { authorizerName?: string; projectFile?: string } = {}): Promise<InvocationResult> {
+  async invokeAndRecord(file: string, options: { authorizerName?: string; projectFile?: string } = {}): Promise<InvocationResult> {
     this.diagnostics.startProjectChecks();
     if (!isEventFile(file)) {
       throw new UserError(`${path.basename(file)} is not a test event: run a file named *${TEST_EVENT_SUFFIX}, or create one with "New Test Event…".`, 'NOT_AN_EVENT_FILE');
     }
     if (!fs.existsSync(file)) throw new UserError(`The test event ${file} does not exist.`, 'EVENT_FILE_NOT_FOUND');
-    const projectFile = options.projectFile ?? this.projects.projectFileFor(file);
+    const projectFile = options.projectFile ?? this.s.projects.projectFileFor(file);
     await this.saveBeforeRun(file, projectFile);
     const runtime = this.runtime.get();
     const result = await invokeEventFile(runtime, {
@@ -261,7 +253,8 @@ export class LocalInvokeFeature implements vscode.Disposable {
       ...(options.authorizerName ? { authorizerName: options.authorizerName } : {}),
       sign: createWorkspaceSigner(this.s, path.dirname(projectFile ?? file)),
     });
-    await this.publish(result);
+    // The output channel, status bar, Problems, CodeLens and panel listen to the store (runPublisher.ts).
+    await this.s.runs.add(result);
     return result;
   }
 
@@ -288,22 +281,12 @@ export class LocalInvokeFeature implements vscode.Disposable {
     }
   }
 
-  private async publish(result: InvocationResult): Promise<void> {
-    this.s.log.append(`\n${formatInvocationResult(result)}`);
-    vscode.window.setStatusBarMessage(`${outcomeIcon(result.outcome)} ${result.headline}`, STATUS_MESSAGE_MS);
-    this.diagnostics.showRun(result);
-    await this.s.runs.add(result);
-    // Until the results panel exists, the output channel is where a run's answer shows.
-    this.hasResultsPanel ||= (await vscode.commands.getCommands(true)).includes(OPEN_RESULTS_COMMAND);
-    if (!this.hasResultsPanel) this.s.log.show();
-  }
-
   // --- choosing ----------------------------------------------------------------------------
 
   private allAuthorizers(projectFile?: string): AuthorizerInProject[] {
-    const all = this.projects.authorizers();
+    const all = this.s.projects.authorizers();
     if (projectFile && !all.some((a) => a.project.file === path.resolve(projectFile))) {
-      const { project } = this.projects.load(projectFile);
+      const { project } = this.s.projects.load(projectFile);
       for (const authorizer of project?.authorizers ?? []) if (project) all.push({ authorizer, project });
     }
     return all;
@@ -325,7 +308,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
       throw new UserError(`This workspace has no authorizers: describe one in ${PROJECT_FILE_NAME}, or run "New Authorizer…".`, 'NO_AUTHORIZERS');
     }
     if (all.length === 1) return all[0];
-    const root = workspaceRoot();
+    const root = firstWorkspaceFolder();
     const pick = await vscode.window.showQuickPick(
       all.map((a) => ({
         label: a.authorizer.name,
@@ -346,11 +329,11 @@ export class LocalInvokeFeature implements vscode.Disposable {
   private async chooseEventFor(target: AuthorizerInProject | undefined): Promise<EventChoice | undefined> {
     const uris = await vscode.workspace.findFiles(`**/*${TEST_EVENT_SUFFIX}`, '**/node_modules/**');
     const lastRun = this.s.runs.runs().find((r) => r.source.eventFile && (!target || r.request.authorizer === target.authorizer.name))?.source.eventFile;
-    const base = target?.project.dir ?? workspaceRoot() ?? '';
+    const base = target?.project.dir ?? firstWorkspaceFolder() ?? '';
     const items: EventChoice[] = [];
     for (const uri of uris) {
       const file = uri.fsPath;
-      if (target && this.projects.projectFileFor(file) !== target.project.file) continue;
+      if (target && this.s.projects.projectFileFor(file) !== target.project.file) continue;
       const { request, issues } = loadTestEvent(file);
       const label = path.relative(base, file) || path.basename(file);
       if (!request) {
@@ -390,7 +373,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
     const all = this.allAuthorizers(projectFile);
     const target = name !== undefined || all.length > 0 ? await this.chooseAuthorizer(name, projectFile) : undefined;
     if (!target && all.length > 0) return undefined;
-    const folder = target?.project.dir ?? workspaceRoot();
+    const folder = target?.project.dir ?? firstWorkspaceFolder();
     if (!folder) throw new UserError('Open a folder first: test events are written to its events/ folder.', 'NO_WORKSPACE');
 
     let protocol = rec.protocol as TestProtocol | undefined;
@@ -416,7 +399,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
     } else {
       fileName = await vscode.window.showInputBox({
         title: 'Name of the new test event',
-        prompt: `Written to ${path.relative(workspaceRoot() ?? folder, dir) || 'events'}/<name>${TEST_EVENT_SUFFIX}`,
+        prompt: `Written to ${path.relative(firstWorkspaceFolder() ?? folder, dir) || 'events'}/<name>${TEST_EVENT_SUFFIX}`,
         value: freshEventName(dir, baseName),
         validateInput: (v) => {
           const n = v.trim().replace(new RegExp(`${TEST_EVENT_SUFFIX.replace(/\./g, '\\.')}$`), '');
@@ -459,9 +442,9 @@ export class LocalInvokeFeature implements vscode.Disposable {
    */
   async newAuthorizer(arg?: unknown): Promise<NewAuthorizerResult | undefined> {
     const rec = asRecord(arg);
-    const root = str(rec.folder) ? path.resolve(str(rec.folder)!) : workspaceRoot();
+    const root = str(rec.folder) ? path.resolve(str(rec.folder)!) : firstWorkspaceFolder();
     if (!root) throw new UserError('Open a folder first: the new authorizer is written into it, next to iot-authorizer.json.', 'NO_WORKSPACE');
-    const existing = new Set((this.projects.load(path.join(root, PROJECT_FILE_NAME)).project?.authorizers ?? []).map((a) => a.name));
+    const existing = new Set((this.s.projects.load(path.join(root, PROJECT_FILE_NAME)).project?.authorizers ?? []).map((a) => a.name));
 
     let kind = rec.kind as TemplateKind | undefined;
     if (kind !== undefined && !TEMPLATE_KINDS.includes(kind)) {
@@ -512,7 +495,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
 
     const written = await this.writeAuthorizer(root, { kind, language, name }, rec.overwrite as boolean | undefined);
     if (!written) return undefined;
-    this.projects.invalidate(written.projectFile);
+    this.s.projects.invalidate(written.projectFile);
     this.s.explorer.refresh();
     const handlerFile = written.files[written.scaffold.files.findIndex((f) => f.role === 'handler')];
     this.s.log.info(`New authorizer "${name}" (${kind}, ${language}): ${written.files.map((f) => path.relative(root, f)).join(', ')}; ${path.relative(root, written.projectFile)} ${written.projectCreated ? 'created' : 'updated'}.`);
@@ -589,7 +572,6 @@ export class LocalInvokeFeature implements vscode.Disposable {
   dispose(): void {
     this.lenses.dispose();
     this.diagnostics.dispose();
-    this.projects.dispose();
     this.runtime.dispose();
   }
 }

@@ -6,13 +6,7 @@ import * as path from 'path';
 import { promises as fsp } from 'fs';
 import * as vscode from 'vscode';
 import { ALLOWED_KEYGEN_BITS, DEFAULT_KEYGEN_BITS, KEY_STORE_DIR, MAX_TOKEN_LENGTH, PROJECT_FILE_NAME, SIGNING_KEY_NAME_PATTERN } from '../core/constants';
-import {
-  credentialsToHeaders,
-  credentialsToMqttUsername,
-  credentialsToQueryString,
-  credentialsToWebSocketUrl,
-  SignedCredentials,
-} from '../core/credentials';
+import { CREDENTIAL_FORMATS, CredentialFormat, formatCredentials, SignedCredentials } from '../core/credentials';
 import { UserError } from '../core/errors';
 import { placeholderServerName } from '../core/events';
 import { generateKeyPair, importPublicKey, isKeygenBits, KeyError, RsaPrivateKey, RsaPublicKey } from '../core/keys';
@@ -30,8 +24,7 @@ import {
 } from '../core/keyStore';
 import { AuthorizerConfig, loadProject } from '../core/project';
 import { signToken, VerifyResult, verifyToken } from '../core/tokens';
-import type { CommandId } from './commandTable';
-import type { CommandHandler } from './commands';
+import { CommandHandlers, runCommand } from './commands';
 import type { Services } from './features';
 import {
   deletePrivateKeySecret,
@@ -44,8 +37,6 @@ import {
   storePrivateKeySecret,
 } from './keySource';
 
-export type CredentialFormat = 'headers' | 'query' | 'mqtt-username' | 'websocket-url';
-const CREDENTIAL_FORMATS: readonly CredentialFormat[] = ['headers', 'query', 'mqtt-username', 'websocket-url'];
 
 /** What Generate and Import return: facts about the stored key, never the key. */
 export interface StoredKeyResult {
@@ -169,7 +160,7 @@ class Args {
   }
 }
 
-async function workspaceRoot(args: Args): Promise<string> {
+async function keyStoreFolder(args: Args): Promise<string> {
   const given = args.folder();
   if (given) return given;
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -360,7 +351,7 @@ function announceKey(services: Services, root: string, verb: string, keyName: st
   services.log.info(`${verb} signing key "${keyName}" (${info.bits}-bit, ${where}), SHA256 fingerprint ${info.fingerprint}.`);
   vscode.window.setStatusBarMessage(`$(key) Key "${keyName}" ${verb.toLowerCase()}: SHA256 ${info.shortFingerprint}`, 30000);
   void vscode.window.showInformationMessage(`${verb} key "${keyName}" (${info.bits}-bit, ${where}). SHA256 fingerprint: ${info.fingerprint}`, 'Copy Public Key').then((answer) => {
-    if (answer) void vscode.commands.executeCommand('iotAuthz.copyPublicKey', { keyName, workspaceFolder: root });
+    if (answer) void runCommand('iotAuthz.copyPublicKey', { keyName, workspaceFolder: root });
   });
 }
 
@@ -393,7 +384,7 @@ async function askBits(): Promise<number> {
 
 async function generateKeyPairCommand(services: Services, arg: unknown): Promise<StoredKeyResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const keys = await workspaceKeys(services, root);
   const names = new Set(keys.map((k) => k.name));
   const keyName = args.string('keyName') ?? (await askKeyName(names, 'Generate Signing Key Pair'));
@@ -474,7 +465,7 @@ async function parseImportedKey(services: Services, text: string, what: string, 
 
 async function importKeyCommand(services: Services, arg: unknown): Promise<StoredKeyResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const source = await readKeyText(args);
   const imported = await parseImportedKey(services, source.text, source.what, args);
   const keys = await workspaceKeys(services, root);
@@ -502,7 +493,8 @@ async function pickSigningKey(services: Services, root: string, args: Args, rest
   const given = args.string('keyName');
   if (given !== undefined) {
     checkKeyName(given);
-    return (await existingKey(services, root, given, await workspaceKeys(services, root))) ?? { name: given, ...storedKeyFiles(root, given), hasPrivateKey: false, hasPublicKey: false };
+    const existing = await existingKey(services, root, given, await workspaceKeys(services, root));
+    return existing ?? { name: given, ...storedKeyFiles(root, given), hasPrivateKey: false, hasPublicKey: false };
   }
   const all = keysFor(await workspaceKeys(services, root), restrictTo, root);
   const signable = all.filter((k) => k.privateKeyIn !== undefined);
@@ -522,7 +514,7 @@ async function signWith(services: Services, root: string, keyName: string, token
 
 async function signTokenCommand(services: Services, arg: unknown): Promise<SignTokenResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const key = await pickSigningKey(services, root, args, args.node?.authorizer.signingKeys);
   const token = args.string('token') ?? (await askToken(`Sign Token with "${key.name}"`, 'The token to sign, exactly as the device sends it.'));
   checkToken(token);
@@ -542,7 +534,7 @@ async function signTokenCommand(services: Services, arg: unknown): Promise<SignT
 
 async function verifySignatureCommand(services: Services, arg: unknown): Promise<VerifyResult> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const all = (await workspaceKeys(services, root)).filter((k) => k.hasPublicKey && !k.problem);
   let keys = keysFor(all, args.strings('keyNames') ?? args.node?.authorizer.signingKeys, root);
   if (keys.length === 0) throw new UserError(`No public key to verify with in ${path.join(root, KEY_STORE_DIR)}. Generate or import the key the token was signed with.`, 'NO_PUBLIC_KEYS');
@@ -596,7 +588,7 @@ function reportVerification(services: Services, result: VerifyResult): void {
 
 async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{ keyName: string; fingerprint: string; publicKeyPem: string }> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const given = args.string('keyName');
   const keyName = given ?? (await pickKey(keysFor((await workspaceKeys(services, root)).filter((k) => k.hasPublicKey), args.node?.authorizer.signingKeys, root), 'Public key to copy', `No public key in ${path.join(root, KEY_STORE_DIR)}. Generate or import a key first.`)).name;
   const key = await readPublicKey(root, keyName);
@@ -613,6 +605,7 @@ async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{
 
 function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
   const file = path.join(root, PROJECT_FILE_NAME);
+  // The file as saved (what a device's credentials are signed against), read now, not the editor's cache.
   const { project, issues } = loadProject(file);
   if (!project) {
     const first = issues[0];
@@ -661,25 +654,9 @@ async function pickFormat(args: Args): Promise<CredentialFormat> {
   return orCancel(picked).format;
 }
 
-export function formatCredentials(c: SignedCredentials, format: CredentialFormat, options: { host: string; username?: string }): string {
-  switch (format) {
-    case 'headers':
-      if (/[\r\n]/.test(c.token)) throw new UserError('The token holds a line break, which cannot travel in an HTTP header; use the query string or MQTT username, or remove it.', 'TOKEN_LINE_BREAK');
-      return Object.entries(credentialsToHeaders(c))
-        .map(([name, value]) => `${name}: ${value}`)
-        .join('\n');
-    case 'query':
-      return credentialsToQueryString(c);
-    case 'mqtt-username':
-      return credentialsToMqttUsername(c, options.username ?? '');
-    case 'websocket-url':
-      return credentialsToWebSocketUrl(options.host, c);
-  }
-}
-
 async function copySignedCredentialsCommand(services: Services, arg: unknown): Promise<string> {
   const args = new Args(arg);
-  const root = await workspaceRoot(args);
+  const root = await keyStoreFolder(args);
   const authorizer = await pickAuthorizer(root, args);
   if (!authorizer.tokenKeyName) {
     throw new UserError(`Authorizer "${authorizer.name}" has no "tokenKeyName" in ${PROJECT_FILE_NAME}: set the header/parameter name that carries the token.`, 'NO_TOKEN_KEY_NAME');
@@ -730,5 +707,5 @@ export function keyCommandHandlers(services: Services) {
     'iotAuthz.verifySignature': cancellable((arg?: unknown) => verifySignatureCommand(services, arg)),
     'iotAuthz.copyPublicKey': cancellable((arg?: unknown) => copyPublicKeyCommand(services, arg)),
     'iotAuthz.copySignedCredentials': cancellable((arg?: unknown) => copySignedCredentialsCommand(services, arg)),
-  } satisfies Partial<Record<CommandId, CommandHandler>>;
+  } satisfies Partial<CommandHandlers>;
 }

@@ -97,7 +97,14 @@ export interface ReadKeyOptions {
  * Opens `pem` (named `what` in messages), asking for the passphrase of `subject` when it is
  * encrypted and remembering the one that worked under `cacheKey` for this session.
  */
-export async function openPrivateKey(services: Services, pem: string, subject: string, what: string, cacheKey: string | undefined, options: ReadKeyOptions = {}): Promise<RsaPrivateKey> {
+export async function openPrivateKey(
+  services: Services,
+  pem: string,
+  subject: string,
+  what: string,
+  cacheKey: string | undefined,
+  options: ReadKeyOptions = {},
+): Promise<RsaPrivateKey> {
   const cache = passphraseCache(services);
   let passphrase = options.passphrase ?? (cacheKey ? cache.get(cacheKey) : undefined);
   const ask = options.askPassphrase ?? askPassphraseInputBox;
@@ -123,7 +130,12 @@ export async function openPrivateKey(services: Services, pem: string, subject: s
  * The private key of `keyName` for `workspaceRoot`: the key store's private_key.pem if present,
  * else the SecretStorage entry. Refuses with KEY_NOT_FOUND naming both places.
  */
-export async function readSigningKey(services: Services, workspaceRoot: string, keyName: string, options: ReadKeyOptions = {}): Promise<RsaPrivateKey & { storage: PrivateKeyStorage }> {
+export async function readSigningKey(
+  services: Services,
+  workspaceRoot: string,
+  keyName: string,
+  options: ReadKeyOptions = {},
+): Promise<RsaPrivateKey & { storage: PrivateKeyStorage }> {
   const { privateKeyFile, publicKeyFile } = storedKeyFiles(workspaceRoot, keyName);
   let pem: string | undefined;
   try {

@@ -1,23 +1,34 @@
-// Where every run's result goes: commands add results, the results panel, diagnostics and
-// the output channel listen. Keeps the last HISTORY_SIZE runs in workspace state across
-// reloads; results are already secret-free (see core/result.ts).
+// Where every run's result goes: commands (local now, AWS and the endpoint later) add results;
+// the output channel, the status bar, Problems (runPublisher.ts), the CodeLens and the results
+// panel listen. Keeps the last HISTORY_SIZE runs in workspace state across reloads, in the
+// versioned shape of core/runHistory.ts; results are already secret-free (see core/result.ts).
 import * as vscode from 'vscode';
 import type { InvocationResult } from '../core/result';
+import { readRunHistory, storedRunHistory } from '../core/runHistory';
 
 export const HISTORY_SIZE = 50;
-const STATE_KEY = 'iotAuthz.runHistory.v1';
+/** The key of the versioned history (`{ version, runs }`). */
+export const HISTORY_STATE_KEY = 'iotAuthz.runHistory';
+/** Where version 1 kept a bare array; read once, migrated, then removed. */
+export const LEGACY_HISTORY_STATE_KEY = 'iotAuthz.runHistory.v1';
 
 export class RunStore implements vscode.Disposable {
   private readonly added = new vscode.EventEmitter<InvocationResult>();
   /** Fires after a run is added (newest first in `runs()`). */
   readonly onDidAddRun = this.added.event;
   private cache: InvocationResult[] | undefined;
+  /** Stored runs dropped because they did not parse, on the first read. */
+  droppedOnRead = 0;
 
   constructor(private readonly state: vscode.Memento) {}
 
   /** Newest first. */
   runs(): readonly InvocationResult[] {
-    this.cache ??= this.state.get<InvocationResult[]>(STATE_KEY, []);
+    if (this.cache) return this.cache;
+    const read = readRunHistory(this.state.get<unknown>(HISTORY_STATE_KEY), this.state.get<unknown>(LEGACY_HISTORY_STATE_KEY));
+    this.cache = read.runs.slice(0, HISTORY_SIZE);
+    this.droppedOnRead = read.dropped;
+    if (read.migrated) void this.save();
     return this.cache;
   }
 
@@ -42,13 +53,18 @@ export class RunStore implements vscode.Disposable {
 
   async add(run: InvocationResult): Promise<void> {
     this.cache = [run, ...this.runs().filter((r) => r.id !== run.id)].slice(0, HISTORY_SIZE);
-    await this.state.update(STATE_KEY, this.cache);
+    await this.save();
     this.added.fire(run);
   }
 
   async clear(): Promise<void> {
     this.cache = [];
-    await this.state.update(STATE_KEY, []);
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    await this.state.update(HISTORY_STATE_KEY, storedRunHistory(this.cache ?? []));
+    if (this.state.get(LEGACY_HISTORY_STATE_KEY) !== undefined) await this.state.update(LEGACY_HISTORY_STATE_KEY, undefined);
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 // run data goes in as text. The saved state is the shown run's id only (runs live in the
 // extension's RunStore), which is what a window reload restores.
 import { IOT_ACTIONS, IotAction } from '../core/policy';
-import type { RunOutcome } from '../core/result';
+import { OUTCOME_PRESENTATION } from '../core/outcomes';
 import type { SignatureStatus } from '../core/events';
 import { verdictText } from './decisionRow';
 import { Child, clear, h, icon } from './dom';
@@ -23,14 +23,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const post = (m: FromWebview) => vscode.postMessage(m);
 
-const OUTCOMES: Readonly<Record<RunOutcome, { label: string; icon: string; tone: string }>> = {
-  allowed: { label: 'Allowed', icon: 'pass', tone: 'good' },
-  denied: { label: 'Denied', icon: 'circle-slash', tone: 'warn' },
-  'invalid-response': { label: 'Invalid response', icon: 'error', tone: 'bad' },
-  'signature-rejected': { label: 'Signature rejected', icon: 'shield', tone: 'bad' },
-  'handler-error': { label: 'Handler error', icon: 'error', tone: 'bad' },
-  'request-error': { label: 'Request error', icon: 'warning', tone: 'bad' },
-};
+const OUTCOMES = OUTCOME_PRESENTATION;
 
 const SIGNATURES: Readonly<Record<SignatureStatus, { label: string; icon: string; tone: string }>> = {
   verified: { label: 'Verified', icon: 'verified', tone: 'good' },
@@ -60,7 +53,11 @@ function time(iso: string): string {
   return today ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
-function button(label: string, iconName: string, onClick: () => void, opts: { primary?: boolean; disabledReason?: string; id?: string; title?: string } = {}): HTMLButtonElement {
+function button(
+  label: string,
+  iconName: string,
+  onClick: () => void, opts: { primary?: boolean; disabledReason?: string; id?: string; title?: string } = {},
+): HTMLButtonElement {
   const disabled = opts.disabledReason !== undefined;
   return h(
     'button',
@@ -475,9 +472,16 @@ function render(): void {
   } else {
     main.append(
       runHeader(run),
-      ...[decisionSection(run), requestSection(run), errorSection(run), findingsSection(run), evaluationSection(run), documentsSection(run), snippetsSection(run), logsSection(run)].filter(
-        (x): x is HTMLElement => x !== null,
-      ),
+      ...[
+        decisionSection(run),
+        requestSection(run),
+        errorSection(run),
+        findingsSection(run),
+        evaluationSection(run),
+        documentsSection(run),
+        snippetsSection(run),
+        logsSection(run),
+      ].filter((x): x is HTMLElement => x !== null),
     );
   }
   const nav = historyList();

@@ -92,9 +92,15 @@ suite('local invoke (extension host)', () => {
     assert.ok(node);
     const last = await run(inRoot('events', 'mqtt-wrong-client.authz.json'));
     const pending = vscode.commands.executeCommand<InvocationResult>('iotAuthz.invokeLocally', node);
-    // The QuickPick opens with the last-run event file selected first: accept it.
-    await new Promise((r) => setTimeout(r, 1500));
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    // The QuickPick opens with the last-run event file selected first: accept it as soon as it is
+    // open, i.e. keep accepting until the command answers (accepting with no QuickPick open does nothing).
+    let settled = false;
+    void Promise.resolve(pending).finally(() => (settled = true));
+    const deadline = Date.now() + 20_000;
+    while (!settled && Date.now() < deadline) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const result = await pending;
     assert.ok(result, 'the QuickPick was accepted');
     assert.strictEqual(result.source.eventFile, last.source.eventFile);

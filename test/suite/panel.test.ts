@@ -122,7 +122,8 @@ suite('results panel (extension host)', () => {
     assert.ok(!/\son[a-z]+=/i.test(html), 'inline event handler');
     assert.strictEqual((html.match(/<script /g) ?? []).length, 1);
     assert.match(html, /<script nonce="NONCE123" src="[^"]+\/dist\/webview\/panel\.js"/);
-    const roots = (panel.webview.options.localResourceRoots ?? []).map((u) => path.relative(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, u.fsPath));
+    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const roots = (panel.webview.options.localResourceRoots ?? []).map((u) => path.relative(extensionPath, u.fsPath));
     assert.deepStrictEqual(roots, [path.join('dist', 'webview'), 'media']);
     assert.strictEqual(panel.webview.options.enableScripts, true);
   });

@@ -18,6 +18,12 @@ suite('packaged .vsix', () => {
     execFileSync('npm', ['run', 'package'], { cwd: REPO_ROOT, stdio: 'pipe', encoding: 'utf8' });
     entries = execFileSync('unzip', ['-Z1', VSIX], { encoding: 'utf8' }).trim().split('\n');
   });
+  // `npm run package` replaced dist/ with the production build: give the developer back the
+  // development bundles (with source maps) that `npm run build` made.
+  suiteTeardown(function () {
+    this.timeout(180000);
+    execFileSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: 'pipe', encoding: 'utf8' });
+  });
 
   test('contains dist/, media/, README, CHANGELOG and LICENSE', () => {
     // vsce stores README and CHANGELOG in lower case.

@@ -2,12 +2,12 @@
 // child process (built first when older than the sources) on temp copies of
 // test/fixtures/projects/invoke and on freshly scaffolded authorizers.
 import * as assert from 'assert';
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { InvocationResult } from '../../src/core/result';
-import { REPO_ROOT } from './keyFixtures';
+import { buildWhenStale, REPO_ROOT } from './keyFixtures';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/projects/invoke');
@@ -28,20 +28,9 @@ function json(r: Run): InvocationResult {
   return JSON.parse(r.stdout) as InvocationResult;
 }
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 suiteSetup(function () {
   this.timeout(120_000);
-  const sources = ['src/cli', 'src/core', 'src/local'].map((d) => newestSource(path.join(REPO_ROOT, d)));
-  const stale = !fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < Math.max(...sources);
-  if (stale) execFileSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  buildWhenStale(CLI, ['src/cli', 'src/core', 'src/local']);
 });
 
 suite('cli: invoke', function () {

@@ -11,7 +11,7 @@ import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from '../../src/core/constants
 import { extractCredentials, parseMqttUsername } from '../../src/core/credentials';
 import { importPublicKey } from '../../src/core/keys';
 import { signToken } from '../../src/core/tokens';
-import { assertNoKeyMaterial, fixture, fixturePath, REPO_ROOT, TEST_PASSPHRASE } from './keyFixtures';
+import { assertNoKeyMaterial, buildWhenStale, fixture, fixturePath, REPO_ROOT, TEST_PASSPHRASE } from './keyFixtures';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const TOKEN = 'MyStringThatNeedsToBeSigned';
@@ -47,19 +47,9 @@ async function inProcess(args: string[], stdin = '', cwd = REPO_ROOT): Promise<R
   return { code, stdout, stderr };
 }
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 suiteSetup(function () {
   this.timeout(120_000);
-  const stale = !fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < Math.max(newestSource(path.join(REPO_ROOT, 'src/cli')), newestSource(path.join(REPO_ROOT, 'src/core')));
-  if (stale) execFileSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  buildWhenStale(CLI, ['src/cli', 'src/core']);
 });
 
 suite('cli: keygen', () => {

@@ -143,7 +143,7 @@ suite('credentials: extractCredentials', () => {
     assert.deepStrictEqual(extractCredentials({}, 'k'), {});
   });
 
-  test('SDK-style usernames (domain §7): any parameter order, extra metrics parameters', () => {
+  test('SDK-style usernames (docs/aws-custom-auth.md: "What real clients send"): any parameter order, extra metrics parameters', () => {
     const encSig = encodeURIComponent(SIG);
     const usernames = [
       // Device SDK v2, MQTT 3.1.1 builders: signature before token, then metrics.

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { KEY_STORE_DIR, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from '../../src/core/constants';
 import { loadProject } from '../../src/core/project';
 import { loadTestEvent } from '../../src/core/testEvent';
-import { LocalRuntime, runTestEvent, TestEventRun } from '../../src/local';
+import { LocalRuntime, invokeBehindGate, GatedInvocation } from '../../src/local';
 import { fixture } from './keyFixtures';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples/workspace');
@@ -30,12 +30,12 @@ suite('example events through the gate and the local runtime', () => {
   });
   teardown(() => runtime.dispose());
 
-  async function run(eventFile: string): Promise<TestEventRun> {
+  async function run(eventFile: string): Promise<GatedInvocation> {
     const { project } = loadProject(path.join(workspace, 'iot-authorizer.json'));
     const { request, issues } = loadTestEvent(path.join(workspace, 'events', eventFile));
     assert.deepStrictEqual(issues, []);
     assert.ok(project && request);
-    return runTestEvent(runtime, { project, request });
+    return invokeBehindGate(runtime, { project, request });
   }
 
   for (const [file, protocols] of [
@@ -75,7 +75,7 @@ suite('example events through the gate and the local runtime', () => {
     const { project } = loadProject(path.join(workspace, 'iot-authorizer.json'));
     const { request } = loadTestEvent(path.join(workspace, 'events', 'http-publish.authz.json'));
     assert.ok(project && request?.credentials);
-    const r = await runTestEvent(runtime, { project, request: { ...request, credentials: { ...request.credentials, token: 'allow-sensor1' } }, sign: () => 'AAAA' + 'A'.repeat(340) });
+    const r = await invokeBehindGate(runtime, { project, request: { ...request, credentials: { ...request.credentials, token: 'allow-sensor1' } }, sign: () => 'AAAA' + 'A'.repeat(340) });
     assert.strictEqual(r.build?.gate.signature.status, 'failed');
     assert.ok(r.build?.gate.signature.diagnosis);
     assert.strictEqual(r.result, undefined);

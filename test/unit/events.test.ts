@@ -19,6 +19,7 @@ import { DeviceRequest, findTestEventFiles, newTestEventText, parseTestEvent } f
 import { importPublicKey } from '../../src/core/keys';
 import { signToken } from '../../src/core/tokens';
 import { fixture } from './keyFixtures';
+import { exampleAuthorizer } from './runFixtures';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const KEYS = { example: fixture('rsa2048_private_key.pem'), other: fixture('other_rsa2048_private_key.pem') };
@@ -29,20 +30,7 @@ const sign: TokenSigner = (keyName, token) => {
   return signToken(token, pem);
 };
 
-const AUTHORIZER: AuthorizerConfig = {
-  name: 'ExampleTokenAuthorizer',
-  handler: 'authorizer.js:handler',
-  handlerFile: '/ws/authorizer.js',
-  handlerFunction: 'handler',
-  language: 'javascript',
-  runtime: 'nodejs20.x',
-  tokenKeyName: 'X-Example-Token',
-  signingDisabled: false,
-  signingKeys: ['example'],
-  enableCachingForHttp: false,
-  status: 'ACTIVE',
-  aws: { region: 'eu-west-1' },
-};
+const AUTHORIZER: AuthorizerConfig = { ...exampleAuthorizer('/ws'), aws: { region: 'eu-west-1' } };
 
 function parse(event: object): DeviceRequest {
   const { request, issues } = parseTestEvent(JSON.stringify(event, null, 2));

@@ -1,6 +1,7 @@
 // Shared by the key, token, key-store and CLI tests: the TEST-ONLY keys in
 // test/fixtures/keys, and a check that an error text leaks no key material.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -40,4 +41,19 @@ export function thrown(fn: () => unknown): Error & { code?: string } {
     return e as Error & { code?: string };
   }
   assert.fail('expected an error');
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Rebuilds the bundles when `bundle` is missing or older than any source in `sourceDirs` (relative to the repository). */
+export function buildWhenStale(bundle: string, sourceDirs: readonly string[]): void {
+  const newest = Math.max(...sourceDirs.map((d) => newestSource(path.join(REPO_ROOT, d))));
+  if (!fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < newest) execFileSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: 'ignore' });
 }

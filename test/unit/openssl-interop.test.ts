@@ -1,5 +1,5 @@
 // Interop with the real `openssl` binary, both ways, and the diagnosis of mistakes made with
-// the shell commands people actually type (domain §1). Skipped only when openssl is absent.
+// the shell commands people actually type (docs/aws-custom-auth.md: "Signing keys and tokens"). Skipped only when openssl is absent.
 import * as assert from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';

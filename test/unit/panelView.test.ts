@@ -46,7 +46,8 @@ suite('results panel: view, diff, locations, protocol', () => {
     assert.deepStrictEqual(problem.location, { file: run.source.eventFile, jsonPath: 'credentials.signature' });
     assert.strictEqual(view.findings.find((f) => f.message === 'not a file field')!.location, undefined);
     assert.strictEqual(view.outcome, 'invalid-response');
-    assert.strictEqual(view.evaluation, undefined);
+    // As in a real run, an invalid answer that says isAuthenticated is still evaluated: no policies, Connect denied.
+    assert.deepStrictEqual(view.evaluation?.rows.map((r) => [r.action, r.allowed, r.reason]), [['iot:Connect', false, 'implicit-deny']]);
   });
 
   test('a handler error points at the handler line its stack names', async () => {

@@ -1,4 +1,4 @@
-// The evaluation table for policy.test.ts: one row per behaviour of §5, each with the outcome AWS
+// The evaluation table for policy.test.ts: one row per behaviour of docs/aws-custom-auth.md "Policy evaluation", each with the outcome AWS
 // IoT gives. Kept apart from the runner so rows read as a specification.
 import type { AuthorizationRequest, PolicyContext, PolicyDocument, PolicyStatement } from '../../src/core/policy';
 
@@ -143,8 +143,8 @@ export const EVALUATION_CASES: EvaluationCase[] = [
   { name: 'a statement with both Action and NotAction is skipped and reported', documents: [doc({ Effect: 'Allow', Action: 'iot:Publish', NotAction: 'iot:Subscribe', Resource: '*' })], request: publish('x'), allowed: false, reason: 'implicit-deny', unsupported: ['STATEMENT_MALFORMED'] },
 
   // The examples of the domain doc and the AWS developer guide
-  { name: 'domain doc §3 example: publish to customAuthTestTopic is allowed', ctx: HTTP, documents: [{ Version: '2012-10-17', Statement: [{ Action: 'iot:Publish', Effect: 'Allow', Resource: 'arn:aws:iot:*:*:topic/customAuthTestTopic' }] }], request: publish('customAuthTestTopic'), allowed: true, reason: 'allowed', matchedResource: 'arn:aws:iot:*:*:topic/customAuthTestTopic' },
-  { name: 'domain doc §3 example: an MQTT client cannot connect', documents: [{ Version: '2012-10-17', Statement: [{ Action: 'iot:Publish', Effect: 'Allow', Resource: 'arn:aws:iot:*:*:topic/customAuthTestTopic' }] }], request: connect('device1'), allowed: false, reason: 'implicit-deny' },
+  { name: 'AWS\'s documented example: publish to customAuthTestTopic is allowed', ctx: HTTP, documents: [{ Version: '2012-10-17', Statement: [{ Action: 'iot:Publish', Effect: 'Allow', Resource: 'arn:aws:iot:*:*:topic/customAuthTestTopic' }] }], request: publish('customAuthTestTopic'), allowed: true, reason: 'allowed', matchedResource: 'arn:aws:iot:*:*:topic/customAuthTestTopic' },
+  { name: 'AWS\'s documented example: an MQTT client cannot connect', documents: [{ Version: '2012-10-17', Statement: [{ Action: 'iot:Publish', Effect: 'Allow', Resource: 'arn:aws:iot:*:*:topic/customAuthTestTopic' }] }], request: connect('device1'), allowed: false, reason: 'implicit-deny' },
   { name: 'AWS guide Node example: myClientName may connect in us-east-1', ctx: { region: 'us-east-1', accountId: ACCOUNT, clientId: 'myClientName' }, documents: [doc(allow(['iot:Connect'], ['arn:aws:iot:us-east-1:123456789012:client/myClientName']), allow(['iot:Publish'], ['arn:aws:iot:us-east-1:123456789012:topic/telemetry/myClientName']))], request: connect('myClientName'), allowed: true, reason: 'allowed', decidedBy: [0, 0] },
   { name: 'AWS guide Node example with Effect Deny refuses the publish explicitly', ctx: { region: 'us-east-1', accountId: ACCOUNT, clientId: 'myClientName' }, documents: [doc(deny(['iot:Connect'], ['arn:aws:iot:us-east-1:123456789012:client/myClientName']), deny(['iot:Publish'], ['arn:aws:iot:us-east-1:123456789012:topic/telemetry/myClientName']))], request: publish('telemetry/myClientName'), allowed: false, reason: 'explicit-deny', decidedBy: [0, 1] },
 ];

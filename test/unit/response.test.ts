@@ -16,7 +16,7 @@ import {
 
 const ARN = 'arn:aws:iot:eu-west-1:123456789012:';
 
-/** The example of the domain doc, §3. */
+/** The example response of AWS's documentation (docs/aws-custom-auth.md, "The authorizer's response"). */
 function domainExample(): Record<string, unknown> {
   return {
     isAuthenticated: true,

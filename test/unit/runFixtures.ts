@@ -1,13 +1,12 @@
 // Realistic InvocationResults for the panel, snippet and test-event tests: the request is built
 // and signed with the TEST-ONLY keys by core/events.ts, the example workspace's real handler
-// answers, and the answer is validated and evaluated by the core, as a local run does.
+// answers (in this process), and core/runResult.ts judges and assembles the result, as every run does.
 import * as path from 'path';
 import { buildAuthorizerEvent, TokenSigner } from '../../src/core/events';
 import { importPublicKey } from '../../src/core/keys';
-import { defaultRequestsFor, evaluateMatrix, summarizePolicies, PolicyContext } from '../../src/core/policy';
 import type { AuthorizerConfig } from '../../src/core/project';
-import { validateAuthorizerResponse } from '../../src/core/response';
-import type { InvocationResult, RunOutcome } from '../../src/core/result';
+import type { InvocationResult } from '../../src/core/result';
+import { assembleRunResult } from '../../src/core/runResult';
 import type { DeviceRequest } from '../../src/core/testEvent';
 import { signToken } from '../../src/core/tokens';
 import { fixture, REPO_ROOT } from './keyFixtures';
@@ -63,76 +62,34 @@ export interface FixtureRunOptions {
 
 let counter = 0;
 
+/** A run of the example authorizer, judged and assembled by the product's own core/runResult.ts. */
 export async function fixtureRun(o: FixtureRunOptions): Promise<InvocationResult> {
   const workspace = o.workspace ?? EXAMPLE_WORKSPACE;
   const config = exampleAuthorizer(workspace);
   const publicKeys = [{ name: 'example', pem: importPublicKey(fixture('rsa2048_public_key.pem')).keyObject }];
   const build = await buildAuthorizerEvent({ request: o.request, authorizer: config, publicKeys, sign: fixtureSigner });
-  const mqtt = build.request.mqtt;
-  const wire = {
-    protocol: build.request.protocol,
-    serverName: build.request.serverName,
-    ...(build.request.headers ? { headers: build.request.headers } : {}),
-    ...(build.request.queryString ? { queryString: build.request.queryString } : {}),
-    ...(mqtt ? { mqtt: { username: mqtt.username, clientId: mqtt.clientId, hasPassword: mqtt.passwordBase64 !== undefined } } : {}),
-  };
-  const clientId = mqtt?.clientId;
-  const base = {
+  const invoked = build.gate.invoke;
+  const response = !invoked ? undefined : o.response !== undefined ? o.response : await exampleHandler(build.event);
+  const clientId = build.request.mqtt?.clientId;
+  return assembleRunResult({
     id: o.id ?? `fixture-${Date.now()}-${++counter}`,
     startedAt: o.startedAt ?? new Date().toISOString(),
-    target: { kind: 'local' as const },
-    request: { authorizer: config.name, protocol: o.request.protocol, clientId, token: build.event.token, serverName: build.request.serverName, wire },
-    signature: build.gate.signature,
+    target: { kind: 'local' },
+    request: o.request,
+    authorizer: config,
+    build,
+    ...(invoked ? { handler: response === undefined || response === null ? { kind: 'no-response' } : { kind: 'response', response } } : {}),
+    policyContext: { region: FIXTURE_REGION, accountId: FIXTURE_ACCOUNT },
     problems: build.gate.problems,
+    ...(invoked
+      ? { logs: { text: o.logs ?? `START RequestId: 0f1e2d3c Version: $LATEST\nINFO token checked for ${clientId ?? 'https'}\nEND RequestId: 0f1e2d3c\n`, truncated: o.logsTruncated ?? false } }
+      : {}),
+    timings: invoked ? { totalMs: o.totalMs ?? 42, invokeMs: 3, initMs: 31, cold: true } : { totalMs: o.totalMs ?? 3 },
     source: {
-      eventFile: o.eventFile ? path.join(workspace, o.eventFile) : undefined,
+      ...(o.eventFile ? { eventFile: path.join(workspace, o.eventFile) } : {}),
       projectFile: path.join(workspace, 'iot-authorizer.json'),
-      handlerFile: config.handlerFile,
-      handlerFunction: config.handlerFunction,
     },
-  };
-  if (!build.gate.invoke) {
-    return {
-      ...base,
-      outcome: 'signature-rejected',
-      headline: `Signature ${build.gate.signature.status}: AWS would not invoke the authorizer`,
-      logs: { text: '', truncated: false },
-      timings: { totalMs: o.totalMs ?? 3 },
-    };
-  }
-  const event = build.event.protocolData.mqtt?.password ? { ...build.event, protocolData: { ...build.event.protocolData, mqtt: { ...build.event.protocolData.mqtt, password: '[password hidden]' } } } : build.event;
-  const response = o.response !== undefined ? o.response : await exampleHandler(build.event);
-  const validation = validateAuthorizerResponse(response);
-  const normalized = validation.normalized;
-  const outcome: RunOutcome = !validation.valid ? 'invalid-response' : normalized?.isAuthenticated ? 'allowed' : 'denied';
-  let evaluation: InvocationResult['evaluation'];
-  if (outcome === 'allowed' && normalized) {
-    const context: PolicyContext = { region: FIXTURE_REGION, accountId: FIXTURE_ACCOUNT, clientId, principalId: normalized.principalId };
-    const documents = normalized.policyDocuments.map((d) => d.text);
-    const summary = summarizePolicies(documents, context);
-    evaluation = {
-      context: { region: FIXTURE_REGION, accountId: FIXTURE_ACCOUNT, clientId, principalId: normalized.principalId },
-      decisions: evaluateMatrix(documents, context, defaultRequestsFor(context, summary)),
-      summary,
-    };
-  }
-  const headline =
-    outcome === 'allowed'
-      ? `Allowed as ${normalized?.principalId} (${normalized?.policyDocuments.length} ${normalized?.policyDocuments.length === 1 ? 'policy' : 'policies'})`
-      : outcome === 'denied'
-        ? `Denied (principal ${normalized?.principalId})`
-        : `Invalid response: ${validation.findings.filter((f) => f.severity === 'error').length} errors`;
-  return {
-    ...base,
-    outcome,
-    headline,
-    event,
-    response,
-    validation,
-    evaluation,
-    logs: { text: o.logs ?? `START RequestId: 0f1e2d3c Version: $LATEST\nINFO token checked for ${clientId ?? 'https'}\nEND RequestId: 0f1e2d3c\n`, truncated: o.logsTruncated ?? false },
-    timings: { totalMs: o.totalMs ?? 42, invokeMs: 3, initMs: 31, cold: true },
-  };
+  });
 }
 
 /** The example workspace's event files, as DeviceRequests. */

@@ -175,7 +175,7 @@ suite('tokens: diagnosis of the known mistakes', () => {
     const payload = Buffer.from('{"sub":"device-1"}').toString('base64url');
     const jwsSig = crypto.sign('sha256', Buffer.from(`${header}.${payload}`), priv);
     diagnose(`${header}.${payload}.${jwsSig.toString('base64url')}`, jwsSig.toString('base64'), ['TOKEN_IS_WHOLE_JWT']);
-    // Domain §7: the JWS signature itself is base64url; converted it is valid.
+    // docs/aws-custom-auth.md, "What real clients send": the JWS signature itself is base64url; converted it is valid.
     diagnose(`${header}.${payload}`, jwsSig.toString('base64url'), ['SIGNATURE_BASE64URL']);
     assert.strictEqual(verifyToken(`${header}.${payload}`, jwsSig.toString('base64'), [KEY]).valid, true);
   });

@@ -2,7 +2,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { CliCommand, CliIO, optionValue, ParsedArgs, requireOption, UsageError } from '../args';
 import { AUTHORIZER_NAME_PATTERN, MAX_TOKEN_LENGTH, TOKEN_KEY_NAME_PATTERN } from '../../core/constants';
-import { credentialsToHeaders, credentialsToMqttUsername, credentialsToQueryString, SignedCredentials } from '../../core/credentials';
+import { credentialsToHeaders, credentialsToMqttUsername, credentialsToQueryString, formatCredentials, SignedCredentials } from '../../core/credentials';
 import { importPrivateKey } from '../../core/keys';
 import { signToken } from '../../core/tokens';
 
@@ -96,7 +96,11 @@ ${STDIN_NOTE}`,
             fingerprint: key.fingerprint,
             bits: key.bits,
             ...(credentials
-              ? { headers: credentialsToHeaders(credentials), queryString: credentialsToQueryString(credentials), mqttUsername: credentialsToMqttUsername(credentials, username) }
+              ? {
+                  headers: credentialsToHeaders(credentials),
+                  queryString: credentialsToQueryString(credentials),
+                  mqttUsername: credentialsToMqttUsername(credentials, username),
+                }
               : {}),
           },
           null,
@@ -107,12 +111,9 @@ ${STDIN_NOTE}`,
     }
     if (!credentials || format === 'signature') {
       io.stdout(`${signature}\n`);
-    } else if (format === 'header') {
-      for (const [name, value] of Object.entries(credentialsToHeaders(credentials))) io.stdout(`${name}: ${value}\n`);
-    } else if (format === 'query') {
-      io.stdout(`${credentialsToQueryString(credentials)}\n`);
     } else {
-      io.stdout(`${credentialsToMqttUsername(credentials, username)}\n`);
+      // The editor's formatter; `header` is this command's name for its `headers`.
+      io.stdout(`${formatCredentials(credentials, format === 'header' ? 'headers' : format, { host: '', username })}\n`);
     }
     return 0;
   },

@@ -1,21 +1,11 @@
 // Commands of the "results panel and history" section: open the panel, pick a run from the
 // history, clear the history. Arguments skip the prompts (tests, CodeLens, other commands).
 import * as vscode from 'vscode';
-import type { RunOutcome } from '../../core/result';
-import type { CommandId } from '../commandTable';
-import type { CommandHandler } from '../commands';
+import { outcomeIcon } from '../../core/outcomes';
+import type { CommandHandlers } from '../commands';
 import type { Services } from '../features';
 import type { ResultsPanel } from './resultsPanel';
 import { historyEntryOf } from './runView';
-
-const OUTCOME_ICONS: Readonly<Record<RunOutcome, string>> = {
-  allowed: '$(pass)',
-  denied: '$(circle-slash)',
-  'invalid-response': '$(error)',
-  'signature-rejected': '$(shield)',
-  'handler-error': '$(error)',
-  'request-error': '$(warning)',
-};
 
 /** `"<run id>"` or `{ runId }`. */
 function runIdOf(arg: unknown): string | undefined {
@@ -43,7 +33,7 @@ export function resultsPanelHandlers(s: Services, panel: ResultsPanel) {
         const pick = await vscode.window.showQuickPick(
           runs.map((run) => {
             const e = historyEntryOf(run);
-            return { label: `${OUTCOME_ICONS[e.outcome]} ${e.label}`, description: new Date(e.startedAt).toLocaleString(), detail: e.headline, runId: e.id };
+            return { label: `${outcomeIcon(e.outcome)} ${e.label}`, description: new Date(e.startedAt).toLocaleString(), detail: e.headline, runId: e.id };
           }),
           { title: 'Run history', placeHolder: 'Show a run in the results panel', matchOnDescription: true, matchOnDetail: true },
         );
@@ -70,5 +60,5 @@ export function resultsPanelHandlers(s: Services, panel: ResultsPanel) {
       panel.refresh();
       return count;
     },
-  } satisfies Partial<Record<CommandId, CommandHandler>>;
+  } satisfies Partial<CommandHandlers>;
 }

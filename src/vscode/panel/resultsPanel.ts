@@ -8,10 +8,11 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { TEST_EVENT_SUFFIX } from '../../core/constants';
 import { UserError } from '../../core/errors';
-import { loadProject } from '../../core/project';
 import type { InvocationResult } from '../../core/result';
 import { testEventFromRun } from '../../core/testEventFromRun';
 import { FromWebview, parseFromWebview, parsePanelState, SourceLocation, ToWebview } from '../../webview/protocol';
+import type { ArgsOf } from '../commands';
+import type { CommandId } from '../commandTable';
 import type { Services } from '../features';
 import { findHandlerLine } from '../handlerLocation';
 import { compareRuns } from './runDiff';
@@ -58,6 +59,28 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   };
 }
 
+/** A command and its arguments, typed by the command table. */
+export type CommandCall = { [K in CommandId]: { readonly id: K; readonly args: ArgsOf<K> } }[CommandId];
+
+/**
+ * The command that runs `run` again on its own target: the same event file, else the same
+ * authorizer. Each target's producer adds its case here (AWS test-invoke, the local endpoint).
+ */
+export function rerunCommandOf(run: InvocationResult): CommandCall {
+  switch (run.target.kind) {
+    case 'local':
+      if (run.source.eventFile) return { id: 'iotAuthz.runTestEvent', args: [vscode.Uri.file(run.source.eventFile)] };
+      if (run.request.authorizer !== undefined) {
+        return { id: 'iotAuthz.invokeLocally', args: [{ authorizer: run.request.authorizer, ...(run.source.projectFile ? { projectFile: run.source.projectFile } : {}) }] };
+      }
+      throw new UserError('This run names no event file or authorizer to run again.', 'NOTHING_TO_RERUN');
+    case 'aws':
+      throw new UserError(`This run was a test-invoke in AWS (${run.target.region}); this version of the extension cannot run it again there.`, 'CANNOT_RERUN_TARGET');
+    case 'endpoint':
+      throw new UserError('This decision came from a device connected to the local endpoint: connect the device again to repeat it.', 'CANNOT_RERUN_TARGET');
+  }
+}
+
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private panelDisposables: vscode.Disposable[] = [];
@@ -92,7 +115,7 @@ export class ResultsPanel implements vscode.Disposable {
   /** Opens or reveals the panel on `runId` (default: the run shown, else the latest). */
   open(runId?: string, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {
     if (runId !== undefined) {
-      if (!this.s.runs.get(runId)) throw new UserError(`No run ${runId} in this workspace's history (it keeps the last runs only).`, 'RUN_NOT_FOUND');
+      if (!this.runById(runId)) throw new UserError(`No run ${runId} in this workspace's history (it keeps the last runs only).`, 'RUN_NOT_FOUND');
       this.selectedId = runId;
     }
     if (this.panel) {
@@ -112,14 +135,14 @@ export class ResultsPanel implements vscode.Disposable {
 
   /** Shows the current selection again (after the history changed). */
   refresh(): void {
-    if (this.selectedId !== undefined && !this.s.runs.get(this.selectedId)) this.selectedId = undefined;
+    if (this.selectedId !== undefined && !this.runById(this.selectedId)) this.selectedId = undefined;
     this.sendShown();
   }
 
   /** The serializer's job after a window reload: take over `panel` and show the run its state names. */
   restorePanel(panel: vscode.WebviewPanel, state: unknown): void {
     const { runId } = parsePanelState(state);
-    if (runId !== undefined && this.s.runs.get(runId)) this.selectedId = runId;
+    if (runId !== undefined && this.runById(runId)) this.selectedId = runId;
     this.panel?.dispose();
     this.adopt(panel);
   }
@@ -163,7 +186,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private sendShown(): void {
-    const run = this.shownRunId !== undefined ? this.s.runs.get(this.shownRunId) : undefined;
+    const run = this.shownRunId !== undefined ? this.runById(this.shownRunId) : undefined;
     if (!run) {
       this.post({ type: 'empty' });
       return;
@@ -197,7 +220,7 @@ export class ResultsPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        if (this.selectedId === undefined && m.runId !== undefined && this.s.runs.get(m.runId)) this.selectedId = m.runId;
+        if (this.selectedId === undefined && m.runId !== undefined && this.runById(m.runId)) this.selectedId = m.runId;
         this.sendShown();
         return;
       case 'rendered':
@@ -227,8 +250,13 @@ export class ResultsPanel implements vscode.Disposable {
     }
   }
 
+  /** A run of the history, or the run behind a decision of the local endpoint (those open as runs too). */
+  private runById(id: string): InvocationResult | undefined {
+    return this.s.runs.get(id) ?? this.s.decisions.runById(id);
+  }
+
   private runOrThrow(id: string): InvocationResult {
-    const run = this.s.runs.get(id);
+    const run = this.runById(id);
     if (!run) throw new UserError(`Run ${id} is no longer in the history (it keeps the last runs only).`, 'RUN_NOT_FOUND');
     return run;
   }
@@ -236,17 +264,17 @@ export class ResultsPanel implements vscode.Disposable {
   private tokenKeyNameOf(run: InvocationResult): string | undefined {
     const file = run.source.projectFile;
     if (!file || run.request.authorizer === undefined) return undefined;
-    return loadProject(file).project?.authorizers.find((a) => a.name === run.request.authorizer)?.tokenKeyName;
+    return this.s.projects.load(file).project?.authorizers.find((a) => a.name === run.request.authorizer)?.tokenKeyName;
   }
 
-  /** Runs the same event file again, or the same authorizer when the run had no event file. */
+  /**
+   * Runs the same event file again, or the same authorizer when the run had no event file, on
+   * the run's own target.
+   */
   async rerun(runId: string): Promise<unknown> {
-    const run = this.runOrThrow(runId);
-    if (run.source.eventFile) return vscode.commands.executeCommand('iotAuthz.runTestEvent', vscode.Uri.file(run.source.eventFile));
-    if (run.request.authorizer !== undefined) {
-      return vscode.commands.executeCommand('iotAuthz.invokeLocally', { authorizer: run.request.authorizer, ...(run.source.projectFile ? { projectFile: run.source.projectFile } : {}) });
-    }
-    throw new UserError('This run names no event file or authorizer to run again.', 'NOTHING_TO_RERUN');
+    const again = rerunCommandOf(this.runOrThrow(runId));
+    // CommandCall already ties the arguments to the id (runCommand cannot see that through a union).
+    return vscode.commands.executeCommand(again.id, ...again.args);
   }
 
   /** Copies the response JSON or a connection snippet; returns the text copied. */

@@ -6,15 +6,9 @@ import { MAX_POLICY_DOCUMENT_LENGTH } from '../../core/constants';
 import { formatDuration } from '../../core/format';
 import type { InvocationResult, RunTarget } from '../../core/result';
 import { connectionSnippets, snippetRequestFromRun } from '../../core/snippets';
-import type { TestProtocol } from '../../core/testEvent';
+import { PROTOCOL_LABELS } from '../../core/testEvent';
 import { decisionRow } from '../../webview/decisionRow';
 import type { FindingView, HistoryEntry, RunView, SourceLocation } from '../../webview/protocol';
-
-export const PROTOCOL_LABELS: Readonly<Record<TestProtocol, string>> = {
-  http: 'HTTPS publish',
-  mqtt: 'MQTT over TLS (port 443, ALPN mqtt)',
-  'mqtt-wss': 'MQTT over WebSocket',
-};
 
 export interface RunViewOptions {
   /** The authorizer's tokenKeyName from the project file, when it could be read. */
@@ -110,7 +104,7 @@ export function runViewOf(run: InvocationResult, options: RunViewOptions = {}): 
     request: {
       ...(req.authorizer !== undefined ? { authorizer: req.authorizer } : {}),
       protocol: req.protocol,
-      protocolLabel: PROTOCOL_LABELS[req.protocol],
+      protocolLabel: PROTOCOL_LABELS[req.protocol].long,
       ...(req.clientId !== undefined ? { clientId: req.clientId } : {}),
       ...(req.token !== undefined ? { token: req.token } : {}),
       ...(req.serverName !== undefined ? { endpoint: req.serverName } : {}),

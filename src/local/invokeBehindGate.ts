@@ -1,6 +1,7 @@
-// Runs one test event the way AWS IoT would: pick the authorizer the request names, build the
+// Invokes a handler behind AWS IoT's gate: pick the authorizer the request names, build the
 // event with real signatures, stop at the signature gate when AWS would, and only then invoke
-// the handler in the local runtime. What "Invoke Locally" and `iot-authz invoke` call.
+// the handler in the local runtime. The first half of invokeAuthorizer (invokeAuthorizer.ts),
+// which turns what happened into the InvocationResult.
 import {
   AuthorizerEventBuild,
   authorizerForRequest,
@@ -15,7 +16,7 @@ import type { DeviceRequest } from '../core/testEvent';
 import type { NamedPublicKey } from '../core/tokens';
 import type { InvokeOptions, LocalRuntime, RuntimeResult } from './runtime';
 
-export interface TestEventRunInput {
+export interface GatedInvocationInput {
   readonly project: AuthorizerProject;
   readonly request: DeviceRequest;
   /** The folder holding .iot-authz/keys; default the project file's folder. */
@@ -28,7 +29,7 @@ export interface TestEventRunInput {
   readonly connectionId?: string;
 }
 
-export interface TestEventRun {
+export interface GatedInvocation {
   /** The authorizer AWS would use for the request, when there is one. */
   readonly authorizer?: string;
   /** The event and the gate; absent when no authorizer could be chosen. */
@@ -39,7 +40,7 @@ export interface TestEventRun {
   readonly problems: readonly EventProblem[];
 }
 
-export async function runTestEvent(runtime: LocalRuntime, input: TestEventRunInput): Promise<TestEventRun> {
+export async function invokeBehindGate(runtime: LocalRuntime, input: GatedInvocationInput): Promise<GatedInvocation> {
   const chosen = authorizerForRequest(input.project, input.request);
   const problems: EventProblem[] = [...chosen.problems];
   const config = chosen.authorizer;

@@ -1,0 +1,322 @@
+// Judging a run and assembling its InvocationResult (core/result.ts), whoever produced it. Three
+// producers feed this one function: a local run (src/local/invokeAuthorizer.ts), an AWS
+// test-invoke and a local endpoint decision. Each does its own part (build the event, pass the
+// signature gate, call a handler) and hands over what happened; this module decides the outcome
+// and headline, checks the answer against the response rules, evaluates the returned policies
+// for the connection, and removes the MQTT password wherever it could show up.
+//
+// Choices made here (see docs/aws-custom-auth.md, "The authorizer's response" and "Policy
+// evaluation"):
+// - Policies are evaluated whenever the answer holds readable policy documents and says
+//   isAuthenticated true, even when the response is invalid (the panel shows why each one
+//   allows or denies). A refused device gets no policies, so a denial is not evaluated.
+// - A handler that returns nothing gets outcome invalid-response (AWS rejects the answer);
+//   throwing, timing out, or an answer Lambda cannot return is a handler-error.
+import { UserError } from './errors';
+import type { AuthorizerEvent, AuthorizerEventBuild, EventProblem, ResolvedDeviceRequest, SignatureCheck } from './events';
+import { AuthorizationDecision, AuthorizationRequest, defaultRequestsFor, evaluatePolicies, PolicyContext, PolicyDocument, summarizePolicies } from './policy';
+import type { AuthorizerConfig } from './project';
+import { redactSecrets } from './redact';
+import { ResponseValidation, validateAuthorizerResponse } from './response';
+import {
+  InvocationResult,
+  PolicyEvaluationResult,
+  REDACTED_PASSWORD,
+  RunError,
+  RunLogs,
+  RunOutcome,
+  RunRequestSummary,
+  RunSource,
+  RunTarget,
+  RunTimings,
+} from './result';
+import type { DeviceRequest } from './testEvent';
+
+/**
+ * What the handler did with the event. Each producer maps its own runtime onto this:
+ * - `response`: it answered (the raw value, before validation);
+ * - `no-response`: it returned nothing (None, undefined, null), which AWS rejects;
+ * - `error`: it threw, timed out, could not load, or answered something Lambda cannot return.
+ */
+export type HandlerOutcome =
+  | { readonly kind: 'response'; readonly response: unknown }
+  | { readonly kind: 'no-response' }
+  | { readonly kind: 'error'; readonly error: RunError };
+
+/** Region and account the returned policies are evaluated with (ARNs are built from them). */
+export interface PolicyRegionAndAccount {
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/** Everything a producer knows about one run, handed to `assembleRunResult`. */
+export interface RunAssemblyInput {
+  readonly id: string;
+  /** ISO 8601 start time. */
+  readonly startedAt: string;
+  readonly target: RunTarget;
+  /** The device's request as given (test event, endpoint connection...): the source of the passwords to hide. */
+  readonly request: DeviceRequest;
+  /** The authorizer AWS would use for the request; absent when none could be chosen (outcome request-error). */
+  readonly authorizer?: AuthorizerConfig;
+  /**
+   * The event, the request as it went on the wire, and the signature gate's outcome
+   * (core/events.ts `buildAuthorizerEvent`); absent when no authorizer could be chosen.
+   */
+  readonly build?: AuthorizerEventBuild;
+  /** Absent when the handler was not invoked (the gate refused, or there was nothing to invoke). */
+  readonly handler?: HandlerOutcome;
+  readonly policyContext: PolicyRegionAndAccount;
+  /** Extra requests to evaluate the returned policies against (the panel's "what if" rows). */
+  readonly whatIf?: readonly AuthorizationRequest[];
+  /** Every problem met on the way (choosing the authorizer, reading keys, the gate, the runtime), in order. */
+  readonly problems: readonly EventProblem[];
+  /** The handler's output; default none. */
+  readonly logs?: RunLogs;
+  readonly timings: RunTimings;
+  /** Files the run came from. The handler file and function are filled in from `authorizer`. */
+  readonly source: RunSource;
+}
+
+/** What `assembleRunResult` concluded, before secrets are removed. */
+export interface RunVerdict {
+  readonly outcome: RunOutcome;
+  readonly headline: string;
+  readonly error?: RunError;
+}
+
+/** The signature field of a run that never got as far as an event. */
+export const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not checked: the request could not be turned into an event.' };
+
+/**
+ * Judges one run and returns its InvocationResult as plain JSON data (no undefined fields, no
+ * MQTT password anywhere, PEM private keys scrubbed from text). Pure: the same input gives the
+ * same result. Throws only for bugs, never for what a handler or a user got wrong.
+ */
+export function assembleRunResult(input: RunAssemblyInput): InvocationResult {
+  const secrets = passwordForms(input.request);
+  const problems: EventProblem[] = [...input.problems];
+  const handler = input.handler;
+
+  let validation: ResponseValidation | undefined;
+  if (handler?.kind === 'response') validation = validateAuthorizerResponse(handler.response);
+  else if (handler?.kind === 'no-response') validation = validateAuthorizerResponse(undefined);
+
+  let evaluation: PolicyEvaluationResult | undefined;
+  const normalized = validation?.normalized;
+  if (normalized?.isAuthenticated && input.build) {
+    const clientId = input.build.request.protocol !== 'http' ? input.build.request.mqtt?.clientId : undefined;
+    const ctx: PolicyContext = {
+      region: input.policyContext.region,
+      accountId: input.policyContext.accountId,
+      ...(clientId !== undefined && clientId !== '' ? { clientId } : {}),
+      ...(normalized.principalId ? { principalId: normalized.principalId } : {}),
+    };
+    const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
+    evaluation = evaluateForConnection(documents, ctx, input.whatIf ?? [], problems);
+  }
+
+  const verdict = judgeRun(input, validation, evaluation);
+  const config = input.authorizer;
+  const result: InvocationResult = {
+    id: input.id,
+    startedAt: input.startedAt,
+    target: input.target,
+    outcome: verdict.outcome,
+    headline: scrub(verdict.headline, secrets),
+    request: requestSummary(input.request, input.build, config?.name),
+    signature: input.build?.gate.signature ?? NOT_CHECKED,
+    ...(input.build && handler ? { event: redactEvent(input.build.event) } : {}),
+    ...(handler?.kind === 'response' ? { response: scrub(handler.response, secrets) } : {}),
+    ...(validation ? { validation: scrub(validation, secrets) } : {}),
+    ...(evaluation ? { evaluation } : {}),
+    problems: scrub(problems, secrets),
+    ...(verdict.error ? { error: scrub(verdict.error, secrets) } : {}),
+    logs: input.logs ? { text: scrub(input.logs.text, secrets), truncated: input.logs.truncated } : { text: '', truncated: false },
+    timings: input.timings,
+    source: {
+      ...input.source,
+      ...(config ? { handlerFile: config.handlerFile, handlerFunction: config.handlerFunction } : {}),
+    },
+  };
+  return plainData(result);
+}
+
+/** A run that stopped before any event existed: the request, project or runtime set-up was wrong. */
+export interface RunNotStartedInput {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly target: RunTarget;
+  readonly outcome: 'request-error' | 'handler-error';
+  /** One line, e.g. "Not run: <what is wrong>". */
+  readonly headline: string;
+  readonly error: RunError;
+  readonly request: RunRequestSummary;
+  readonly problems?: readonly EventProblem[];
+  /** The device request, when there is one: its passwords are removed from the message. */
+  readonly deviceRequest?: DeviceRequest;
+  readonly timings: RunTimings;
+  readonly source: RunSource;
+}
+
+/** The InvocationResult of a run that never reached the signature gate. */
+export function runNotStartedResult(input: RunNotStartedInput): InvocationResult {
+  const secrets = input.deviceRequest ? passwordForms(input.deviceRequest) : [];
+  const error = scrub(input.error, secrets);
+  return plainData({
+    id: input.id,
+    startedAt: input.startedAt,
+    target: input.target,
+    outcome: input.outcome,
+    headline: scrub(input.headline, secrets),
+    request: input.request,
+    signature: NOT_CHECKED,
+    problems: scrub(input.problems ?? [], secrets),
+    error,
+    logs: { text: '', truncated: false },
+    timings: input.timings,
+    source: input.source,
+  });
+}
+
+/** Outcome, headline and error of a run, in AWS's order: authorizer, gate, handler, response rules, policies. */
+export function judgeRun(input: RunAssemblyInput, validation: ResponseValidation | undefined, evaluation: PolicyEvaluationResult | undefined): RunVerdict {
+  const config = input.authorizer;
+  const build = input.build;
+  const firstError = input.problems.find((p) => p.severity === 'error');
+  if (!config || !build) {
+    const message = firstError?.message ?? 'The request names no authorizer this project defines.';
+    return { outcome: 'request-error', headline: `Not run: ${message}`, error: { code: 'AUTHORIZER_NOT_FOUND', message } };
+  }
+  const handler = input.handler;
+  if (!handler) {
+    if (config.status === 'INACTIVE') {
+      return { outcome: 'signature-rejected', headline: `Not invoked: authorizer "${config.name}" is INACTIVE` };
+    }
+    // A {"sign"} that could not be computed is a problem of the event, not of the signature.
+    const buildError = build.gate.problems.find((p) => p.severity === 'error' && p.field !== undefined);
+    if (buildError) {
+      return { outcome: 'request-error', headline: `Not run: ${buildError.message}`, error: { code: 'REQUEST_INVALID', message: `${buildError.field}: ${buildError.message}` } };
+    }
+    return { outcome: 'signature-rejected', headline: `Not invoked: signature ${build.gate.signature.status}; AWS refuses the request before the authorizer runs` };
+  }
+  if (handler.kind === 'error') {
+    return { outcome: 'handler-error', headline: `Handler error (${handler.error.code}): ${handler.error.message}`, error: handler.error };
+  }
+  if (!validation?.valid) {
+    const errors = validation?.findings.filter((f) => f.severity === 'error') ?? [];
+    return { outcome: 'invalid-response', headline: `Invalid response (${plural(errors.length, 'error', 'errors')}): ${errors[0]?.message ?? 'AWS rejects it.'}` };
+  }
+  const n = validation.normalized;
+  if (!n?.isAuthenticated) return { outcome: 'denied', headline: 'Denied by the handler (isAuthenticated false)' };
+  let headline = `Allowed as ${n.principalId} (${plural(n.policyDocuments.length, 'policy', 'policies')})`;
+  const connect = evaluation?.decisions.find((d) => d.action === 'iot:Connect');
+  if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
+  else if (build.request.protocol !== 'http' && evaluation?.summary.warnings.some((w) => w.code === 'NO_CONNECT' || w.code === 'NO_ALLOW')) {
+    headline += ', but nothing allows iot:Connect: MQTT clients are disconnected';
+  }
+  return { outcome: 'allowed', headline };
+}
+
+/** Evaluates the returned policies for the connection: Connect, each topic and filter they name, then `whatIf`. */
+export function evaluateForConnection(
+  documents: ReadonlyArray<PolicyDocument | string>,
+  ctx: PolicyContext,
+  whatIf: readonly AuthorizationRequest[],
+  problems: EventProblem[],
+): PolicyEvaluationResult {
+  const summary = summarizePolicies(documents, ctx);
+  const rows = defaultRequestsFor(ctx, summary);
+  const key = (r: AuthorizationRequest) => `${r.action} ${r.clientId ?? ctx.clientId ?? ''} ${r.topic ?? ''} ${r.topicFilter ?? ''}`;
+  const seen = new Set(rows.map(key));
+  for (const r of whatIf) {
+    if (seen.has(key(r))) continue;
+    seen.add(key(r));
+    rows.push(r);
+  }
+  const decisions: AuthorizationDecision[] = [];
+  for (const r of rows) {
+    try {
+      decisions.push(evaluatePolicies(documents, r, ctx));
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      problems.push({ severity: 'warning', field: 'whatIf', message: e.message });
+    }
+  }
+  const context = {
+    region: ctx.region,
+    accountId: ctx.accountId,
+    ...(ctx.clientId !== undefined ? { clientId: ctx.clientId } : {}),
+    ...(ctx.principalId !== undefined ? { principalId: ctx.principalId } : {}),
+  };
+  return { context, decisions, summary };
+}
+
+/** What the result says about the request: the authorizer, the protocol, the client id, the token, the wire. */
+export function requestSummary(request: DeviceRequest, build?: AuthorizerEventBuild, authorizerName?: string): RunRequestSummary {
+  const wire = build?.request;
+  const clientId = wire ? wire.mqtt?.clientId : request.protocol !== 'http' ? request.mqtt?.clientId : undefined;
+  const token = build?.event.token ?? request.credentials?.token;
+  const serverName = wire?.serverName ?? request.serverName;
+  const authorizer = authorizerName ?? request.authorizer;
+  return {
+    ...(authorizer !== undefined ? { authorizer } : {}),
+    protocol: request.protocol,
+    ...(clientId !== undefined ? { clientId } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(serverName !== undefined ? { serverName } : {}),
+    ...(wire ? { wire: wireOf(wire) } : {}),
+  };
+}
+
+/** The MQTT password in every form it may show up in, long enough to replace safely, longest first. */
+export function passwordForms(request: DeviceRequest): string[] {
+  const forms = [request.mqtt?.password, request.mqtt?.passwordBase64];
+  if (request.mqtt?.passwordBase64) forms.push(Buffer.from(request.mqtt.passwordBase64, 'base64').toString('utf8'));
+  return [...new Set(forms.filter((f): f is string => f !== undefined && f.length >= 4))].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of a secret in a string, or in every string of a JSON value; scrubs PEM private keys. */
+export function scrub<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') {
+    let text: string = redactSecrets(value);
+    for (const s of secrets) text = text.split(s).join(REDACTED_PASSWORD);
+    return text as T;
+  }
+  if (Array.isArray(value)) return value.map((v: unknown) => scrub(v, secrets)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)])) as T;
+  }
+  return value;
+}
+
+/** The event with its MQTT password replaced by the placeholder. */
+export function redactEvent(event: AuthorizerEvent): AuthorizerEvent {
+  const mqtt = event.protocolData.mqtt;
+  if (mqtt?.password === undefined) return event;
+  return { ...event, protocolData: { ...event.protocolData, mqtt: { ...mqtt, password: REDACTED_PASSWORD } } };
+}
+
+/** The result as it reads back from JSON (no undefined fields): what the history, the panel and --json hold. */
+export function plainData(result: InvocationResult): InvocationResult {
+  return JSON.parse(JSON.stringify(result)) as InvocationResult;
+}
+
+function wireOf(r: ResolvedDeviceRequest): RunRequestSummary['wire'] {
+  const { mqtt, headers, queryString, ...always } = r;
+  // Only the parts the protocol has, so the result stays the same after a JSON round trip.
+  const rest = { ...always, ...(headers !== undefined ? { headers } : {}), ...(queryString !== undefined ? { queryString } : {}) };
+  if (!mqtt) return rest;
+  return {
+    ...rest,
+    mqtt: {
+      ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
+      ...(mqtt.clientId !== undefined ? { clientId: mqtt.clientId } : {}),
+      hasPassword: mqtt.passwordBase64 !== undefined,
+    },
+  };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
