@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent install of what the real-VS-Code tests need, into a cache outside the clone:
-# Debian chromium (+ libkrb5-dev for code-server's native build), Node 24, code-server.
+# Debian chromium (+ libkrb5-dev for code-server's native build), awscli and curl (local
+# endpoint tests), Node 24, code-server.
 # Prints the cache path on the last line. Override the cache with IOT_AUTHZ_CACHE.
 set -euo pipefail
 CACHE="${IOT_AUTHZ_CACHE:-$HOME/.cache/iot-authz-toolkit}"
@@ -12,6 +13,9 @@ NO_BROWSER=0
 need_apt=()
 [ "$NO_BROWSER" = 1 ] || command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+# The local endpoint's tests drive the unchanged AWS CLI v2 (Debian's awscli) and curl.
+command -v /usr/bin/aws >/dev/null 2>&1 || need_apt+=(awscli)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "installing Debian packages: ${need_apt[*]}"
