@@ -78,17 +78,18 @@ export interface DecisionLogEvents {
 /** Keeps recent decisions, appends them to a JSON-lines file, and tells listeners. */
 export class DecisionLog extends EventEmitter<DecisionLogEvents> {
   private readonly kept: EndpointDecision[] = [];
-  private stream: fs.WriteStream | undefined;
+  /** Written synchronously, so a line is in the file before the device gets its answer. */
+  private fd: number | undefined;
 
   constructor(logFile?: string) {
     super();
-    if (logFile) this.stream = fs.createWriteStream(logFile, { flags: 'a', mode: 0o600 });
+    if (logFile) this.fd = fs.openSync(logFile, 'a', 0o600);
   }
 
   add(decision: EndpointDecision): void {
     this.kept.push(decision);
     if (this.kept.length > ENDPOINT_RECENT_DECISIONS) this.kept.shift();
-    this.stream?.write(JSON.stringify(decision) + '\n');
+    if (this.fd !== undefined) fs.writeSync(this.fd, JSON.stringify(decision) + '\n');
     this.emit('decision', decision);
   }
 
@@ -130,11 +131,11 @@ export class DecisionLog extends EventEmitter<DecisionLogEvents> {
     }
   }
 
-  /** Ends iterators and flushes the file. */
+  /** Ends iterators and closes the file. */
   async close(): Promise<void> {
     this.emit('close');
-    const s = this.stream;
-    this.stream = undefined;
-    if (s) await new Promise<void>((resolve) => s.end(resolve));
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    await Promise.resolve();
   }
 }

@@ -117,9 +117,6 @@ export async function handlePublish(ctx: EndpointContext, input: PublishInput): 
   const finish = (refusal: Refusal | undefined) => {
     const allowed = refusal === undefined;
     const status = refusal?.status ?? 200;
-    if (status === 200) send(res, 200, { message: 'OK', traceId });
-    else if (status === 403) send(res, 403, { message: 'Forbidden', traceId });
-    else send(res, status, { message: refusal?.reason ?? 'Bad Request', traceId });
     ctx.counters.requests++;
     if (allowed) ctx.counters.published++;
     else if (refusal) {
@@ -165,7 +162,11 @@ export async function handlePublish(ctx: EndpointContext, input: PublishInput): 
       timings: { totalMs: performance.now() - trace.t0, ...(partial.handlerMs !== undefined ? { handlerMs: partial.handlerMs } : {}), ...(partial.cold !== undefined ? { cold: partial.cold } : {}) },
       endpointUrl: ctx.url(),
     };
+    // Logged before the answer leaves, so a client that reads the log next finds it.
     ctx.log.add(decision);
+    if (status === 200) send(res, 200, { message: 'OK', traceId });
+    else if (status === 403) send(res, 403, { message: 'Forbidden', traceId });
+    else send(res, status, { message: refusal?.reason ?? 'Bad Request', traceId });
   };
 
   const refusal = await decide(ctx, input, trace, partial, headers, serverName).catch((e: unknown): Refusal => {
