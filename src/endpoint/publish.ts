@@ -34,6 +34,11 @@ interface CachedAnswer {
   readonly documents: ReadonlyArray<PolicyDocument | string>;
   readonly summary: PolicySummary;
   readonly principalId: string;
+  /** The check and event of the request that was answered: same connection, same credentials. */
+  readonly signature: SignatureCheck;
+  readonly event: AuthorizerEvent | undefined;
+  /** Policy decisions already made with this answer, by action and topic. */
+  readonly decided: Map<string, AuthorizationDecision>;
 }
 
 const cacheBySocket = new WeakMap<Socket, Map<string, CachedAnswer>>();
@@ -247,7 +252,7 @@ async function decide(
   trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
 
   // signature, before anything runs
-  const sig = await decideSignature(a, partial, headers, input.rawQuery, serverName, trace);
+  const sig = await decideSignature(a, partial, headers, input.rawQuery, serverName, trace, input.req.socket);
   if (sig) return sig;
 
   // permission
@@ -266,7 +271,7 @@ async function decide(
   trace.pass('permission', `Statement "${grant.Sid}" lets ${IOT_SERVICE_PRINCIPAL} invoke ${fn.FunctionName}.`);
 
   // handler (or the HTTP cache)
-  const cacheKey = `${a.authorizerName}\u0000${a.lastModifiedDate}\u0000${partial.token ?? ''}\u0000${partial.signatureValue ?? ''}`;
+  const cacheKey = cacheKeyOf(a, partial);
   const socketCache = a.enableCachingForHttp ? cacheBySocket.get(input.req.socket) : undefined;
   const hit = socketCache?.get(cacheKey);
   let answer: CachedAnswer;
@@ -314,6 +319,9 @@ async function decide(
       documents,
       summary: summarizePolicies(documents, { region, accountId: ctx.accountId }),
       principalId: n.principalId,
+      signature: partial.signature ?? { status: 'disabled' },
+      event: partial.event,
+      decided: new Map(),
     };
     if (a.enableCachingForHttp && n.isAuthenticated) {
       let m = cacheBySocket.get(input.req.socket);
@@ -332,8 +340,17 @@ async function decide(
   // policy
   const region = regionOfArn(a.authorizerArn, ctx.defaultRegion);
   const pctx: PolicyContext = { region, accountId: ctx.accountId, principalId: answer.principalId };
-  const decisions: AuthorizationDecision[] = [evaluatePolicies(answer.documents, { action: 'iot:Publish', topic: partial.topic }, pctx)];
-  if (partial.retain) decisions.push(evaluatePolicies(answer.documents, { action: 'iot:RetainPublish', topic: partial.topic }, pctx));
+  const decideAction = (action: 'iot:Publish' | 'iot:RetainPublish'): AuthorizationDecision => {
+    const key = `${action} ${partial.topic ?? ''}`;
+    let d = answer.decided.get(key);
+    if (!d) {
+      d = evaluatePolicies(answer.documents, { action, topic: partial.topic }, pctx);
+      if (answer.decided.size < 1000) answer.decided.set(key, d);
+    }
+    return d;
+  };
+  const decisions: AuthorizationDecision[] = [decideAction('iot:Publish')];
+  if (partial.retain) decisions.push(decideAction('iot:RetainPublish'));
   partial.evaluation = { context: { region, accountId: ctx.accountId, principalId: answer.principalId }, decisions, summary: answer.summary };
   const denied = decisions.find((d) => !d.allowed);
   if (denied) {
@@ -345,6 +362,10 @@ async function decide(
   return undefined;
 }
 
+function cacheKeyOf(a: AuthorizerRecord, f: Facts): string {
+  return `${a.authorizerName}\u0000${a.lastModifiedDate}\u0000${f.token ?? ''}\u0000${f.signatureValue ?? ''}`;
+}
+
 async function decideSignature(
   a: AuthorizerRecord,
   partial: Facts,
@@ -352,11 +373,20 @@ async function decideSignature(
   rawQuery: string,
   serverName: string,
   trace: Trace,
+  socket: Socket,
 ): Promise<Refusal | undefined> {
   const found = extractCredentials({ headers, queryString: rawQuery }, a.tokenKeyName);
   partial.token = found.token;
   partial.signatureValue = found.signature;
   if (found.source === 'headers' || found.source === 'query') partial.credentialsIn = found.source;
+  // The same token and signature already verified on this connection (its answer is cached).
+  const hit = a.enableCachingForHttp ? cacheBySocket.get(socket)?.get(cacheKeyOf(a, partial)) : undefined;
+  if (hit && hit.expiresAt > Date.now() && hit.signature.status === 'verified') {
+    partial.signature = hit.signature;
+    partial.event = hit.event;
+    trace.pass('signature', `Same token and signature as verified earlier on this connection with key "${hit.signature.keyName ?? '?'}".`);
+    return undefined;
+  }
   if (found.token !== undefined && found.token.length > MAX_TOKEN_LENGTH) {
     trace.fail('signature', `The token is ${found.token.length} characters; AWS accepts at most ${MAX_TOKEN_LENGTH}.`);
     return { stage: 'signature', status: 403, reason: `Token longer than ${MAX_TOKEN_LENGTH} characters.` };
