@@ -17,7 +17,8 @@ const AUTHORIZER_ARN = `arn:aws:iot:${REGION}:${ACCOUNT}:authorizer/${AUTHORIZER
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FUNCTION}`;
 
 suite('endpoint: AWS CLI and curl against iot-authz endpoint', function () {
-  this.timeout(120000);
+  // The AWS CLI starts a Python interpreter per call: seconds each on a loaded machine.
+  this.timeout(300000);
   let dir: string;
   let keys: ReturnType<typeof opensslKeyPair>;
   let ep: RunningEndpoint | undefined;

@@ -16,7 +16,7 @@ import {
   UpdateAuthorizerCommand,
 } from '@aws-sdk/client-iot';
 import { decisionToInvocationResult, EndpointDecision, LocalEndpoint } from '../../src/endpoint';
-import { ACCOUNT, CLI, ensureBuilt, NODE_HANDLER, opensslKeyPair, opensslSign, PYTHON_HANDLER, REGION, REPO_ROOT, tempDir, zipOf } from './endpointFixtures';
+import { ACCOUNT, CLI, curl, ensureBuilt, NODE_HANDLER, opensslKeyPair, opensslSign, PYTHON_HANDLER, REGION, REPO_ROOT, tempDir, zipOf } from './endpointFixtures';
 
 const credentials = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret' };
 
@@ -51,6 +51,16 @@ suite('endpoint: AWS SDK v3 clients against the local endpoint', function () {
   let iot: IoTClient;
   let lambda: LambdaClient;
   let keys: ReturnType<typeof opensslKeyPair>;
+
+  /** A copy of examples/workspace with a signing key made by `iot-authz keygen`. */
+  const exampleWorkspace = (): string => {
+    const ws = path.join(dir, 'workspace');
+    if (fs.existsSync(ws)) return ws;
+    fs.mkdirSync(ws);
+    for (const f of ['authorizer.js', 'iot-authorizer.json']) fs.copyFileSync(path.join(REPO_ROOT, 'examples/workspace', f), path.join(ws, f));
+    execFileSync(process.execPath, [CLI, 'keygen', '--out', path.join(ws, '.iot-authz/keys/example')], { stdio: 'ignore' });
+    return ws;
+  };
 
   suiteSetup(async () => {
     ensureBuilt();
@@ -194,10 +204,7 @@ suite('endpoint: AWS SDK v3 clients against the local endpoint', function () {
   });
 
   test('--workspace registers the workspace authorizers with keys and permission: curl publishes at once', async () => {
-    const ws = path.join(dir, 'workspace');
-    fs.mkdirSync(ws);
-    for (const f of ['authorizer.js', 'iot-authorizer.json']) fs.copyFileSync(path.join(REPO_ROOT, 'examples/workspace', f), path.join(ws, f));
-    execFileSync(process.execPath, [CLI, 'keygen', '--out', path.join(ws, '.iot-authz/keys/example')], { stdio: 'ignore' });
+    const ws = exampleWorkspace();
     const local = await LocalEndpoint.start({ workspace: ws, region: REGION, accountId: ACCOUNT });
     try {
       assert.deepStrictEqual(local.workspace?.authorizers.map((a) => a.name), ['ExampleTokenAuthorizer']);
@@ -208,6 +215,24 @@ suite('endpoint: AWS SDK v3 clients against the local endpoint', function () {
       assert.strictEqual(await post(agent, `${local.url}/topics/devices%2Fother%2Ftemp`, headers), 403);
       assert.strictEqual(local.log.recent(1)[0].decidedBy, 'policy');
       agent.destroy();
+    } finally {
+      await local.stop();
+    }
+  });
+
+  test('--tls: curl publishes over HTTPS trusting the printed certificate; the event carries the SNI', async () => {
+    const ws = exampleWorkspace();
+    const local = await LocalEndpoint.start({ workspace: ws, region: REGION, accountId: ACCOUNT, tls: true, stateDir: path.join(dir, 'tls-state') });
+    try {
+      const secure = local.listeners.find((l) => l.protocol === 'https');
+      assert.ok(secure?.caFile && fs.existsSync(secure.caFile));
+      const sig = opensslSign('allow-sensor1', path.join(ws, '.iot-authz/keys/example/private_key.pem'));
+      const r = curl(['--cacert', secure.caFile, '-X', 'POST', `https://localhost:${secure.port}/topics/devices%2Fsensor1%2Ftls?qos=1`,
+        '-H', 'x-amz-customauthorizer-name: ExampleTokenAuthorizer', '-H', 'X-Example-Token: allow-sensor1', '-H', `x-amz-customauthorizer-signature: ${sig}`]);
+      assert.strictEqual(r.status, 200, r.body);
+      const d = local.log.recent(1)[0];
+      assert.strictEqual(d.request.tls, true);
+      assert.strictEqual(d.event?.protocolData.tls?.serverName, 'localhost');
     } finally {
       await local.stop();
     }
