@@ -3,7 +3,7 @@
 // resolution, HTTP caching on a keep-alive connection, the in-process decision API, and a
 // workspace registered with --workspace.
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -16,7 +16,7 @@ import {
   UpdateAuthorizerCommand,
 } from '@aws-sdk/client-iot';
 import { decisionToInvocationResult, EndpointDecision, LocalEndpoint } from '../../src/endpoint';
-import { ACCOUNT, CLI, curl, ensureBuilt, NODE_HANDLER, opensslKeyPair, opensslSign, PYTHON_HANDLER, REGION, REPO_ROOT, tempDir, zipOf } from './endpointFixtures';
+import { ACCOUNT, CLI, ensureBuilt, NODE_HANDLER, opensslKeyPair, opensslSign, PYTHON_HANDLER, REGION, REPO_ROOT, tempDir, zipOf } from './endpointFixtures';
 
 const credentials = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret' };
 
@@ -31,6 +31,16 @@ async function rejects(p: Promise<unknown>, name: string, message?: RegExp, stat
     return;
   }
   assert.fail(`expected ${name}`);
+}
+
+/** curl as a child process, answered by this process's endpoint; the status is the last line. */
+function curlAsync(args: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    execFile('curl', ['-sS', '--max-time', '30', '-w', '\n%{http_code}', ...args], { encoding: 'utf8' }, (_e, stdout) => {
+      const i = stdout.lastIndexOf('\n');
+      resolve({ status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) });
+    });
+  });
 }
 
 function post(agent: http.Agent, url: string, headers: Record<string, string>): Promise<number> {
@@ -227,7 +237,8 @@ suite('endpoint: AWS SDK v3 clients against the local endpoint', function () {
       const secure = local.listeners.find((l) => l.protocol === 'https');
       assert.ok(secure?.caFile && fs.existsSync(secure.caFile));
       const sig = opensslSign('allow-sensor1', path.join(ws, '.iot-authz/keys/example/private_key.pem'));
-      const r = curl(['--cacert', secure.caFile, '-X', 'POST', `https://localhost:${secure.port}/topics/devices%2Fsensor1%2Ftls?qos=1`,
+      // curl runs as a child process while this process serves, so it must not block (no spawnSync).
+      const r = await curlAsync(['--cacert', secure.caFile, '-X', 'POST', `https://localhost:${secure.port}/topics/devices%2Fsensor1%2Ftls?qos=1`,
         '-H', 'x-amz-customauthorizer-name: ExampleTokenAuthorizer', '-H', 'X-Example-Token: allow-sensor1', '-H', `x-amz-customauthorizer-signature: ${sig}`]);
       assert.strictEqual(r.status, 200, r.body);
       const d = local.log.recent(1)[0];
