@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent install of what the real-VS-Code tests need, into a cache outside the clone:
 # Debian packages (chromium for the UI tests, libkrb5-dev for code-server's native build,
-# awscli and mosquitto-clients for the local-endpoint tests), Node 24, code-server.
+# awscli, curl and mosquitto-clients for the local-endpoint tests), Node 24, code-server.
 # Prints the cache path on the last line. Override the cache with IOT_AUTHZ_CACHE.
 #
 # Each step checks what it installed and, when it fails, says which step, why, and the
@@ -33,6 +33,7 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 if [ "$NO_BROWSER" = 0 ]; then
   # Real clients for the local endpoint's end-to-end tests (Debian's, not pip's or a download).
   [ -x /usr/bin/aws ] || need_apt+=(awscli)
+  command -v curl >/dev/null 2>&1 || need_apt+=(curl)
   command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then

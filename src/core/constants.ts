@@ -110,3 +110,39 @@ export const PLACEHOLDER_ENDPOINT_ID = 'a1b2c3d4e5f6g7';
 export const WEBSOCKET_VERSION = '13';
 /** The WebSocket sub-protocol AWS IoT clients ask for (`wss-custom-auth` is the browser SDK's variant). */
 export const MQTT_WEBSOCKET_SUBPROTOCOL = 'mqtt';
+
+/** The local endpoint (`iot-authz endpoint`): AWS's wire names and limits it answers with. */
+export const ENDPOINT_DEFAULT_HOST = '127.0.0.1';
+/** The service principal an authorizer's Lambda resource policy must allow (`add-permission --principal`). */
+export const IOT_SERVICE_PRINCIPAL = 'iot.amazonaws.com';
+/** Lambda's REST API version: every Lambda path starts with it. */
+export const LAMBDA_API_VERSION_PATH = '/2015-03-31';
+/** AWS IoT's largest message payload (128 KB); a bigger HTTP publish is refused with 413. */
+export const IOT_MAX_PAYLOAD_BYTES = 128 * 1024;
+/** A control-plane JSON body other than function code. */
+export const CONTROL_PLANE_MAX_BODY_BYTES = 1024 * 1024;
+/** Lambda's direct zip upload limit (50 MB), base64 in a JSON body (4/3 of it, plus slack). */
+export const LAMBDA_ZIP_MAX_BYTES = 50 * 1024 * 1024;
+export const LAMBDA_CODE_REQUEST_MAX_BYTES = Math.ceil((LAMBDA_ZIP_MAX_BYTES * 4) / 3) + 64 * 1024;
+/** Lambda's limit on the unzipped deployment package (250 MB). */
+export const LAMBDA_UNZIPPED_MAX_BYTES = 262_144_000;
+/** Lambda's default function timeout (3 s) and its bounds, in seconds. */
+export const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** Lambda names and patterns (the Lambda API model). */
+export const LAMBDA_FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+export const LAMBDA_STATEMENT_ID_PATTERN = /^[a-zA-Z0-9_.-]{1,100}$/;
+export const LAMBDA_ACTION_PATTERN = /^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/;
+export const LAMBDA_ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+/** The Lambda runtimes the local runtime can run (the rest are refused with InvalidParameterValueException). */
+export const ENDPOINT_RUNTIME_PATTERN = /^(python3\.\d+|nodejs\d+\.x)$/;
+/** ListAuthorizers page size bounds (the IoT API model). */
+export const LIST_AUTHORIZERS_MAX_PAGE_SIZE = 250;
+/** Published messages the endpoint keeps for `GET /_iot-authz/messages` (and part 2's subscribers). */
+export const ENDPOINT_RECENT_MESSAGES = 1000;
+/** Decisions kept in memory for the in-process API and `GET /_iot-authz/decisions`. */
+export const ENDPOINT_RECENT_DECISIONS = 500;
+/** The endpoint's own paths (AWS has none under it). */
+export const ENDPOINT_LOCAL_PATH_PREFIX = '/_iot-authz';
+/** How long a new or updated local function stays Pending / InProgress before Active / Successful. */
+export const FUNCTION_ACTIVATION_DELAY_MS = 250;

@@ -1,5 +1,6 @@
 // The CLI's subcommands, in the order `iot-authz --help` lists them.
 import { CliCommand } from '../args';
+import { endpointCommand } from './endpoint';
 import { invokeCommand } from './invoke';
 import { keygenCommand } from './keygen';
 import { newCommand } from './new';
@@ -7,4 +8,4 @@ import { projectCommand } from './project';
 import { signCommand } from './sign';
 import { verifyCommand } from './verify';
 
-export const CLI_COMMANDS: readonly CliCommand[] = [projectCommand, newCommand, invokeCommand, keygenCommand, signCommand, verifyCommand];
+export const CLI_COMMANDS: readonly CliCommand[] = [projectCommand, newCommand, invokeCommand, keygenCommand, signCommand, verifyCommand, endpointCommand];

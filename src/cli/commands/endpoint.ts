@@ -1,0 +1,92 @@
+import * as path from 'path';
+import { CliCommand, optionValue, UsageError } from '../args';
+import { AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, ENDPOINT_DEFAULT_HOST, LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, PYTHON_PATH_CLI_OPTION } from '../../core/constants';
+import { LocalEndpoint } from '../../endpoint';
+import type { EndpointDecision, EndpointListener } from '../../endpoint';
+
+function portOf(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--${option} ${text}: give a port number from 0 to 65535 (0 picks a free one).`);
+  return n;
+}
+
+function readyLine(l: EndpointListener): string {
+  if (l.protocol === 'https') return `iot-authz endpoint: listening on ${l.url} (HTTP publish over TLS; trust ${l.caFile ?? 'the printed certificate'})\n`;
+  return `iot-authz endpoint: listening on ${l.url} (IoT and Lambda APIs, HTTP publish): aws --endpoint-url ${l.url} iot list-authorizers\n`;
+}
+
+function decisionLine(d: EndpointDecision): string {
+  const who = d.authorizer ? ` ${d.authorizer}` : '';
+  const verdict = d.allowed ? 'allowed' : `refused at ${d.decidedBy}`;
+  return `${d.status} ${d.request.topic ?? d.request.path}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
+}
+
+export const endpointCommand: CliCommand = {
+  name: 'endpoint',
+  summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, and HTTP publish enforced by your authorizer.',
+  usage: 'iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--json]',
+  options: [
+    { name: 'host', value: 'H', description: `Address to listen on (default ${ENDPOINT_DEFAULT_HOST}).` },
+    { name: 'port', value: 'N', description: 'Port of the HTTP listener (default 0: a free port, printed when ready).' },
+    { name: 'account', value: 'A', description: `Account id in ARNs (default ${LOCAL_ACCOUNT_ID}).` },
+    { name: 'region', value: 'R', description: `Region when a request carries no SigV4 scope, and of workspace authorizers (default ${LOCAL_DEFAULT_REGION}).` },
+    { name: 'state', value: 'DIR', description: 'Keep functions, permissions, authorizers and the default in DIR across restarts.' },
+    { name: 'workspace', value: 'DIR', description: 'Register the authorizers of DIR/iot-authorizer.json (keys from its key store, permission granted).' },
+    { name: 'log', value: 'FILE', description: 'Append every decision to FILE as JSON lines.' },
+    { name: 'tls', description: 'Also serve HTTPS with a self-signed certificate (its path is printed).' },
+    { name: 'tls-port', value: 'N', description: 'Port of the HTTPS listener (default 0: a free port).' },
+    { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
+    { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision.' },
+  ],
+  details: `Point the AWS CLI at it with --endpoint-url (or AWS_ENDPOINT_URL_IOT / AWS_ENDPOINT_URL_LAMBDA);
+any credentials work. Devices publish with POST /topics/<topic>?qos=1. Recent messages: GET /_iot-authz/messages;
+decisions: GET /_iot-authz/decisions. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.`,
+  async run(args, io) {
+    const region = optionValue(args, 'region');
+    if (region !== undefined && !AWS_REGION_PATTERN.test(region)) throw new UsageError(`--region ${region}: not a region name such as eu-west-1.`);
+    const accountId = optionValue(args, 'account');
+    if (accountId !== undefined && !AWS_ACCOUNT_ID_PATTERN.test(accountId)) throw new UsageError(`--account ${accountId}: an AWS account id is 12 digits.`);
+    const tlsPort = portOf(optionValue(args, 'tls-port'), 'tls-port');
+    if (tlsPort !== undefined && !args.flags.has('tls')) throw new UsageError('--tls-port needs --tls.');
+    const resolved = (name: string) => {
+      const v = optionValue(args, name);
+      return v !== undefined ? path.resolve(io.cwd, v) : undefined;
+    };
+    const json = args.flags.has('json');
+    const endpoint = await LocalEndpoint.start({
+      host: optionValue(args, 'host') ?? ENDPOINT_DEFAULT_HOST,
+      port: portOf(optionValue(args, 'port'), 'port') ?? 0,
+      ...(accountId !== undefined ? { accountId } : {}),
+      ...(region !== undefined ? { region } : {}),
+      stateDir: resolved('state'),
+      workspace: resolved('workspace'),
+      logFile: resolved('log'),
+      tls: args.flags.has('tls'),
+      ...(tlsPort !== undefined ? { tlsPort } : {}),
+      ...(optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) !== undefined ? { pythonPath: optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) } : {}),
+    });
+    const ws = endpoint.workspace;
+    for (const l of endpoint.listeners) {
+      io.stdout(json ? JSON.stringify({ event: 'listening', ...l }) + '\n' : readyLine(l));
+    }
+    if (ws) {
+      if (json) io.stdout(JSON.stringify({ event: 'workspace', ...ws }) + '\n');
+      else io.stdout(`iot-authz endpoint: registered from ${ws.projectFile}: ${ws.authorizers.map((a) => a.name).join(', ') || 'no authorizers'}\n`);
+      for (const w of ws.warnings) io.stderr(`warning: ${w}\n`);
+    }
+    endpoint.log.on('decision', (d) => (json ? io.stdout(JSON.stringify({ event: 'decision', ...d }) + '\n') : io.stderr(decisionLine(d))));
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await endpoint.stop();
+    io.stdout(json ? JSON.stringify({ event: 'stopped' }) + '\n' : 'iot-authz endpoint: stopped\n');
+    return 0;
+  },
+};

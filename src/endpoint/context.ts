@@ -1,0 +1,123 @@
+// What every part of the endpoint shares: the state, the local runtime, the account and
+// default region, the decision log, the published messages, and the counters. Also the two
+// things the control and data planes both do: run a function, and check whether its resource
+// policy lets AWS IoT invoke it for an authorizer.
+import { EventEmitter } from 'events';
+import { ACCOUNT_ID_ENV, ENDPOINT_RECENT_MESSAGES, IOT_SERVICE_PRINCIPAL } from '../core/constants';
+import { compilePattern, patternMatches } from '../core/policyMatch';
+import type { LocalRuntime, RuntimeResult } from '../local/runtime';
+import type { DecisionLog, StageName } from './decisions';
+import { handlerOf, runtimeConfigOf } from './functions';
+import type { EndpointState, FunctionRecord, PolicyStatementRecord } from './state';
+
+export interface PublishedMessage {
+  readonly topic: string;
+  readonly qos: number;
+  readonly retain: boolean;
+  readonly payloadBase64: string;
+  readonly receivedAt: string;
+  readonly traceId: string;
+  readonly authorizer?: string;
+  readonly principalId?: string;
+}
+
+export interface EndpointCounters {
+  requests: number;
+  published: number;
+  handlerInvocations: number;
+  /** Requests refused at the signature stage: handler invocations AWS does not bill. */
+  savedBySignatureGate: number;
+  cacheHits: number;
+  malformedHttp: number;
+  refusedByStage: Partial<Record<StageName, number>>;
+}
+
+export interface MessageEvents {
+  message: [PublishedMessage];
+}
+
+/** Recent messages published through the endpoint; `message` events for subscribers. */
+export class MessageStore extends EventEmitter<MessageEvents> {
+  private readonly kept: PublishedMessage[] = [];
+
+  add(m: PublishedMessage): void {
+    this.kept.push(m);
+    if (this.kept.length > ENDPOINT_RECENT_MESSAGES) this.kept.shift();
+    this.emit('message', m);
+  }
+
+  /** Oldest first; `topic` filters by exact topic name. */
+  recent(options: { topic?: string; limit?: number } = {}): PublishedMessage[] {
+    const list = options.topic !== undefined ? this.kept.filter((m) => m.topic === options.topic) : this.kept;
+    return list.slice(-(options.limit ?? ENDPOINT_RECENT_MESSAGES));
+  }
+}
+
+export interface EndpointContext {
+  readonly state: EndpointState;
+  readonly runtime: LocalRuntime;
+  readonly accountId: string;
+  readonly defaultRegion: string;
+  /** Where function code goes when there is no state folder. */
+  readonly tempRoot: string;
+  readonly log: DecisionLog;
+  readonly messages: MessageStore;
+  readonly counters: EndpointCounters;
+  /** The endpoint's first listener, e.g. http://127.0.0.1:4566. */
+  url(): string;
+}
+
+export function newCounters(): EndpointCounters {
+  return { requests: 0, published: 0, handlerInvocations: 0, savedBySignatureGate: 0, cacheHits: 0, malformedHttp: 0, refusedByStage: {} };
+}
+
+/** `arn:aws:<service>:<region>:...` → region, else the endpoint's default. */
+export function regionOfArn(arn: string, fallback: string): string {
+  const parts = arn.split(':');
+  return parts.length > 4 && parts[3] ? parts[3] : fallback;
+}
+
+export type FunctionRun = { readonly result: RuntimeResult } | { readonly loadError: string };
+
+/** Runs a function's handler with `event`, with Lambda's environment and the given limit. */
+export async function runFunction(ctx: EndpointContext, f: FunctionRecord, event: unknown, timeoutMs: number): Promise<FunctionRun> {
+  const handler = handlerOf(ctx.state, f);
+  if ('error' in handler) return { loadError: handler.error };
+  const region = regionOfArn(f.FunctionArn, ctx.defaultRegion);
+  ctx.counters.handlerInvocations++;
+  const result = await ctx.runtime.invoke(runtimeConfigOf(f, handler, region), event, {
+    timeoutMs,
+    env: { ...f.Environment, AWS_REGION: region, AWS_DEFAULT_REGION: region, [ACCOUNT_ID_ENV]: ctx.accountId },
+  });
+  return { result };
+}
+
+function conditionAllows(condition: PolicyStatementRecord['Condition'], sourceArn: string, sourceAccount: string): boolean {
+  if (!condition) return true;
+  for (const [operator, entries] of Object.entries(condition)) {
+    for (const [key, value] of Object.entries(entries)) {
+      const k = key.toLowerCase();
+      const actual = k === 'aws:sourcearn' ? sourceArn : k === 'aws:sourceaccount' ? sourceAccount : undefined;
+      if (actual === undefined) return false;
+      const like = operator === 'ArnLike' || operator === 'StringLike';
+      if (like ? !patternMatches(compilePattern(value), actual) : value !== actual) return false;
+    }
+  }
+  return true;
+}
+
+/** The statement that lets AWS IoT invoke `f` for this authorizer, if any. */
+export function iotInvokePermission(f: FunctionRecord, authorizerArn: string, accountId: string): PolicyStatementRecord | undefined {
+  return f.policy.find((s) => {
+    const principal = 'Service' in s.Principal ? s.Principal.Service : s.Principal.AWS;
+    if (principal !== IOT_SERVICE_PRINCIPAL && principal !== '*') return false;
+    if (!['lambda:InvokeFunction', 'lambda:*', '*'].includes(s.Action)) return false;
+    return conditionAllows(s.Condition, authorizerArn, accountId);
+  });
+}
+
+/** The function an ARN, partial ARN or name points at. */
+export function findFunction(state: EndpointState, nameOrArn: string): FunctionRecord | undefined {
+  const m = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/.exec(nameOrArn);
+  return m ? state.functions.get(m[1]) : undefined;
+}

@@ -1,0 +1,69 @@
+// The one place an endpoint decision becomes the product's result object (target `endpoint`),
+// so the results panel, the history and --json read a device request like a local run.
+import type { InvocationResult, RunOutcome, RunError } from '../core/result';
+import type { SignatureCheck } from '../core/events';
+import type { EndpointDecision } from './decisions';
+
+const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not checked: the endpoint refused the request before the signature stage.' };
+
+function outcomeOf(d: EndpointDecision): { outcome: RunOutcome; error?: RunError } {
+  if (d.allowed) return { outcome: 'allowed' };
+  switch (d.decidedBy) {
+    case 'transport':
+      return { outcome: 'request-error', error: { code: 'REQUEST_INVALID', message: d.reason } };
+    case 'authorizer':
+      return d.authorizerArn
+        ? { outcome: 'signature-rejected', error: { code: 'AUTHORIZER_INACTIVE', message: d.reason } }
+        : { outcome: 'request-error', error: { code: 'AUTHORIZER_NOT_FOUND', message: d.reason } };
+    case 'signature':
+      return { outcome: 'signature-rejected' };
+    case 'permission':
+      return { outcome: 'signature-rejected', error: { code: 'PERMISSION_MISSING', message: d.reason } };
+    case 'handler':
+      return { outcome: 'handler-error', error: { code: d.handlerError?.code ?? 'HANDLER_EXCEPTION', message: d.handlerError?.message ?? d.reason } };
+    case 'answer':
+      return { outcome: d.validation?.valid ? 'denied' : 'invalid-response' };
+    case 'policy':
+      return { outcome: 'denied', error: { code: 'POLICY_DENIED', message: d.reason } };
+  }
+}
+
+/** The decision as an InvocationResult; plain JSON data, no secrets (HTTP publish carries no password). */
+export function decisionToInvocationResult(d: EndpointDecision): InvocationResult {
+  const { outcome, error } = outcomeOf(d);
+  const verdict = d.allowed ? `Published to ${d.request.topic ?? '?'}` : `Refused (${d.status}) at ${d.decidedBy}`;
+  const result: InvocationResult = {
+    id: d.id,
+    startedAt: d.at,
+    target: { kind: 'endpoint', url: d.endpointUrl },
+    outcome,
+    headline: `${verdict}: ${d.reason}`,
+    request: {
+      ...(d.authorizer !== undefined ? { authorizer: d.authorizer } : {}),
+      protocol: 'http',
+      ...(d.request.token !== undefined ? { token: d.request.token } : {}),
+      ...(d.request.serverName !== undefined ? { serverName: d.request.serverName } : {}),
+      wire: {
+        protocol: 'http',
+        serverName: d.request.serverName ?? '',
+        ...(d.request.headers ? { headers: d.request.headers } : {}),
+        ...(d.request.queryString ? { queryString: d.request.queryString } : {}),
+      },
+    },
+    signature: d.signature ?? NOT_CHECKED,
+    ...(d.event ? { event: d.event } : {}),
+    ...(d.response !== undefined ? { response: d.response } : {}),
+    ...(d.validation ? { validation: d.validation } : {}),
+    ...(d.evaluation ? { evaluation: d.evaluation } : {}),
+    problems: d.stages.filter((s) => s.status === 'failed').map((s) => ({ severity: 'error' as const, field: s.stage, message: `${s.detail}${d.fix ? ` ${d.fix}` : ''}` })),
+    ...(error ? { error } : {}),
+    logs: d.logs ?? { text: '', truncated: false },
+    timings: {
+      totalMs: d.timings.totalMs,
+      ...(d.timings.handlerMs !== undefined ? { invokeMs: d.timings.handlerMs } : {}),
+      ...(d.timings.cold !== undefined ? { cold: d.timings.cold } : {}),
+    },
+    source: {},
+  };
+  return JSON.parse(JSON.stringify(result)) as InvocationResult;
+}

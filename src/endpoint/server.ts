@@ -1,0 +1,232 @@
+// The local IoT endpoint: one node:http server (and an HTTPS one with --tls) serving the IoT
+// and Lambda control planes and HTTP publish on the same port, told apart by path
+// (`/2015-03-31/...` is Lambda, `/topics/...` is publish, `/_iot-authz/...` is the endpoint's
+// own API) with the region taken from the SigV4 credential scope.
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import type { Socket } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  ENDPOINT_DEFAULT_HOST,
+  ENDPOINT_LOCAL_PATH_PREFIX,
+  LAMBDA_API_VERSION_PATH,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_DEFAULT_REGION,
+} from '../core/constants';
+import { LocalRuntime } from '../local/runtime';
+import { EndpointContext, MessageStore, newCounters } from './context';
+import { DecisionLog } from './decisions';
+import { IotApi } from './iotApi';
+import { LambdaApi } from './lambdaApi';
+import { handlePublish } from './publish';
+import { EndpointState } from './state';
+import { selfSignedCertificate } from './tls';
+import { AwsApiError, ApiService, sendAwsError, sendJson, sigV4Scope } from './wire';
+import { registerWorkspace, WorkspaceRegistration } from './workspace';
+
+export interface EndpointOptions {
+  readonly host?: string;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  readonly accountId?: string;
+  /** Region for requests without a SigV4 scope and for workspace authorizers. */
+  readonly region?: string;
+  /** Folder for state.json and function code; without it nothing outlives the process. */
+  readonly stateDir?: string;
+  /** A folder with iot-authorizer.json whose authorizers are registered at start. */
+  readonly workspace?: string;
+  /** JSON-lines decision log file (appended). */
+  readonly logFile?: string;
+  /** Also serve HTTPS with a self-signed certificate. */
+  readonly tls?: boolean;
+  /** Port of the HTTPS listener; 0 picks a free one. */
+  readonly tlsPort?: number;
+  readonly pythonPath?: string;
+}
+
+export interface EndpointListener {
+  readonly protocol: 'http' | 'https';
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** HTTPS: the certificate to trust (curl --cacert, AWS_CA_BUNDLE). */
+  readonly caFile?: string;
+}
+
+const LOCAL_PREFIX = `${ENDPOINT_LOCAL_PATH_PREFIX}/`;
+
+export class LocalEndpoint {
+  readonly listeners: EndpointListener[] = [];
+  readonly context: EndpointContext;
+  workspace?: WorkspaceRegistration;
+  private readonly servers: http.Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly iot: IotApi;
+  private readonly lambda: LambdaApi;
+  private readonly tempRoot: string;
+  private stopped = false;
+
+  private constructor(private readonly options: EndpointOptions) {
+    const state = new EndpointState(options.stateDir ? path.resolve(options.stateDir) : undefined);
+    this.tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-endpoint-'));
+    this.context = {
+      state,
+      runtime: new LocalRuntime(options.pythonPath !== undefined ? { pythonPath: options.pythonPath } : {}),
+      accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
+      defaultRegion: options.region ?? LOCAL_DEFAULT_REGION,
+      tempRoot: this.tempRoot,
+      log: new DecisionLog(options.logFile),
+      messages: new MessageStore(),
+      counters: newCounters(),
+      url: () => this.listeners[0]?.url ?? '',
+    };
+    this.iot = new IotApi(this.context);
+    this.lambda = new LambdaApi(this.context);
+  }
+
+  /** Loads the state, registers the workspace, and listens; resolves once every listener is ready. */
+  static async start(options: EndpointOptions = {}): Promise<LocalEndpoint> {
+    const endpoint = new LocalEndpoint(options);
+    try {
+      endpoint.context.state.load();
+      if (options.workspace) endpoint.workspace = await registerWorkspace(endpoint.context, path.resolve(options.workspace));
+      const host = options.host ?? ENDPOINT_DEFAULT_HOST;
+      await endpoint.listen(http.createServer(), 'http', host, options.port ?? 0);
+      if (options.tls) {
+        const cert = await selfSignedCertificate(options.stateDir ? path.resolve(options.stateDir, 'tls') : path.join(endpoint.tempRoot, 'tls'), host);
+        await endpoint.listen(https.createServer({ key: cert.key, cert: cert.cert }), 'https', host, options.tlsPort ?? 0, cert.certFile);
+      }
+    } catch (e) {
+      await endpoint.stop();
+      throw e;
+    }
+    return endpoint;
+  }
+
+  get url(): string {
+    return this.context.url();
+  }
+
+  get log(): DecisionLog {
+    return this.context.log;
+  }
+
+  private listen(server: http.Server, protocol: 'http' | 'https', host: string, port: number, caFile?: string): Promise<void> {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.route(req, res, protocol === 'https').catch((e: unknown) => this.internalError(res, e));
+    });
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    server.on('secureConnection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      this.context.counters.malformedHttp++;
+      if (!socket.writable || socket.destroyed) return socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = JSON.stringify({ message: status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request' });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        const actual = typeof address === 'object' && address ? address.port : port;
+        const shownHost = host.includes(':') ? `[${host}]` : host;
+        this.listeners.push({ protocol, host, port: actual, url: `${protocol}://${shownHost}:${actual}`, ...(caFile ? { caFile } : {}) });
+        resolve();
+      });
+    });
+  }
+
+  private internalError(res: http.ServerResponse, e: unknown): void {
+    process.stderr.write(`iot-authz endpoint: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, 500, { __type: 'InternalFailureException', message: 'Internal error in the local endpoint; see its standard error.' }, { 'x-amzn-errortype': 'InternalFailureException' });
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse, tls: boolean): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q >= 0 ? url.slice(0, q) : url;
+    const rawQuery = q >= 0 ? url.slice(q + 1) : '';
+    const query = new URLSearchParams(rawQuery);
+    const scope = sigV4Scope(req, query);
+    const region = scope?.region ?? this.context.defaultRegion;
+    const method = req.method ?? 'GET';
+
+    if (rawPath.startsWith('/topics/')) {
+      if (method !== 'POST') return sendJson(res, 405, { message: `${method} is not supported on /topics: publish with POST.` }, { allow: 'POST' });
+      return handlePublish(this.context, { req, res, rawTopic: rawPath.slice('/topics/'.length), query, rawQuery, tls, ...(scope ? { sigv4: scope } : {}) });
+    }
+    if (rawPath.startsWith(LOCAL_PREFIX)) return this.localApi(req, res, rawPath.slice(LOCAL_PREFIX.length), query);
+
+    const isLambda = rawPath === LAMBDA_API_VERSION_PATH || rawPath.startsWith(`${LAMBDA_API_VERSION_PATH}/`);
+    const service: ApiService = isLambda || scope?.service === 'lambda' ? 'lambda' : 'iot';
+    try {
+      const rest = isLambda ? rawPath.slice(LAMBDA_API_VERSION_PATH.length) : rawPath;
+      const segments = rest.replace(/^\//, '').split('/').map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          throw new AwsApiError(400, service === 'lambda' ? 'InvalidParameterValueException' : 'InvalidRequestException', `The path ${rawPath} is not valid percent-encoding.`);
+        }
+      });
+      if (!isLambda && service === 'lambda') throw new AwsApiError(404, 'UnknownOperationException', `Unknown operation ${method} ${rawPath}`);
+      if (isLambda) await this.lambda.handle({ req, res, segments, query, region });
+      else await this.iot.handle({ req, res, segments, query, region, host: req.headers.host ?? `${this.listeners[0]?.host}:${this.listeners[0]?.port}` });
+    } catch (e) {
+      if (!(e instanceof AwsApiError)) throw e;
+      // The rest of an unread body is drained so the connection stays usable.
+      if (!req.complete) req.resume();
+      sendAwsError(res, service, e);
+    }
+  }
+
+  private localApi(req: http.IncomingMessage, res: http.ServerResponse, what: string, query: URLSearchParams): void {
+    const limit = query.has('limit') ? Math.max(1, Number(query.get('limit')) || 1) : undefined;
+    if (req.method !== 'GET') return sendJson(res, 405, { message: 'The endpoint API is read-only: use GET.' });
+    if (what === 'health') {
+      return sendJson(res, 200, {
+        status: 'ok',
+        listeners: this.listeners,
+        accountId: this.context.accountId,
+        region: this.context.defaultRegion,
+        authorizers: [...this.context.state.authorizers.keys()],
+        defaultAuthorizer: this.context.state.defaultAuthorizer ?? null,
+        functions: [...this.context.state.functions.keys()],
+        counters: this.context.counters,
+      });
+    }
+    if (what === 'messages') {
+      const topic = query.get('topic') ?? undefined;
+      return sendJson(res, 200, { messages: this.context.messages.recent({ ...(topic !== undefined ? { topic } : {}), ...(limit ? { limit } : {}) }) });
+    }
+    if (what === 'decisions') return sendJson(res, 200, { decisions: this.context.log.recent(limit) });
+    sendJson(res, 404, { message: `Unknown endpoint path ${ENDPOINT_LOCAL_PATH_PREFIX}/${what}: use health, messages or decisions.` });
+  }
+
+  /** Closes every connection and listener, ends the handler workers, flushes the log; idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const s of this.sockets) s.destroy();
+    for (const s of this.servers) s.closeAllConnections();
+    await Promise.all(closing);
+    this.lambda.settleAll();
+    await this.context.runtime.dispose();
+    await this.context.log.close();
+    fs.rmSync(this.tempRoot, { recursive: true, force: true });
+  }
+}
