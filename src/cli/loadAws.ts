@@ -1,0 +1,19 @@
+// The AWS layer is its own bundle (dist/aws.js, the AWS SDK): the CLI loads it only when a
+// command talks to AWS, so `iot-authz sign` or `invoke` start as fast as before.
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as AwsLayer from '../aws';
+
+export type AwsModule = typeof AwsLayer;
+
+let loaded: AwsModule | undefined;
+
+export function loadAws(): AwsModule {
+  if (loaded) return loaded;
+  // Bundled: dist/aws.js beside dist/cli.js. Compiled by tsc (tests): the src/aws module.
+  const bundled = path.join(__dirname, 'aws.js');
+  const target = fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'aws');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded = require(target) as AwsModule;
+  return loaded;
+}
