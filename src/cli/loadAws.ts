@@ -10,6 +10,9 @@ let loaded: AwsModule | undefined;
 
 export function loadAws(): AwsModule {
   if (loaded) return loaded;
+  // The SDK warns on every run under Node 20 about its own future Node support; the CLI's
+  // supported range is the package's engines field, so keep that notice out of its output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Bundled: dist/aws.js beside dist/cli.js. Compiled by tsc (tests): the src/aws module.
   const bundled = path.join(__dirname, 'aws.js');
   const target = fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'aws');
