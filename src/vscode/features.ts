@@ -6,6 +6,7 @@ import { CommandId } from './commandTable';
 import { CommandHandler } from './commands';
 import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
+import { AwsFeature } from './awsCommands';
 import { RunStore } from './runStore';
 import { LocalInvokeFeature } from './invokeCommands';
 import { keyCommandHandlers } from './keyCommands';
@@ -56,12 +57,15 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
   const services: Services = { context, log, explorer, runs };
   const localInvoke = new LocalInvokeFeature(services);
   const results = new ResultsPanel(services);
+  const aws = new AwsFeature(services);
+  context.subscriptions.push(aws);
 
   const handlers: Record<CommandId, CommandHandler> = {
     ...generalHandlers(services),
     ...localInvoke.handlers(),
     ...keyCommandHandlers(services),
     ...resultsPanelHandlers(services, results),
+    ...aws.handlers(),
   };
 
   return {
@@ -73,6 +77,7 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
     register() {
       localInvoke.register();
       results.register();
+      aws.register();
     },
     testApi: { explorer, runs, results },
   };

@@ -185,3 +185,16 @@ suite('deployment zip', () => {
     assert.strictEqual(sha256Base64(deterministicZip(new Map([['b', y], ['a', x]]))), sha256Base64(deterministicZip(new Map([['a', x], ['b', y]]))));
   });
 });
+
+suite('AWS keys matched with workspace keys', () => {
+  test('by fingerprint, whatever the name in AWS', async () => {
+    const { matchAwsKeys, describeKeyMatch } = await import('../../src/core/keyMatch');
+    const { importPublicKey } = await import('../../src/core/keys');
+    const { fixture } = await import('./keyFixtures');
+    const mine = importPublicKey(fixture('rsa2048_public_key.pem'));
+    const matched = matchAwsKeys({ renamed: fixture('rsa2048_public_key.pem'), other: fixture('other_rsa2048_public_key.pem'), broken: 'nope' }, [{ name: 'example', fingerprint: mine.fingerprint }]);
+    assert.deepStrictEqual(matched.map((m) => [m.name, m.workspaceKey ?? '-', m.problem ? 'problem' : 'ok']), [['broken', '-', 'problem'], ['other', '-', 'ok'], ['renamed', 'example', 'ok']]);
+    assert.match(describeKeyMatch(matched[2]), /matches key example$/);
+    assert.match(describeKeyMatch(matched[1]), /no local key$/);
+  });
+});

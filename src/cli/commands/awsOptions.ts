@@ -4,7 +4,7 @@ import { CliIO, OptionSpec, optionValue, ParsedArgs, UsageError } from '../args'
 import { AWS_ENDPOINT_URL_OPTION, AWS_REGION_PATTERN, PROJECT_FILE_NAME } from '../../core/constants';
 import { AuthorizerConfig, AuthorizerProject, findProjectFile, loadProject } from '../../core/project';
 import type { AwsClientFactory } from '../../aws';
-import { loadAws } from '../loadAws';
+import { loadAws } from '../../loadAws';
 
 export const AWS_OPTIONS: readonly OptionSpec[] = [
   { name: 'profile', value: 'P', description: 'The AWS profile (~/.aws/config, ~/.aws/credentials; SSO and credential_process too). Default: the authorizer\'s aws.profile, else the SDK\'s default chain.' },

@@ -1,7 +1,7 @@
 import { CliCommand, optionValue } from '../args';
 import { formatPlan } from '../../core/deployPlan';
 import type { DeployReport } from '../../aws';
-import { loadAws } from '../loadAws';
+import { loadAws } from '../../loadAws';
 import { AWS_OPTIONS, clientFactoryFor, loadProjectFor, pickProjectAuthorizer, PROJECT_OPTION } from './awsOptions';
 
 /** 0 deployed or nothing to do; 1 a step failed, or the deploy was cancelled or not confirmed; 2 bad input (incl. a plan AWS would refuse). */

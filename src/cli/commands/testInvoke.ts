@@ -12,7 +12,7 @@ import { loadTestEvent } from '../../core/testEvent';
 import { signToken } from '../../core/tokens';
 import { invokeAuthorizer } from '../../local/invokeAuthorizer';
 import { LocalRuntime } from '../../local/runtime';
-import { loadAws } from '../loadAws';
+import { loadAws } from '../../loadAws';
 import { AWS_OPTIONS, clientFactoryFor, loadProjectFor, PROJECT_OPTION } from './awsOptions';
 import { invokeExitCode } from './invoke';
 

@@ -210,6 +210,9 @@ export class ResultsPanel implements vscode.Disposable {
       case 'rerun':
         await this.rerun(m.runId);
         return;
+      case 'switchTarget':
+        await this.switchTarget(m.runId);
+        return;
       case 'compare': {
         const run = this.runOrThrow(m.runId);
         this.post({ type: 'compare', comparison: compareRuns(run, this.s.runs.previousOf(run)) });
@@ -239,9 +242,27 @@ export class ResultsPanel implements vscode.Disposable {
     return loadProject(file).project?.authorizers.find((a) => a.name === run.request.authorizer)?.tokenKeyName;
   }
 
-  /** Runs the same event file again, or the same authorizer when the run had no event file. */
+  /** Runs the same event file again, or the same authorizer when the run had no event file; an AWS run in AWS again. */
   async rerun(runId: string): Promise<unknown> {
     const run = this.runOrThrow(runId);
+    if (run.target.kind === 'aws') return this.testInvokeInAws(run);
+    return this.runLocally(run);
+  }
+
+  /** "Run against AWS" on a local run, "Run locally" on an AWS run. */
+  async switchTarget(runId: string): Promise<unknown> {
+    const run = this.runOrThrow(runId);
+    return run.target.kind === 'aws' ? this.runLocally(run) : this.testInvokeInAws(run);
+  }
+
+  private testInvokeInAws(run: InvocationResult): Thenable<unknown> {
+    return vscode.commands.executeCommand('iotAuthz.aws.testInvoke', {
+      ...(run.source.eventFile ? { eventFile: run.source.eventFile } : {}),
+      ...(run.request.authorizer !== undefined ? { authorizer: run.request.authorizer } : {}),
+    });
+  }
+
+  private async runLocally(run: InvocationResult): Promise<unknown> {
     if (run.source.eventFile) return vscode.commands.executeCommand('iotAuthz.runTestEvent', vscode.Uri.file(run.source.eventFile));
     if (run.request.authorizer !== undefined) {
       return vscode.commands.executeCommand('iotAuthz.invokeLocally', { authorizer: run.request.authorizer, ...(run.source.projectFile ? { projectFile: run.source.projectFile } : {}) });
