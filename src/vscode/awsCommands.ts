@@ -99,7 +99,7 @@ export class AwsFeature implements vscode.Disposable {
       return await run();
     } catch (e) {
       this.s.log.error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
-      await showAwsError(e, what);
+      showAwsError(e, what);
       return undefined;
     }
   }
@@ -169,6 +169,8 @@ export class AwsFeature implements vscode.Disposable {
             confirm: async (plan) => {
               const text = formatPlan(plan);
               log.info(`Plan:\n${text}`);
+              // Programmatic callers (tests, other extensions) may pass {yes: true}, like the CLI's --yes.
+              if (asRecord(arg).yes === true) return true;
               const answer = await vscode.window.showWarningMessage(`Deploy ${authorizer.name} to ${plan.accountId} · ${plan.region}?`, { modal: true, detail: text }, 'Deploy');
               return answer === 'Deploy';
             },
@@ -179,9 +181,11 @@ export class AwsFeature implements vscode.Disposable {
       if (report.outcome === 'done' || report.outcome === 'nothing-to-do') void vscode.window.showInformationMessage(report.summary);
       else if (report.outcome === 'declined') vscode.window.setStatusBarMessage('$(circle-slash) Deploy not confirmed: nothing changed', 8000);
       else {
-        const pick = await vscode.window.showErrorMessage(report.summary, 'Show Output', ...(report.failure?.message && /aws sso login/.test(report.failure.message) ? ['Sign In'] : []));
-        if (pick === 'Show Output') log.show();
-        if (pick === 'Sign In') openSignInTerminal(/(aws sso login[^.,)]*)/.exec(report.failure?.message ?? '')?.[1] ?? 'aws sso login');
+        // Not awaited: the command returns its report while the message waits for the user.
+        void vscode.window.showErrorMessage(report.summary, 'Show Output', ...(report.failure?.message && /aws sso login/.test(report.failure.message) ? ['Sign In'] : [])).then((pick) => {
+          if (pick === 'Show Output') log.show();
+          if (pick === 'Sign In') openSignInTerminal(/(aws sso login[^.,)]*)/.exec(report.failure?.message ?? '')?.[1] ?? 'aws sso login');
+        });
       }
       this.tree.refresh();
       return report;

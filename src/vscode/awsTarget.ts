@@ -105,12 +105,14 @@ export function openSignInTerminal(command: string): void {
 }
 
 /** An AWS error as one message; an expired or missing sign-in offers "Sign In" in a terminal. */
-export async function showAwsError(e: unknown, what: string): Promise<void> {
+export function showAwsError(e: unknown, what: string): void {
   const login = (e as { loginCommand?: string }).loginCommand;
   const message = e instanceof Error ? e.message : String(e);
   if (login) {
-    const pick = await vscode.window.showErrorMessage(`${what}: ${message}`, 'Sign In');
-    if (pick === 'Sign In') openSignInTerminal(login);
+    // Not awaited: the command ends while the message waits for the user.
+    void vscode.window.showErrorMessage(`${what}: ${message}`, 'Sign In').then((pick) => {
+      if (pick === 'Sign In') openSignInTerminal(login);
+    });
     return;
   }
   if (e instanceof UserError) {
