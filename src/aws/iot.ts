@@ -168,7 +168,8 @@ export class IotAuthorizers {
 
   /** The account's data-plane endpoint devices connect to (`<id>-ats.iot.<region>.amazonaws.com`). */
   async describeDataEndpoint(): Promise<string> {
+    // An emulator without DescribeEndpoint answers nothing; callers treat '' as unknown.
     const r = await call(this.ctx('DescribeEndpoint'), () => this.client.send(new DescribeEndpointCommand({ endpointType: IOT_DATA_ENDPOINT_TYPE })));
-    return r.endpointAddress ?? '';
+    return r?.endpointAddress ?? '';
   }
 }

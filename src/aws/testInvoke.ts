@@ -7,6 +7,7 @@ import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from '../core/constants';
 import { awsTestInvokeResult, LocalExplanation } from '../core/awsTestInvoke';
 import type { ResolvedDeviceRequest, SignatureCheck } from '../core/events';
 import type { InvocationResult, RunRequestSummary } from '../core/result';
+import { isPlaceholderServerName } from '../core/snippets';
 import type { DeviceRequest } from '../core/testEvent';
 import { NamedPublicKey, verifyToken } from '../core/tokens';
 import type { AwsTarget } from './account';
@@ -36,6 +37,8 @@ export interface AwsTestInvokeOptions {
   /** For token requests run locally: the header that carries the token. */
   readonly tokenKeyName?: string;
   readonly source?: InvocationResult['source'];
+  /** The account's data endpoint (DescribeEndpoint iot:Data-ATS), recorded as the request's server so snippets name it. */
+  readonly dataEndpoint?: string;
 }
 
 /** The SDK input for a test event's request: no token, the request in its contexts. */
@@ -54,15 +57,15 @@ export function contextsFor(authorizerName: string, r: ResolvedDeviceRequest): T
   };
 }
 
-function summaryFor(authorizerName: string, input: TokenTestInvoke | ContextTestInvoke): RunRequestSummary {
-  if (input.kind === 'token') return { authorizer: authorizerName, protocol: 'http', token: input.token };
+function summaryFor(authorizerName: string, input: TokenTestInvoke | ContextTestInvoke, dataEndpoint?: string): RunRequestSummary {
+  if (input.kind === 'token') return { authorizer: authorizerName, protocol: 'http', token: input.token, ...(dataEndpoint ? { serverName: dataEndpoint } : {}) };
   const r = input.request;
   const { mqtt, headers, queryString, ...always } = r;
   return {
     authorizer: authorizerName,
     protocol: r.protocol,
     ...(mqtt?.clientId !== undefined ? { clientId: mqtt.clientId } : {}),
-    serverName: r.serverName,
+    serverName: dataEndpoint && isPlaceholderServerName(r.serverName) ? dataEndpoint : r.serverName,
     wire: {
       ...always,
       ...(headers !== undefined ? { headers } : {}),
@@ -107,7 +110,7 @@ export async function testInvokeInAws(o: AwsTestInvokeOptions): Promise<Invocati
   return awsTestInvokeResult({
     target: { kind: 'aws', region: o.target.region, accountId: o.target.accountId, ...(o.target.profile ? { profile: o.target.profile } : {}) },
     accountId: o.target.accountId,
-    request: summaryFor(o.authorizerName, o.input),
+    request: summaryFor(o.authorizerName, o.input, o.dataEndpoint),
     ...(answer ? { answer } : {}),
     ...(error ? { error } : {}),
     startedAt,

@@ -246,13 +246,14 @@ export class AwsFeature implements vscode.Disposable {
       const aws = this.targets.aws();
       const iot = new aws.IotAuthorizers(factory.iot(), factory.settings.profile);
       const publicKeys = config ? (await workspacePublicKeys(config.project.dir, config.authorizer)).keys : [];
+      const dataEndpoint = (await iot.describeDataEndpoint().catch(() => '')) || undefined;
       const runLocally = config ? (request: DeviceRequest) => invokeAuthorizer(this.runtime.get(), { project: config.project, request, sign: createWorkspaceSigner(this.s, config.project.dir), policyContext: { region: target.region, accountId: target.accountId } }) : undefined;
       let result: InvocationResult;
       if (eventFile) {
         if (!config) throw new UserError(`Test-invoking with an event file needs "${name}" in ${PROJECT_FILE_NAME}: its token key name and keys place the credentials.`, 'AUTHORIZER_NOT_FOUND');
-        result = await this.testInvokeEvent(iot, target, config, eventFile, publicKeys, runLocally);
+        result = await this.testInvokeEvent(iot, target, config, eventFile, publicKeys, runLocally, dataEndpoint);
       } else {
-        result = await aws.testInvokeInAws({ iot, target, authorizerName: name, input: input as { kind: 'token'; token: string; signature: string }, publicKeys, ...(runLocally ? { runLocally } : {}), ...(config?.authorizer.tokenKeyName ? { tokenKeyName: config.authorizer.tokenKeyName } : {}), ...(config ? { source: { projectFile: config.project.file } } : {}) });
+        result = await aws.testInvokeInAws({ iot, target, authorizerName: name, input: input as { kind: 'token'; token: string; signature: string }, publicKeys, ...(dataEndpoint ? { dataEndpoint } : {}), ...(runLocally ? { runLocally } : {}), ...(config?.authorizer.tokenKeyName ? { tokenKeyName: config.authorizer.tokenKeyName } : {}), ...(config ? { source: { projectFile: config.project.file } } : {}) });
       }
       this.s.log.append(`\n${formatInvocationResult(result)}`);
       await this.s.runs.add(result);
@@ -269,6 +270,7 @@ export class AwsFeature implements vscode.Disposable {
     eventFile: string,
     publicKeys: Awaited<ReturnType<typeof workspacePublicKeys>>['keys'],
     runLocally: ((request: DeviceRequest) => Promise<InvocationResult>) | undefined,
+    dataEndpoint: string | undefined,
   ): Promise<InvocationResult> {
     const parsed = loadTestEvent(eventFile);
     const errors = parsed.issues.filter((i) => i.severity === 'error');
@@ -277,7 +279,7 @@ export class AwsFeature implements vscode.Disposable {
     const request = await resolveDeviceRequest({ ...parsed.request, authorizer: config.authorizer.name }, config.authorizer, createWorkspaceSigner(this.s, config.project.dir), problems);
     const bad = problems.find((p) => p.severity === 'error');
     if (bad) throw new UserError(`${path.basename(eventFile)}: ${bad.field ? `${bad.field}: ` : ''}${bad.message}`, 'EVENT_INVALID');
-    return this.targets.aws().testInvokeInAws({ iot, target, authorizerName: config.authorizer.name, input: { kind: 'context', request }, publicKeys, ...(runLocally ? { runLocally } : {}), source: { eventFile, projectFile: config.project.file } });
+    return this.targets.aws().testInvokeInAws({ iot, target, authorizerName: config.authorizer.name, input: { kind: 'context', request }, publicKeys, ...(runLocally ? { runLocally } : {}), ...(dataEndpoint ? { dataEndpoint } : {}), source: { eventFile, projectFile: config.project.file } });
   }
 
   // --- actions on an authorizer in the account -----------------------------------------------

@@ -74,7 +74,8 @@ suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', fu
     await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url, '--no-test-invoke'], dir);
     const r = await cli(['test-invoke', '--authorizer', 'ExampleTokenAuthorizer', '--token', 'allow-device1', '--key', 'example', '--region', REGION, '--endpoint-url', url, '--json'], dir);
     assert.strictEqual(r.code, 0, r.stderr);
-    const result = JSON.parse(r.stdout) as { target: { kind: string; accountId: string }; outcome: string };
+    const result = JSON.parse(r.stdout) as { target: { kind: string; accountId: string }; outcome: string; request: { serverName?: string } };
+    assert.strictEqual(result.request.serverName, 'abc123example-ats.iot.eu-west-1.amazonaws.com', 'DescribeEndpoint names the server for the snippets');
     assert.strictEqual(result.target.kind, 'aws');
     assert.strictEqual(result.target.accountId, ACCOUNT);
     assert.strictEqual(result.outcome, 'denied');

@@ -83,6 +83,7 @@ export class StandIn {
         if (/^\/authorizers\/?$/.test(url.pathname) && req.method === 'GET') {
           return send(200, { authorizers: [...this.authorizers.values()].map((a) => ({ authorizerName: a.authorizerName, authorizerArn: a.authorizerArn })) });
         }
+        if (url.pathname === '/endpoint' && req.method === 'GET') return send(200, { endpointAddress: `abc123example-ats.iot.${REGION}.amazonaws.com` });
         if (url.pathname === '/default-authorizer') return fail(404, 'ResourceNotFoundException', 'No default authorizer');
         return fail(400, 'InvalidRequestException', `stand-in does not know ${req.method} ${url.pathname}`);
       });

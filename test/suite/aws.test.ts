@@ -99,6 +99,7 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
     assert.strictEqual(result.target.kind, 'aws');
     assert.strictEqual(result.outcome, 'denied');
     assert.strictEqual(api.features.runs.latest()?.id, result.id);
+    assert.strictEqual(result.request.serverName, `abc123example-ats.iot.${REGION}.amazonaws.com`, 'DescribeEndpoint names the server for the snippets');
     const sent = standIn.seen.filter((r) => r.path.endsWith('/test'));
     assert.strictEqual(sent.length, before + 1);
     const body = JSON.parse(sent[sent.length - 1].body) as { httpContext: { headers: Record<string, string>; queryString: string }; token?: string };

@@ -71,12 +71,13 @@ Exit codes: 0 AWS answered (allowed or denied), 1 AWS refused the signature or t
       const target = await aws.resolveTarget(factory);
       const iot = new aws.IotAuthorizers(factory.iot(), factory.settings.profile);
       const keys = project && config ? (await workspacePublicKeys(project.dir, config)).keys : [];
+      const dataEndpoint = (await iot.describeDataEndpoint().catch(() => '')) || undefined;
       const runLocally = project ? async (request: Parameters<typeof invokeAuthorizer>[1]['request']): Promise<InvocationResult> =>
         invokeAuthorizer(runtime, { project, request, ...(key !== undefined ? { sign: (_k: string, t: string) => signWith(key, t, io, project) } : {}), policyContext: { region: target.region, accountId: target.accountId } }) : undefined;
       let result: InvocationResult;
       if (token !== undefined) {
         const sig = signature ?? await signWith(key as string, token, io, project);
-        result = await aws.testInvokeInAws({ iot, target, authorizerName: name, input: { kind: 'token', token, signature: sig }, publicKeys: keys, ...(runLocally ? { runLocally } : {}), ...(config?.tokenKeyName ? { tokenKeyName: config.tokenKeyName } : {}) });
+        result = await aws.testInvokeInAws({ iot, target, authorizerName: name, input: { kind: 'token', token, signature: sig }, publicKeys: keys, ...(dataEndpoint ? { dataEndpoint } : {}), ...(runLocally ? { runLocally } : {}), ...(config?.tokenKeyName ? { tokenKeyName: config.tokenKeyName } : {}) });
       } else {
         const file = path.resolve(io.cwd, eventFile as string);
         const parsed = loadTestEvent(file);
@@ -87,7 +88,7 @@ Exit codes: 0 AWS answered (allowed or denied), 1 AWS refused the signature or t
         const request = await resolveDeviceRequest({ ...parsed.request, authorizer: name }, config as AuthorizerConfig, signer, problems);
         const bad = problems.find((p) => p.severity === 'error');
         if (bad) throw new UsageError(`${file}: ${bad.field ? `${bad.field}: ` : ''}${bad.message}`);
-        result = await aws.testInvokeInAws({ iot, target, authorizerName: name, input: { kind: 'context', request }, publicKeys: keys, ...(runLocally ? { runLocally } : {}), source: { eventFile: file, ...(project ? { projectFile: project.file } : {}) } });
+        result = await aws.testInvokeInAws({ iot, target, authorizerName: name, input: { kind: 'context', request }, publicKeys: keys, ...(dataEndpoint ? { dataEndpoint } : {}), ...(runLocally ? { runLocally } : {}), source: { eventFile: file, ...(project ? { projectFile: project.file } : {}) } });
       }
       const code = invokeExitCode(result);
       if (args.flags.has('json')) io.stdout(JSON.stringify(result, null, 2) + '\n');
