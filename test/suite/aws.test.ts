@@ -56,7 +56,9 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
     await standIn.stop();
   });
 
-  test('every AWS command and the endpoint setting are contributed', async () => {
+  test('every AWS command and the endpoint setting are contributed; the AWS SDK bundle is not loaded before an AWS command runs', async () => {
+    api.features.explorer.refresh();
+    assert.ok(!Object.keys(require.cache).some((f) => f.endsWith(`${path.sep}dist${path.sep}aws.js`)), 'dist/aws.js loaded before any AWS use');
     const all = await vscode.commands.getCommands(true);
     for (const id of ['selectTarget', 'refresh', 'signIn', 'deploy', 'testInvoke', 'setDefault', 'activate', 'deactivate', 'delete', 'copyArn', 'showDetails']) {
       assert.ok(all.includes(`iotAuthz.aws.${id}`), id);
