@@ -25,6 +25,10 @@ export interface CliIO {
   /** Reads all of standard input (for `-` values). */
   readonly readStdin: () => Promise<string>;
   readonly cwd: string;
+  /** True when standard input is a terminal a question can be asked on. */
+  readonly interactive?: boolean;
+  /** Asks a question on the terminal and returns the answer line. */
+  readonly prompt?: (question: string) => Promise<string>;
 }
 
 export interface ParsedArgs {

@@ -77,6 +77,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
 }
 
+function prompt(question: string): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const readline = require('readline') as typeof import('readline');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => rl.question(question, (answer) => {
+    rl.close();
+    resolve(answer);
+  }));
+}
+
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -92,6 +102,8 @@ if (require.main === module) {
     stderr: (t) => process.stderr.write(t),
     readStdin,
     cwd: process.cwd(),
+    interactive: process.stdin.isTTY === true,
+    prompt,
   }).then(
     (code) => {
       process.exitCode = code;

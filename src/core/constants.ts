@@ -146,3 +146,24 @@ export const ENDPOINT_RECENT_DECISIONS = 500;
 export const ENDPOINT_LOCAL_PATH_PREFIX = '/_iot-authz';
 /** How long a new or updated local function stays Pending / InProgress before Active / Successful. */
 export const FUNCTION_ACTIVATION_DELAY_MS = 250;
+
+/** AWS (deploy, test-invoke, the account's authorizers). */
+/** DescribeEndpoint type of the data-plane endpoint devices connect to. */
+export const IOT_DATA_ENDPOINT_TYPE = 'iot:Data-ATS';
+/** The editor setting and CLI option that point every AWS client at another endpoint (local endpoint, LocalStack). */
+export const AWS_ENDPOINT_URL_SETTING = 'iotAuthz.aws.endpointUrl';
+export const AWS_ENDPOINT_URL_OPTION = '--endpoint-url';
+/** SDK attempts per call (first try included) before throttling or a 5xx is reported. */
+export const AWS_MAX_ATTEMPTS = 5;
+/** How long deploy waits for a function to become Active / its update Successful. */
+export const LAMBDA_WAIT_SECONDS = 300;
+/** ListAuthorizers page size. */
+export const AUTHORIZERS_PAGE_SIZE = 50;
+/** The zip entries' timestamp: fixed, so the same sources give the same CodeSha256. */
+export const DEPLOY_ZIP_MTIME = { year: 1980, month: 1, day: 1 } as const;
+/** Function settings for a newly created authorizer Lambda. */
+export const AUTHORIZER_FUNCTION_TIMEOUT_SECONDS = 5;
+export const AUTHORIZER_FUNCTION_MEMORY_MB = 128;
+/** Handler folders packaged as they are: at most this many files, skipping these folders. */
+export const PACKAGE_MAX_FILES = 500;
+export const PACKAGE_SKIP_DIRS = ['node_modules', '__pycache__', '.git', '.iot-authz', '.vscode', 'events', 'test', 'tests'] as const;

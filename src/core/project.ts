@@ -144,8 +144,8 @@ export function parseProject(text: string, file: string): ProjectParseResult {
     }
 
     const runtime = str('runtime');
-    if (runtime === undefined) at(field('runtime') ?? node, `${p}.runtime`, 'Missing "runtime": e.g. "python3.12" or "nodejs20.x".');
-    else if (!RUNTIME_PATTERN.test(runtime)) at(field('runtime'), `${p}.runtime`, `Unknown runtime "${runtime}": use a Lambda runtime id such as "python3.12" or "nodejs20.x".`);
+    if (runtime === undefined) at(field('runtime') ?? node, `${p}.runtime`, 'Missing "runtime": e.g. "python3.12" or "nodejs22.x".');
+    else if (!RUNTIME_PATTERN.test(runtime)) at(field('runtime'), `${p}.runtime`, `Unknown runtime "${runtime}": use a Lambda runtime id such as "python3.12" or "nodejs22.x".`);
     else if (language && (language === 'python') !== runtime.startsWith('python')) {
       at(field('runtime'), `${p}.runtime`, `Runtime "${runtime}" does not match the handler's language (${language}).`);
     }

@@ -52,7 +52,7 @@ export const TEMPLATE_DESCRIPTIONS: Readonly<Record<TemplateKind, string>> = {
 };
 
 /** The Lambda runtime each language's template is written for. */
-export const TEMPLATE_RUNTIMES: Readonly<Record<HandlerLanguage, string>> = { python: 'python3.12', typescript: 'nodejs20.x', javascript: 'nodejs20.x' };
+export const TEMPLATE_RUNTIMES: Readonly<Record<HandlerLanguage, string>> = { python: 'python3.12', typescript: 'nodejs22.x', javascript: 'nodejs22.x' };
 
 const HANDLER_FILE: Readonly<Record<HandlerLanguage, { file: string; fn: string; ext: readonly string[] }>> = {
   python: { file: 'handler.py', fn: 'lambda_handler', ext: ['.py'] },

@@ -26,6 +26,7 @@ function shortHeadline(run: InvocationResult): string {
 type LensData =
   | { readonly kind: 'invoke'; readonly authorizer: string; readonly projectFile: string; readonly named: boolean }
   | { readonly kind: 'run-event'; readonly file: string }
+  | { readonly kind: 'test-invoke-aws'; readonly file: string }
   | { readonly kind: 'last-run'; readonly runId: string }
   | { readonly kind: 'open-results'; readonly runId?: string };
 
@@ -83,7 +84,7 @@ export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<Autho
 
   private async eventFileLenses(file: string): Promise<AuthorizerLens[]> {
     const top = new vscode.Range(0, 0, 0, 0);
-    const lenses = [new AuthorizerLens(top, { kind: 'run-event', file })];
+    const lenses = [new AuthorizerLens(top, { kind: 'run-event', file }), new AuthorizerLens(top, { kind: 'test-invoke-aws', file })];
     const last = this.runs.runs().find((r) => r.source.eventFile === file);
     if (last) lenses.push(new AuthorizerLens(top, { kind: 'last-run', runId: last.id }));
     if (await this.resultsPanelExists()) lenses.push(new AuthorizerLens(top, { kind: 'open-results', runId: last?.id }));
@@ -103,6 +104,14 @@ export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<Autho
         break;
       case 'run-event':
         lens.command = commandRef('iotAuthz.runTestEvent', '$(play) Run locally', [vscode.Uri.file(d.file)], 'Send this request through the authorizer on this machine');
+        break;
+      case 'test-invoke-aws':
+        lens.command = {
+          title: '$(cloud) Test-invoke in AWS',
+          tooltip: 'Send this request to the deployed authorizer with TestInvokeAuthorizer (the AWS target in the status bar)',
+          command: 'iotAuthz.aws.testInvoke',
+          arguments: [{ eventFile: d.file }],
+        };
         break;
       case 'last-run': {
         const run = this.runs.get(d.runId);

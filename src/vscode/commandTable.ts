@@ -138,6 +138,80 @@ export const COMMANDS = [
     icon: '$(clear-all)',
     menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '7_history@2' }],
   },
+  // --- AWS: target, deploy, test-invoke, the account's authorizers (src/vscode/awsCommands.ts) ---
+  {
+    id: 'iotAuthz.aws.selectTarget',
+    title: 'Select AWS Profile and Region…',
+    icon: '$(cloud)',
+    menus: [
+      { menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '6_aws@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsRoot', group: 'inline@2' },
+    ],
+  },
+  {
+    id: 'iotAuthz.aws.refresh',
+    title: 'Refresh AWS Authorizers',
+    icon: '$(refresh)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsRoot', group: 'inline@1' }],
+  },
+  {
+    id: 'iotAuthz.aws.signIn',
+    title: 'Sign In to AWS (SSO)',
+    icon: '$(sign-in)',
+  },
+  {
+    id: 'iotAuthz.aws.deploy',
+    title: 'Deploy to AWS…',
+    icon: '$(cloud-upload)',
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '2_aws@1' },
+      { menu: 'editor/title', when: 'resourceFilename == iot-authorizer.json', group: 'navigation@2' },
+    ],
+  },
+  {
+    id: 'iotAuthz.aws.testInvoke',
+    title: 'Test-Invoke in AWS…',
+    icon: '$(cloud)',
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: 'inline@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '1_run@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '2_aws@2' },
+      { menu: 'explorer/context', when: 'resourceFilename =~ /\\.authz\\.json$/', group: '1_iotAuthz@2' },
+    ],
+  },
+  {
+    id: 'iotAuthz.aws.setDefault',
+    title: 'Set as Default Authorizer',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '2_manage@1' }],
+  },
+  {
+    id: 'iotAuthz.aws.activate',
+    title: 'Activate',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsAuthorizer.INACTIVE', group: '2_manage@2' }],
+  },
+  {
+    id: 'iotAuthz.aws.deactivate',
+    title: 'Deactivate',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsAuthorizer.ACTIVE', group: '2_manage@2' }],
+  },
+  {
+    id: 'iotAuthz.aws.delete',
+    title: 'Delete Authorizer…',
+    icon: '$(trash)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '9_delete@1' }],
+  },
+  {
+    id: 'iotAuthz.aws.copyArn',
+    title: 'Copy ARN',
+    icon: '$(copy)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@1' }],
+  },
+  {
+    id: 'iotAuthz.aws.showDetails',
+    title: 'Show Details (JSON)',
+    icon: '$(json)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@2' }],
+  },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

@@ -6,13 +6,15 @@ import { AUTHORIZERS_VIEW_ID } from './ids';
 import { AuthorizerConfig, loadProject, ProjectIssue } from '../core/project';
 import { KEY_STORE_DIR, PROJECT_FILE_NAME } from '../core/constants';
 import { listKeys, StoredKey } from '../core/keyStore';
+import type { AwsTree, AwsTreeNode } from './awsTree';
 
 export type ExplorerNode =
   | { kind: 'authorizer'; authorizer: AuthorizerConfig; projectFile: string }
   | { kind: 'detail'; label: string; description: string; icon: string; tooltip?: string; open?: { file: string; line?: number } }
   | { kind: 'issue'; issue: ProjectIssue; projectFile: string }
   | { kind: 'keys'; workspaceRoot: string; keys: readonly StoredKey[] }
-  | { kind: 'key'; workspaceRoot: string; keyName: string; key: StoredKey };
+  | { kind: 'key'; workspaceRoot: string; keyName: string; key: StoredKey }
+  | AwsTreeNode;
 
 export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   static readonly viewId = AUTHORIZERS_VIEW_ID;
@@ -20,6 +22,13 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
   readonly onDidChangeTreeData = this.changed.event;
   private watcher: vscode.FileSystemWatcher | undefined;
   private keyWatcher: vscode.FileSystemWatcher | undefined;
+  private aws: AwsTree | undefined;
+
+  /** Adds the AWS node (the account's authorizers), loaded only when expanded. */
+  attachAws(tree: AwsTree): void {
+    this.aws = tree;
+    this.refresh();
+  }
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -59,8 +68,11 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
         if (keys.length > 0 || (hasFile && out.length > 0)) out.push({ kind: 'keys', workspaceRoot, keys });
       }
       void vscode.commands.executeCommand('setContext', 'iotAuthz.hasProject', out.length > 0);
+      // The AWS node only next to a project, so an empty workspace keeps its welcome content.
+      if (this.aws && out.length > 0) out.push({ kind: 'awsRoot' });
       return out;
     }
+    if (node.kind.startsWith('aws')) return this.aws ? this.aws.getChildren(node as AwsTreeNode) : [];
     if (node.kind === 'keys') return node.keys.map((key) => ({ kind: 'key', workspaceRoot: node.workspaceRoot, keyName: key.name, key }));
     if (node.kind !== 'authorizer') return [];
     const a = node.authorizer;
@@ -79,6 +91,12 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'awsRoot':
+      case 'awsAuthorizer':
+      case 'awsDetail':
+      case 'awsKey':
+      case 'awsMessage':
+        return this.aws ? this.aws.getTreeItem(node) : new vscode.TreeItem('AWS');
       case 'authorizer': {
         const item = new vscode.TreeItem(node.authorizer.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `${node.projectFile}#${node.authorizer.name}`;

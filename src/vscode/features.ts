@@ -6,6 +6,7 @@ import { DecisionStream } from '../core/decisions';
 import { CommandHandlers } from './commands';
 import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
+import { AwsFeature } from './awsCommands';
 import { publishRuns } from './runPublisher';
 import { RunStore } from './runStore';
 import { WorkspaceProjects } from './workspaceProjects';
@@ -64,12 +65,15 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
   const localInvoke = new LocalInvokeFeature(services);
   context.subscriptions.push(publishRuns(services, localInvoke.diagnostics));
   const results = new ResultsPanel(services);
+  const aws = new AwsFeature(services);
+  context.subscriptions.push(aws);
 
   const handlers: CommandHandlers = {
     ...generalHandlers(services),
     ...localInvoke.handlers(),
     ...keyCommandHandlers(services),
     ...resultsPanelHandlers(services, results),
+    ...aws.handlers(),
   };
 
   return {
@@ -81,6 +85,7 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
     register() {
       localInvoke.register();
       results.register();
+      aws.register();
     },
     testApi: { explorer, runs, results },
   };

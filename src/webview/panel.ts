@@ -148,7 +148,11 @@ function runHeader(run: RunView): HTMLElement {
         title: run.sources.eventFile ? `Run ${run.sources.eventFile.label} again` : 'Run the authorizer again',
         disabledReason: run.canRerun ? undefined : 'This run names no event file or authorizer to run again',
       }),
-      button(run.target.kind === 'aws' ? 'Run locally' : 'Run against AWS', 'cloud', () => undefined, { disabledReason: 'AWS target: not available yet' }),
+      button(run.target.kind === 'aws' ? 'Run locally' : 'Run against AWS', run.target.kind === 'aws' ? 'play' : 'cloud', () => post({ type: 'switchTarget', runId: run.id }), {
+        id: 'switch-target',
+        title: run.target.kind === 'aws' ? 'Run the same request with the local handler' : 'Test-invoke the deployed authorizer in AWS with the same request',
+        disabledReason: run.canRerun ? undefined : 'This run names no event file or authorizer to run again',
+      }),
       button('Compare with previous', 'git-compare', () => post({ type: 'compare', runId: run.id }), {
         id: 'compare-button',
         disabledReason: run.previousId ? undefined : 'No earlier run of this event in the history',

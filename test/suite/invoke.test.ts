@@ -174,8 +174,8 @@ suite('local invoke (extension host)', () => {
     await vscode.window.showTextDocument(doc);
     const line = doc.getText().split('\n').findIndex((l) => l.includes('"runtime"'));
     const edit = new vscode.WorkspaceEdit();
-    const at = doc.lineAt(line).text.indexOf('nodejs20.x');
-    edit.replace(doc.uri, new vscode.Range(line, at, line, at + 'nodejs20.x'.length), 'nodejs99');
+    const at = doc.lineAt(line).text.indexOf('nodejs22.x');
+    edit.replace(doc.uri, new vscode.Range(line, at, line, at + 'nodejs22.x'.length), 'nodejs99');
     assert.ok(await vscode.workspace.applyEdit(edit));
     try {
       const d = await waitFor('a runtime diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((x) => /Unknown runtime "nodejs99"/.test(x.message)));

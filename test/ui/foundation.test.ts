@@ -19,7 +19,7 @@ for (const theme of ['dark', 'light'] as Theme[]) {
       const pane = await openAuthorizersView(wb.page);
       const row = pane.locator('.monaco-list-row', { hasText: 'ExampleTokenAuthorizer' });
       await row.waitFor({ timeout: 30000 });
-      assert.match((await row.textContent()) ?? '', /nodejs20\.x/);
+      assert.match((await row.textContent()) ?? '', /nodejs22\.x/);
       await row.click();
       await pane.locator('.monaco-list-row', { hasText: 'authorizer.js:handler' }).waitFor({ timeout: 10000 });
       await screenshot(wb.page, `foundation-authorizers-view-${theme}`);

@@ -28,7 +28,7 @@ suite('packaged .vsix', () => {
   test('contains dist/, media/, README, CHANGELOG and LICENSE', () => {
     // vsce stores README and CHANGELOG in lower case.
     const lower = entries.map((e) => e.toLowerCase());
-    for (const f of ['extension/dist/extension.js', 'extension/dist/features.js', 'extension/dist/runtime/nodeWorker.js', 'extension/dist/runtime/python_bootstrap.py', 'extension/dist/webview/panel.js', 'extension/schemas/iot-authorizer.schema.json', 'extension/dist/cli.js', 'extension/media/icon.png', 'extension/readme.md', 'extension/changelog.md', 'extension/package.json']) {
+    for (const f of ['extension/dist/extension.js', 'extension/dist/features.js', 'extension/dist/aws.js', 'extension/dist/runtime/nodeWorker.js', 'extension/dist/runtime/python_bootstrap.py', 'extension/dist/webview/panel.js', 'extension/schemas/iot-authorizer.schema.json', 'extension/dist/cli.js', 'extension/media/icon.png', 'extension/readme.md', 'extension/changelog.md', 'extension/package.json']) {
       assert.ok(lower.includes(f.toLowerCase()), `${f} missing from the .vsix:\n${entries.join("\n")}`);
     }
     assert.ok(entries.some((e) => /^extension\/LICENSE(\.txt|\.md)?$/.test(e)), 'LICENSE missing');

@@ -62,20 +62,36 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
 /** A command and its arguments, typed by the command table. */
 export type CommandCall = { [K in CommandId]: { readonly id: K; readonly args: ArgsOf<K> } }[CommandId];
 
+/** The command that runs `run` locally: the same event file, else the same authorizer. */
+export function localRunCommandOf(run: InvocationResult): CommandCall {
+  if (run.source.eventFile) return { id: 'iotAuthz.runTestEvent', args: [vscode.Uri.file(run.source.eventFile)] };
+  if (run.request.authorizer !== undefined) {
+    return { id: 'iotAuthz.invokeLocally', args: [{ authorizer: run.request.authorizer, ...(run.source.projectFile ? { projectFile: run.source.projectFile } : {}) }] };
+  }
+  throw new UserError('This run names no event file or authorizer to run again.', 'NOTHING_TO_RERUN');
+}
+
+/** The command that test-invokes `run`'s event file (or authorizer) in AWS, on the selected target. */
+export function awsTestInvokeCommandOf(run: InvocationResult): CommandCall {
+  return {
+    id: 'iotAuthz.aws.testInvoke',
+    args: [{
+      ...(run.source.eventFile ? { eventFile: run.source.eventFile } : {}),
+      ...(run.request.authorizer !== undefined ? { authorizer: run.request.authorizer } : {}),
+    }],
+  };
+}
+
 /**
  * The command that runs `run` again on its own target: the same event file, else the same
- * authorizer. Each target's producer adds its case here (AWS test-invoke, the local endpoint).
+ * authorizer. Each target's producer has its case here.
  */
 export function rerunCommandOf(run: InvocationResult): CommandCall {
   switch (run.target.kind) {
     case 'local':
-      if (run.source.eventFile) return { id: 'iotAuthz.runTestEvent', args: [vscode.Uri.file(run.source.eventFile)] };
-      if (run.request.authorizer !== undefined) {
-        return { id: 'iotAuthz.invokeLocally', args: [{ authorizer: run.request.authorizer, ...(run.source.projectFile ? { projectFile: run.source.projectFile } : {}) }] };
-      }
-      throw new UserError('This run names no event file or authorizer to run again.', 'NOTHING_TO_RERUN');
+      return localRunCommandOf(run);
     case 'aws':
-      throw new UserError(`This run was a test-invoke in AWS (${run.target.region}); this version of the extension cannot run it again there.`, 'CANNOT_RERUN_TARGET');
+      return awsTestInvokeCommandOf(run);
     case 'endpoint':
       throw new UserError('This decision came from a device connected to the local endpoint: connect the device again to repeat it.', 'CANNOT_RERUN_TARGET');
   }
@@ -233,6 +249,9 @@ export class ResultsPanel implements vscode.Disposable {
       case 'rerun':
         await this.rerun(m.runId);
         return;
+      case 'switchTarget':
+        await this.switchTarget(m.runId);
+        return;
       case 'compare': {
         const run = this.runOrThrow(m.runId);
         this.post({ type: 'compare', comparison: compareRuns(run, this.s.runs.previousOf(run)) });
@@ -272,9 +291,18 @@ export class ResultsPanel implements vscode.Disposable {
    * the run's own target.
    */
   async rerun(runId: string): Promise<unknown> {
-    const again = rerunCommandOf(this.runOrThrow(runId));
+    return this.execute(rerunCommandOf(this.runOrThrow(runId)));
+  }
+
+  /** "Run against AWS" on a local run, "Run locally" on an AWS run. */
+  async switchTarget(runId: string): Promise<unknown> {
+    const run = this.runOrThrow(runId);
+    return this.execute(run.target.kind === 'aws' ? localRunCommandOf(run) : awsTestInvokeCommandOf(run));
+  }
+
+  private execute(call: CommandCall): Thenable<unknown> {
     // CommandCall already ties the arguments to the id (runCommand cannot see that through a union).
-    return vscode.commands.executeCommand(again.id, ...again.args);
+    return vscode.commands.executeCommand(call.id, ...call.args);
   }
 
   /** Copies the response JSON or a connection snippet; returns the text copied. */

@@ -1,0 +1,486 @@
+// The AWS commands: pick the target, deploy from iot-authorizer.json (plan, modal confirmation,
+// cancellable progress, each step in the output channel), test-invoke (token signed with a
+// workspace key, typed, or a test event's request), and the actions on an authorizer in the
+// account. Results go to the run store, so the results panel shows AWS runs like local ones.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { AWS_REGION_PATTERN, PROJECT_FILE_NAME } from '../core/constants';
+import { formatPlan } from '../core/deployPlan';
+import { UserError } from '../core/errors';
+import { resolveDeviceRequest, EventProblem, workspacePublicKeys } from '../core/events';
+import { formatInvocationResult } from '../core/format';
+import { readPrivateKey } from '../core/keyStore';
+import type { AuthorizerConfig, AuthorizerProject } from '../core/project';
+import type { InvocationResult } from '../core/result';
+import { findTestEventFiles, loadTestEvent, DeviceRequest } from '../core/testEvent';
+import { signToken } from '../core/tokens';
+import { invokeAuthorizer } from '../local/invokeAuthorizer';
+import type { AwsClientFactory, AwsTarget, DeployReport } from '../aws';
+import { AwsTargetStore, openSignInTerminal, showAwsError } from './awsTarget';
+import { AwsAuthorizerNode, AwsTree } from './awsTree';
+import type { CommandId } from './commandTable';
+import type { CommandHandler } from './commands';
+import type { Services } from './features';
+import { createWorkspaceSigner } from './keySource';
+import { LocalRuntimeHost } from './localRuntimeHost';
+import { WorkspaceProjects } from './workspaceProjects';
+
+const COMMON_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-2',
+  'eu-west-1',
+  'eu-central-1',
+  'eu-west-2',
+  'eu-north-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-northeast-1',
+  'ap-south-1',
+  'ca-central-1',
+  'sa-east-1',
+];
+
+interface LocalAuthorizer {
+  readonly authorizer: AuthorizerConfig;
+  readonly project: AuthorizerProject;
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
+  const r = asRecord(arg);
+  return r.kind === 'awsAuthorizer' ? (arg as AwsAuthorizerNode) : undefined;
+}
+
+export class AwsFeature implements vscode.Disposable {
+  readonly targets: AwsTargetStore;
+  readonly tree: AwsTree;
+  private readonly projects = new WorkspaceProjects();
+  private readonly runtime = new LocalRuntimeHost();
+
+  constructor(private readonly s: Services) {
+    this.targets = new AwsTargetStore(s.context.workspaceState);
+    this.tree = new AwsTree(
+      this.targets,
+      () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      () => s.explorer.refresh(),
+    );
+    s.explorer.attachAws(this.tree);
+    this.targets.onDidChange(() => this.tree.refresh());
+  }
+
+  /** Shows the target in the status bar (features load on first use, never at activation). */
+  register(): void {
+    this.targets.showStatus();
+  }
+
+  handlers() {
+    return {
+      'iotAuthz.aws.selectTarget': () => this.selectTarget(),
+      'iotAuthz.aws.refresh': () => {
+        this.tree.refresh();
+        return 'refreshed';
+      },
+      'iotAuthz.aws.signIn': (command?: unknown) => {
+        const t = this.targets.get();
+        openSignInTerminal(
+          typeof command === 'string' && command.startsWith('aws ') ? command : t.profile ? `aws sso login --profile ${t.profile}` : 'aws sso login',
+        );
+      },
+      'iotAuthz.aws.deploy': (arg?: unknown) => this.guard('Deploy to AWS', () => this.deploy(arg)),
+      'iotAuthz.aws.testInvoke': (arg?: unknown) => this.guard('Test-Invoke in AWS', () => this.testInvoke(arg)),
+      'iotAuthz.aws.setDefault': (arg?: unknown) =>
+        this.guard('Set as Default Authorizer', () =>
+          this.onAuthorizer(arg, async (iot, name) => iot.setDefaultAuthorizer(name), 'is now the default authorizer'),
+        ),
+      'iotAuthz.aws.activate': (arg?: unknown) =>
+        this.guard('Activate', () => this.onAuthorizer(arg, async (iot, name) => iot.setStatus(name, 'ACTIVE'), 'is ACTIVE')),
+      'iotAuthz.aws.deactivate': (arg?: unknown) =>
+        this.guard('Deactivate', () => this.onAuthorizer(arg, async (iot, name) => iot.setStatus(name, 'INACTIVE'), 'is INACTIVE')),
+      'iotAuthz.aws.delete': (arg?: unknown) => this.guard('Delete Authorizer', () => this.deleteAuthorizer(arg)),
+      'iotAuthz.aws.copyArn': async (arg?: unknown) => {
+        const node = await this.pickAwsAuthorizer(arg);
+        if (!node) return undefined;
+        await vscode.env.clipboard.writeText(node.details.arn);
+        vscode.window.setStatusBarMessage(`$(copy) Copied ${node.details.arn}`, 5000);
+        return node.details.arn;
+      },
+      'iotAuthz.aws.showDetails': async (arg?: unknown) => {
+        const node = await this.pickAwsAuthorizer(arg);
+        if (!node) return undefined;
+        const doc = await vscode.workspace.openTextDocument({
+          language: 'json',
+          content: JSON.stringify({ ...node.details, isDefault: node.isDefault, accountId: node.target.accountId, region: node.target.region }, null, 2),
+        });
+        await vscode.window.showTextDocument(doc, { preview: true });
+        return doc;
+      },
+    } satisfies Partial<Record<CommandId, CommandHandler>>;
+  }
+
+  /** AWS problems as one message (with "Sign In" when that is the fix), never a stack trace. */
+  private async guard<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (e) {
+      this.s.log.error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      showAwsError(e, what);
+      return undefined;
+    }
+  }
+
+  // --- target --------------------------------------------------------------------------------
+
+  async selectTarget(): Promise<string | undefined> {
+    const profiles = await this.targets
+      .aws()
+      .listProfiles()
+      .catch(() => []);
+    const current = this.targets.get();
+    const pick = await vscode.window.showQuickPick(
+      [
+        {
+          label: '$(key) Default credentials',
+          description: 'environment variables, the default profile, SSO, instance role',
+          profile: undefined as string | undefined,
+          region: undefined as string | undefined,
+        },
+        ...profiles.map((p) => ({
+          label: p.name,
+          description: [p.kind, p.region].filter(Boolean).join(' · '),
+          profile: p.name as string | undefined,
+          region: p.region,
+        })),
+      ],
+      { title: 'AWS profile for this workspace', placeHolder: current.profile ? `Now: ${current.profile}` : 'Now: default credentials' },
+    );
+    if (!pick) return undefined;
+    const regionPick = await vscode.window.showQuickPick(
+      [...new Set([pick.region, current.region, ...COMMON_REGIONS].filter((r): r is string => r !== undefined))].map((r) => ({ label: r })),
+      { title: 'AWS region', placeHolder: 'Pick or type a region' },
+    );
+    if (!regionPick) return undefined;
+    if (!AWS_REGION_PATTERN.test(regionPick.label)) throw new UserError(`"${regionPick.label}" is not a region name such as eu-west-1.`, 'AWS_REGION_INVALID');
+    await this.targets.update({ ...(pick.profile ? { profile: pick.profile } : {}), region: regionPick.label });
+    return this.targets.label();
+  }
+
+  // --- deploy --------------------------------------------------------------------------------
+
+  private async pickLocalAuthorizer(arg: unknown, placeHolder: string): Promise<LocalAuthorizer | undefined> {
+    const r = asRecord(arg);
+    const all = this.projects.authorizers();
+    const name =
+      r.kind === 'authorizer'
+        ? (asRecord(r.authorizer).name as string | undefined)
+        : typeof r.authorizer === 'string'
+          ? r.authorizer
+          : typeof arg === 'string'
+            ? arg
+            : undefined;
+    if (name !== undefined) {
+      const found = all.find((a) => a.authorizer.name === name);
+      if (!found) throw new UserError(`No authorizer named "${name}" in ${PROJECT_FILE_NAME}.`, 'AUTHORIZER_NOT_FOUND');
+      return found;
+    }
+    if (all.length === 0)
+      throw new UserError(`This workspace has no ${PROJECT_FILE_NAME} with authorizers: create one with "New Authorizer…".`, 'PROJECT_NOT_FOUND');
+    if (all.length === 1) return all[0];
+    const pick = await vscode.window.showQuickPick(
+      all.map((a) => ({ label: a.authorizer.name, description: a.authorizer.handler, a })),
+      { placeHolder },
+    );
+    return pick?.a;
+  }
+
+  async deploy(arg?: unknown): Promise<DeployReport | undefined> {
+    const chosen = await this.pickLocalAuthorizer(arg, 'Authorizer to deploy');
+    if (!chosen) return undefined;
+    const { authorizer, project } = chosen;
+    const factory = this.targets.factory({
+      ...(authorizer.aws.profile ? { profile: authorizer.aws.profile } : {}),
+      ...(authorizer.aws.region ? { region: authorizer.aws.region } : {}),
+    });
+    const log = this.s.log;
+    log.info(`Deploy ${authorizer.name} to ${this.targets.label()}`);
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Deploying ${authorizer.name}`, cancellable: true },
+        async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          return this.targets.aws().deployAuthorizer({
+            project,
+            authorizer,
+            factory,
+            signal: abort.signal,
+            log: (line) => {
+              log.info(line);
+              progress.report({ message: line.replace(/^[✓✗·]\s*/, '') });
+            },
+            confirm: async (plan) => {
+              const text = formatPlan(plan);
+              log.info(`Plan:\n${text}`);
+              // Programmatic callers (tests, other extensions) may pass {yes: true}, like the CLI's --yes.
+              if (asRecord(arg).yes === true) return true;
+              const answer = await vscode.window.showWarningMessage(
+                `Deploy ${authorizer.name} to ${plan.accountId} · ${plan.region}?`,
+                { modal: true, detail: text },
+                'Deploy',
+              );
+              return answer === 'Deploy';
+            },
+          });
+        },
+      );
+      if (report.testInvoke) await this.s.runs.add(report.testInvoke);
+      if (report.outcome === 'done' || report.outcome === 'nothing-to-do') void vscode.window.showInformationMessage(report.summary);
+      else if (report.outcome === 'declined') vscode.window.setStatusBarMessage('$(circle-slash) Deploy not confirmed: nothing changed', 8000);
+      else {
+        // Not awaited: the command returns its report while the message waits for the user.
+        void vscode.window
+          .showErrorMessage(report.summary, 'Show Output', ...(report.failure?.message && /aws sso login/.test(report.failure.message) ? ['Sign In'] : []))
+          .then((pick) => {
+            if (pick === 'Show Output') log.show();
+            if (pick === 'Sign In') openSignInTerminal(/(aws sso login[^.,)]*)/.exec(report.failure?.message ?? '')?.[1] ?? 'aws sso login');
+          });
+      }
+      this.tree.refresh();
+      return report;
+    } finally {
+      factory.destroy();
+    }
+  }
+
+  // --- test-invoke ---------------------------------------------------------------------------
+
+  async testInvoke(arg?: unknown): Promise<InvocationResult | undefined> {
+    const r = asRecord(arg);
+    const node = awsNodeOf(arg);
+    const argEvent =
+      r.eventFile instanceof vscode.Uri
+        ? r.eventFile.fsPath
+        : typeof r.eventFile === 'string'
+          ? r.eventFile
+          : arg instanceof vscode.Uri
+            ? arg.fsPath
+            : undefined;
+    const local = this.projects.authorizers();
+    let name = node?.details.name ?? (typeof r.authorizer === 'string' ? r.authorizer : undefined);
+    let eventFile = argEvent;
+    if (eventFile && name === undefined) {
+      const parsed = loadTestEvent(eventFile);
+      name = parsed.request?.authorizer ?? (local.length === 1 ? local[0].authorizer.name : undefined);
+    }
+    if (name === undefined) {
+      const picked = await vscode.window.showQuickPick(
+        local.map((a) => ({ label: a.authorizer.name, description: 'from iot-authorizer.json' })),
+        { placeHolder: 'Authorizer to test-invoke in AWS' },
+      );
+      name = picked?.label;
+    }
+    if (name === undefined) return undefined;
+    const config = local.find((a) => a.authorizer.name === name);
+
+    let input: { kind: 'token'; token: string; signature: string } | undefined;
+    if (!eventFile) {
+      const events = config ? findTestEventFiles(config.project.dir).filter((f) => (loadTestEvent(f).request?.authorizer ?? name) === name) : [];
+      const keys = config && !config.authorizer.signingDisabled ? config.authorizer.signingKeys : [];
+      type Choice = vscode.QuickPickItem & { run: () => Promise<void> };
+      const choices: Choice[] = [
+        ...keys.map((k): Choice => ({
+          label: `$(key) Sign a token with key "${k}"`,
+          run: async () => {
+            const token = await vscode.window.showInputBox({ prompt: 'Token to sign and send', value: 'allow-device1' });
+            if (token === undefined || !config) return;
+            input = { kind: 'token', token, signature: signToken(token, (await readPrivateKey(config.project.dir, k)).keyObject) };
+          },
+        })),
+        ...events.map((f): Choice => ({
+          label: `$(file) ${path.basename(f)}`,
+          description: "send the event's request as contexts",
+          run: async () => {
+            eventFile = f;
+          },
+        })),
+        {
+          label: '$(edit) Type a token and signature',
+          run: async () => {
+            const token = await vscode.window.showInputBox({ prompt: 'Token' });
+            if (token === undefined) return;
+            const signature = await vscode.window.showInputBox({ prompt: 'Token signature (base64)' });
+            if (signature === undefined) return;
+            input = { kind: 'token', token, signature };
+          },
+        },
+      ];
+      const choice = await vscode.window.showQuickPick(choices, { placeHolder: `What to send to ${name}` });
+      if (!choice) return undefined;
+      await choice.run();
+      if (!input && !eventFile) return undefined;
+    }
+
+    const factory = this.targets.factory(
+      config
+        ? {
+            ...(config.authorizer.aws.profile ? { profile: config.authorizer.aws.profile } : {}),
+            ...(config.authorizer.aws.region ? { region: config.authorizer.aws.region } : {}),
+          }
+        : {},
+    );
+    try {
+      const target = await this.targets.resolve(factory);
+      const aws = this.targets.aws();
+      const iot = new aws.IotAuthorizers(factory.iot(), factory.settings.profile);
+      const publicKeys = config ? (await workspacePublicKeys(config.project.dir, config.authorizer)).keys : [];
+      const dataEndpoint = (await iot.describeDataEndpoint().catch(() => '')) || undefined;
+      const runLocally = config
+        ? (request: DeviceRequest) =>
+            invokeAuthorizer(this.runtime.get(), {
+              project: config.project,
+              request,
+              sign: createWorkspaceSigner(this.s, config.project.dir),
+              policyContext: { region: target.region, accountId: target.accountId },
+            })
+        : undefined;
+      let result: InvocationResult;
+      if (eventFile) {
+        if (!config)
+          throw new UserError(
+            `Test-invoking with an event file needs "${name}" in ${PROJECT_FILE_NAME}: its token key name and keys place the credentials.`,
+            'AUTHORIZER_NOT_FOUND',
+          );
+        result = await this.testInvokeEvent(iot, target, config, eventFile, publicKeys, runLocally, dataEndpoint);
+      } else {
+        result = await aws.testInvokeInAws({
+          iot,
+          target,
+          authorizerName: name,
+          input: input as { kind: 'token'; token: string; signature: string },
+          publicKeys,
+          ...(dataEndpoint ? { dataEndpoint } : {}),
+          ...(runLocally ? { runLocally } : {}),
+          ...(config?.authorizer.tokenKeyName ? { tokenKeyName: config.authorizer.tokenKeyName } : {}),
+          ...(config ? { source: { projectFile: config.project.file } } : {}),
+        });
+      }
+      this.s.log.append(`\n${formatInvocationResult(result)}`);
+      await this.s.runs.add(result);
+      return result;
+    } finally {
+      factory.destroy();
+    }
+  }
+
+  private async testInvokeEvent(
+    iot: InstanceType<ReturnType<AwsTargetStore['aws']>['IotAuthorizers']>,
+    target: AwsTarget,
+    config: LocalAuthorizer,
+    eventFile: string,
+    publicKeys: Awaited<ReturnType<typeof workspacePublicKeys>>['keys'],
+    runLocally: ((request: DeviceRequest) => Promise<InvocationResult>) | undefined,
+    dataEndpoint: string | undefined,
+  ): Promise<InvocationResult> {
+    const parsed = loadTestEvent(eventFile);
+    const errors = parsed.issues.filter((i) => i.severity === 'error');
+    if (!parsed.request || errors.length)
+      throw new UserError(`${path.basename(eventFile)}:${errors[0]?.line ?? 1}: ${errors[0]?.message ?? 'not a test event'}`, 'EVENT_INVALID');
+    const problems: EventProblem[] = [];
+    const request = await resolveDeviceRequest(
+      { ...parsed.request, authorizer: config.authorizer.name },
+      config.authorizer,
+      createWorkspaceSigner(this.s, config.project.dir),
+      problems,
+    );
+    const bad = problems.find((p) => p.severity === 'error');
+    if (bad) throw new UserError(`${path.basename(eventFile)}: ${bad.field ? `${bad.field}: ` : ''}${bad.message}`, 'EVENT_INVALID');
+    return this.targets
+      .aws()
+      .testInvokeInAws({
+        iot,
+        target,
+        authorizerName: config.authorizer.name,
+        input: { kind: 'context', request },
+        publicKeys,
+        ...(runLocally ? { runLocally } : {}),
+        ...(dataEndpoint ? { dataEndpoint } : {}),
+        source: { eventFile, projectFile: config.project.file },
+      });
+  }
+
+  // --- actions on an authorizer in the account -----------------------------------------------
+
+  private async pickAwsAuthorizer(arg: unknown): Promise<AwsAuthorizerNode | undefined> {
+    const node = awsNodeOf(arg);
+    if (node) return node;
+    const loaded = await this.tree.authorizers();
+    const pick = await vscode.window.showQuickPick(
+      loaded.authorizers.map((d) => ({ label: d.name, description: `${d.status ?? ''}${d.name === loaded.defaultName ? ' · default' : ''}`, d })),
+      { placeHolder: `Authorizer in ${loaded.target.accountId} · ${loaded.target.region}` },
+    );
+    return pick ? { kind: 'awsAuthorizer', details: pick.d, isDefault: pick.d.name === loaded.defaultName, target: loaded.target } : undefined;
+  }
+
+  private async withIot<T>(run: (iot: InstanceType<ReturnType<AwsTargetStore['aws']>['IotAuthorizers']>, factory: AwsClientFactory) => Promise<T>): Promise<T> {
+    const factory = this.targets.factory();
+    try {
+      return await run(new (this.targets.aws().IotAuthorizers)(factory.iot(), factory.settings.profile), factory);
+    } finally {
+      factory.destroy();
+    }
+  }
+
+  private async onAuthorizer(
+    arg: unknown,
+    act: (iot: InstanceType<ReturnType<AwsTargetStore['aws']>['IotAuthorizers']>, name: string) => Promise<void>,
+    done: string,
+  ): Promise<string | undefined> {
+    const node = await this.pickAwsAuthorizer(arg);
+    if (!node) return undefined;
+    await this.withIot((iot) => act(iot, node.details.name));
+    this.tree.refresh();
+    const message = `${node.details.name} ${done}.`;
+    vscode.window.setStatusBarMessage(`$(check) ${message}`, 8000);
+    return message;
+  }
+
+  /** An ACTIVE authorizer cannot be deleted: offer to deactivate it first instead of failing. */
+  async deleteAuthorizer(arg: unknown): Promise<string | undefined> {
+    const node = await this.pickAwsAuthorizer(arg);
+    if (!node) return undefined;
+    const name = node.details.name;
+    if (node.details.status === 'ACTIVE') {
+      const answer = await vscode.window.showWarningMessage(
+        `${name} is ACTIVE, and AWS deletes only INACTIVE authorizers.`,
+        { modal: true, detail: 'Deactivating it makes devices that use it fail to connect. You can deactivate it now and delete it, or only deactivate it.' },
+        'Deactivate and Delete',
+        'Deactivate Only',
+      );
+      if (!answer) return undefined;
+      await this.withIot((iot) => iot.setStatus(name, 'INACTIVE'));
+      if (answer === 'Deactivate Only') {
+        this.tree.refresh();
+        return `${name} is INACTIVE.`;
+      }
+    } else {
+      const answer = await vscode.window.showWarningMessage(
+        `Delete the authorizer ${name} from ${node.target.accountId} · ${node.target.region}?`,
+        { modal: true, detail: 'The Lambda function and its permission stay.' },
+        'Delete',
+      );
+      if (answer !== 'Delete') return undefined;
+    }
+    await this.withIot((iot) => iot.deleteAuthorizer(name));
+    this.tree.refresh();
+    return `${name} deleted.`;
+  }
+
+  dispose(): void {
+    this.targets.dispose();
+    this.projects.dispose();
+    void this.runtime.dispose();
+  }
+}

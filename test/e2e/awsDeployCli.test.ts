@@ -1,0 +1,83 @@
+// The built CLI (dist/cli.js, loading dist/aws.js) deploys the example workspace with the real
+// AWS SDK to a small REST-JSON stand-in for Lambda, IoT and STS on 127.0.0.1 (--endpoint-url):
+// the wire requests are what AWS receives, and a second deploy changes nothing because the
+// zip's SHA-256 equals the CodeSha256 the stand-in computed from the uploaded bytes.
+import * as assert from 'assert';
+import { execFile, execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ACCOUNT, REGION, StandIn } from '../harness/awsStandIn';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', AWS_ACCESS_KEY_ID: 'AKIDE2E', AWS_SECRET_ACCESS_KEY: 'e2e-secret', AWS_PROFILE: '', AWS_CONFIG_FILE: path.join(cwd, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(cwd, 'no-credentials') },
+    }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let standIn: StandIn;
+  let url: string;
+
+  suiteSetup(function () {
+    if (!fs.existsSync(CLI) || !fs.existsSync(path.join(REPO_ROOT, 'dist', 'aws.js'))) execFileSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  });
+
+  setup(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-e2e-deploy-'));
+    fs.cpSync(path.join(REPO_ROOT, 'examples', 'workspace'), dir, { recursive: true });
+    const project = JSON.parse(fs.readFileSync(path.join(dir, 'iot-authorizer.json'), 'utf8')) as { authorizers: Array<Record<string, unknown>> };
+    project.authorizers[0].aws = { roleArn: `arn:aws:iam::${ACCOUNT}:role/iot-authz-e2e` };
+    fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify(project, null, 2));
+    const keygen = await cli(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
+    assert.strictEqual(keygen.code, 0, keygen.stderr);
+    standIn = new StandIn();
+    url = await standIn.start();
+  });
+
+  teardown(async () => {
+    await standIn.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('deploy the example workspace, then again: the second run changes nothing and says so', async () => {
+    const first = await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
+    assert.strictEqual(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stdout, /create\s+Lambda function iot-authz-ExampleTokenAuthorizer/);
+    assert.match(first.stdout, /Deployed ExampleTokenAuthorizer to 123456789012\/eu-west-1/);
+    assert.match(first.stdout, /Test-invoke: AWS: denied/);
+    const fn = standIn.functions.get('iot-authz-ExampleTokenAuthorizer');
+    assert.strictEqual(fn?.Runtime, 'nodejs22.x');
+    assert.strictEqual(fn?.Handler, 'authorizer.handler');
+    const auth = standIn.authorizers.get('ExampleTokenAuthorizer');
+    assert.strictEqual(auth?.tokenKeyName, 'X-Example-Token');
+    assert.deepStrictEqual(Object.keys(auth?.tokenSigningPublicKeys as object), ['example']);
+    assert.strictEqual(standIn.policies.get('iot-authz-ExampleTokenAuthorizer')?.length, 1);
+
+    const writes = standIn.seen.filter((r) => r.method !== 'GET').length;
+    const second = await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
+    assert.strictEqual(second.code, 0, second.stdout + second.stderr);
+    assert.match(second.stdout, /Nothing to deploy: ExampleTokenAuthorizer in 123456789012\/eu-west-1 already matches the workspace/);
+    const newWrites = standIn.seen.filter((r) => r.method !== 'GET').slice(writes).filter((r) => !(r.path === '/' && /GetCallerIdentity/.test(r.body)));
+    assert.deepStrictEqual(newWrites.map((r) => `${r.method} ${r.path}`), [], 'the second deploy sent no change');
+  });
+
+  test('test-invoke with a workspace key through the built CLI prints a result with target aws', async () => {
+    await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url, '--no-test-invoke'], dir);
+    const r = await cli(['test-invoke', '--authorizer', 'ExampleTokenAuthorizer', '--token', 'allow-device1', '--key', 'example', '--region', REGION, '--endpoint-url', url, '--json'], dir);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { target: { kind: string; accountId: string }; outcome: string; request: { serverName?: string } };
+    assert.strictEqual(result.request.serverName, 'abc123example-ats.iot.eu-west-1.amazonaws.com', 'DescribeEndpoint names the server for the snippets');
+    assert.strictEqual(result.target.kind, 'aws');
+    assert.strictEqual(result.target.accountId, ACCOUNT);
+    assert.strictEqual(result.outcome, 'denied');
+  });
+});
