@@ -96,6 +96,8 @@ export const LOCAL_TIMEOUT_SETTING = 'iotAuthz.local.timeoutMs';
 export const LOCAL_TIMEOUT_MIN_MS = 100;
 /** Lambda's own maximum function timeout (15 minutes). */
 export const LAMBDA_MAX_TIMEOUT_MS = 900_000;
+/** After a worker exits, how long its pipes may still deliver output before the run settles. */
+export const WORKER_EXIT_DRAIN_MS = 250;
 export const PYTHON_PATH_CLI_OPTION = '--python';
 /** The runtime files next to the bundles (built by esbuild.js into dist/runtime). */
 export const RUNTIME_ASSETS_DIR = 'runtime';

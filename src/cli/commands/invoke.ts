@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { CliCommand, optionValue, UsageError } from '../args';
-import { AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, LAMBDA_TIMEOUT_MS, PROJECT_FILE_NAME, PYTHON_PATH_CLI_OPTION } from '../../core/constants';
+import { AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, LAMBDA_MAX_TIMEOUT_MS, LAMBDA_TIMEOUT_MS, PROJECT_FILE_NAME, PYTHON_PATH_CLI_OPTION } from '../../core/constants';
 import { formatInvocationResult } from '../../core/format';
 import { findProjectFile } from '../../core/project';
 import type { InvocationResult } from '../../core/result';
@@ -35,6 +35,9 @@ The MQTT password never appears in the output.`,
     if (event === undefined) throw new UsageError(`missing --event FILE. Usage: ${invokeCommand.usage}`);
     const timeout = optionValue(args, 'timeout');
     if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout)) throw new UsageError(`--timeout ${timeout}: give a whole number of milliseconds, e.g. ${LAMBDA_TIMEOUT_MS}.`);
+    if (timeout !== undefined && Number(timeout) > LAMBDA_MAX_TIMEOUT_MS) {
+      throw new UsageError(`--timeout ${timeout}: at most ${LAMBDA_MAX_TIMEOUT_MS} ms (Lambda's 15-minute limit; AWS IoT itself waits ${LAMBDA_TIMEOUT_MS} ms).`);
+    }
     const region = optionValue(args, 'region');
     if (region !== undefined && !AWS_REGION_PATTERN.test(region)) throw new UsageError(`--region ${region}: not a region name such as eu-west-1.`);
     const accountId = optionValue(args, 'account');
