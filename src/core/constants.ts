@@ -35,6 +35,11 @@ export const MAX_SIGNING_KEYS_PER_AUTHORIZER = 2;
 export const AUTHORIZER_NAME_PARAM = 'x-amz-customauthorizer-name';
 export const SIGNATURE_PARAM = 'x-amz-customauthorizer-signature';
 
+/** Problems listed per JSON file; a file with more gets one line saying the rest are not listed. */
+export const JSON_MAX_ISSUES = 200;
+/** Standard input read for `--token -` and similar: far above any token AWS accepts. */
+export const STDIN_MAX_BYTES = 1024 * 1024;
+
 /** The workspace files this product reads. */
 export const PROJECT_FILE_NAME = 'iot-authorizer.json';
 export const TEST_EVENT_SUFFIX = '.authz.json';

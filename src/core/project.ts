@@ -73,7 +73,7 @@ function languageOf(file: string): HandlerLanguage | undefined {
 
 /** Parses and checks the project file's text. `file` is its absolute path. */
 export function parseProject(text: string, file: string): ProjectParseResult {
-  const { root, issues, report: at } = parseJsonText(text);
+  const { root, issues, report: at, errorCount } = parseJsonText(text);
   if (!root) return { issues };
   if (root.type !== 'object') {
     at(root, '', `${PROJECT_FILE_NAME} must hold a JSON object like {"authorizers": [ ... ]}.`);
@@ -118,7 +118,7 @@ export function parseProject(text: string, file: string): ProjectParseResult {
         at(prop, `${p}.${key}`, `Unknown field "${key}"; known fields: ${[...KNOWN_AUTHORIZER_FIELDS].join(', ')}.`, 'warning');
       }
     }
-    const before = issues.filter((x) => x.severity === 'error').length;
+    const before = errorCount();
     const name = str('name');
     if (name === undefined) at(field('name') ?? node, `${p}.name`, 'Missing "name": the authorizer name as in AWS, e.g. "MyCustomAuthorizer".');
     else if (!AUTHORIZER_NAME_PATTERN.test(name) || name.length > AUTHORIZER_NAME_MAX_LENGTH) {
@@ -192,7 +192,7 @@ export function parseProject(text: string, file: string): ProjectParseResult {
         }
       }
     }
-    const failed = issues.filter((x) => x.severity === 'error').length > before;
+    const failed = errorCount() > before;
     if (!failed && name && handler && runtime && language) {
       authorizers.push({
         name, handler, handlerFile, handlerFunction, language, runtime, tokenKeyName,

@@ -14,10 +14,11 @@
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { randomUUID } from 'crypto';
-import { ACCOUNT_ID_ENV, AWS_ACCOUNT_ID_PATTERN, LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION } from '../core/constants';
+import { ACCOUNT_ID_ENV, AWS_ACCOUNT_ID_PATTERN, LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, MAX_POLICY_DOCUMENTS } from '../core/constants';
 import { UserError } from '../core/errors';
 import { authorizerForRequest, AuthorizerEvent, EventProblem, ResolvedDeviceRequest, SignatureCheck, TokenSigner } from '../core/events';
 import { AuthorizationDecision, AuthorizationRequest, defaultRequestsFor, evaluatePolicies, PolicyContext, PolicyDocument, summarizePolicies } from '../core/policy';
+import { tooManyDocumentsToEvaluate } from '../core/policyLimits';
 import { AuthorizerConfig, AuthorizerProject, findProjectFile, loadProject, ProjectIssue } from '../core/project';
 import { redactSecrets } from '../core/redact';
 import { validateAuthorizerResponse, ResponseValidation } from '../core/response';
@@ -283,7 +284,9 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
       ...(normalized.principalId ? { principalId: normalized.principalId } : {}),
     };
     const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
-    evaluation = evaluate(documents, ctx, input.whatIf ?? [], problems);
+    // AWS rejects such an answer outright: evaluating thousands of documents would say nothing more.
+    if (documents.length > MAX_POLICY_DOCUMENTS) problems.push(tooManyDocumentsToEvaluate(documents.length));
+    else evaluation = evaluate(documents, ctx, input.whatIf ?? [], problems);
   }
 
   const verdict = judge(run, config, validation, evaluation);
