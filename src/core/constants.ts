@@ -84,6 +84,29 @@ export const LAMBDA_INIT_TIMEOUT_MS = 10_000;
 export const LAMBDA_MAX_RESPONSE_BYTES = 6_291_556;
 /** What the context reports as memory_limit_in_mb / memoryLimitInMB (Lambda's default). */
 export const LAMBDA_DEFAULT_MEMORY_MB = 128;
+/** Lambda's memory size range for a function (MemorySize). */
+export const LAMBDA_MIN_MEMORY_MB = 128;
+export const LAMBDA_MAX_MEMORY_MB = 10_240;
+/**
+ * Lambda runtime ids this toolkit runs locally: the Python and Node.js runtimes Lambda offers
+ * for new functions. Anything else (`nodejs99.x`, `python3.99`, a deprecated `python3.8`) is refused.
+ */
+export const LAMBDA_RUNTIMES: readonly string[] = [
+  'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14',
+  'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x',
+];
+/** Lambda environment variable names: a letter, then letters, digits and underscores. */
+export const LAMBDA_ENV_NAME_PATTERN = /^[a-zA-Z]\w*$/;
+/** Variables the Lambda runtime sets itself; a function's configuration cannot set them. */
+export const LAMBDA_RESERVED_ENV: readonly string[] = [
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+];
+/** The locale the Lambda runtimes set. */
+export const LAMBDA_LANG = 'en_US.UTF-8';
 /** Used in ARNs and log names of the local context when the project names no region/account. */
 export const LOCAL_DEFAULT_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';

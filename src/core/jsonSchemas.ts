@@ -3,6 +3,12 @@
 // JSON validation; test/unit/events.schema.test.ts fails when they drift and rewrites them
 // with IOT_AUTHZ_WRITE_SCHEMAS=1.
 import {
+  LAMBDA_DEFAULT_MEMORY_MB,
+  LAMBDA_ENV_NAME_PATTERN,
+  LAMBDA_MAX_MEMORY_MB,
+  LAMBDA_MIN_MEMORY_MB,
+  LAMBDA_RESERVED_ENV,
+  LAMBDA_RUNTIMES,
   AUTHORIZER_NAME_MAX_LENGTH,
   AUTHORIZER_NAME_PATTERN,
   AUTHORIZER_NAME_PARAM,
@@ -68,10 +74,21 @@ export function projectFileSchema(): JsonSchema {
             description: '"path/to/file:function", relative to this file, e.g. "authorizer.py:lambda_handler" or "src/index.ts:handler".',
           },
           runtime: {
-            type: 'string',
-            pattern: '^(python3\\.\\d+|nodejs\\d+\\.x)$',
-            examples: ['python3.12', 'python3.13', 'nodejs20.x', 'nodejs22.x'],
+            enum: [...LAMBDA_RUNTIMES],
             description: 'The Lambda runtime id; must match the handler\'s language.',
+          },
+          environment: {
+            type: 'object',
+            description: 'The function\'s environment variables (Lambda Environment.Variables); local runs give the handler these and Lambda\'s own, nothing else.',
+            propertyNames: { pattern: source(LAMBDA_ENV_NAME_PATTERN), not: { enum: [...LAMBDA_RESERVED_ENV] } },
+            additionalProperties: { type: 'string' },
+          },
+          memorySize: {
+            type: 'integer',
+            minimum: LAMBDA_MIN_MEMORY_MB,
+            maximum: LAMBDA_MAX_MEMORY_MB,
+            default: LAMBDA_DEFAULT_MEMORY_MB,
+            description: 'The function\'s memory size in MB (Lambda MemorySize); a local run that uses more is reported.',
           },
           tokenKeyName: {
             type: 'string',

@@ -21,6 +21,7 @@ import { AuthorizationDecision, AuthorizationRequest, defaultRequestsFor, evalua
 import { tooManyDocumentsToEvaluate } from '../core/policyLimits';
 import { AuthorizerConfig, AuthorizerProject, findProjectFile, loadProject, ProjectIssue } from '../core/project';
 import { redactSecrets } from '../core/redact';
+import { replaceSecret } from '../core/scrub';
 import { validateAuthorizerResponse, ResponseValidation } from '../core/response';
 import { InvocationResult, PolicyEvaluationResult, REDACTED_PASSWORD, RunError, RunLogs, RunOutcome, RunRequestSummary, RunTimings } from '../core/result';
 import { DeviceRequest, loadTestEvent } from '../core/testEvent';
@@ -78,7 +79,7 @@ export function policyRegionAndAccount(config: AuthorizerConfig | undefined, giv
 function scrub<T>(value: T, secrets: readonly string[]): T {
   if (typeof value === 'string') {
     let text: string = redactSecrets(value);
-    for (const s of secrets) text = text.split(s).join(REDACTED_PASSWORD);
+    for (const s of secrets) text = replaceSecret(text, s, REDACTED_PASSWORD);
     return text as T;
   }
   if (Array.isArray(value)) return value.map((v: unknown) => scrub(v, secrets)) as T;
@@ -88,11 +89,11 @@ function scrub<T>(value: T, secrets: readonly string[]): T {
   return value;
 }
 
-/** The MQTT password in every form it may show up in, long enough to replace safely. */
+/** The MQTT password in every form it may show up in, whatever its length. */
 function passwordForms(request: DeviceRequest): string[] {
   const forms = [request.mqtt?.password, request.mqtt?.passwordBase64];
   if (request.mqtt?.passwordBase64) forms.push(Buffer.from(request.mqtt.passwordBase64, 'base64').toString('utf8'));
-  return [...new Set(forms.filter((f): f is string => f !== undefined && f.length >= 4))].sort((a, b) => b.length - a.length);
+  return [...new Set(forms.filter((f): f is string => f !== undefined && f.length > 0))].sort((a, b) => b.length - a.length);
 }
 
 function redactEvent(event: AuthorizerEvent): AuthorizerEvent {
@@ -319,7 +320,8 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
       ...(config ? { handlerFile: config.handlerFile, handlerFunction: config.handlerFunction } : {}),
     },
   };
-  return plainData(result);
+  // Every part, the evaluation included: a policy or principal can echo the password too.
+  return plainData(scrub(result, secrets));
 }
 
 /** The result as it reads back from JSON (no undefined fields): what the history, the panel and --json hold. */

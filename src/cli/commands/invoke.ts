@@ -3,6 +3,7 @@ import { CliCommand, optionValue, UsageError } from '../args';
 import { AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, LAMBDA_MAX_TIMEOUT_MS, LAMBDA_TIMEOUT_MS, PROJECT_FILE_NAME, PYTHON_PATH_CLI_OPTION } from '../../core/constants';
 import { formatInvocationResult } from '../../core/format';
 import { findProjectFile } from '../../core/project';
+import { neutralizeControlsDeep } from '../../core/terminalText';
 import type { InvocationResult } from '../../core/result';
 import { invokeEventFile } from '../../local/invokeAuthorizer';
 import { LocalRuntime } from '../../local/runtime';
@@ -63,7 +64,7 @@ The MQTT password never appears in the output.`,
     if (args.flags.has('json')) io.stdout(JSON.stringify(result, null, 2) + '\n');
     else {
       const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-      (code === 2 ? io.stderr : io.stdout)(formatInvocationResult(result, { color }));
+      (code === 2 ? io.stderr : io.stdout)(formatInvocationResult(neutralizeControlsDeep(result), { color }));
     }
     return code;
   },

@@ -189,7 +189,7 @@ export class LocalRuntime {
   }> {
     if (this.disposed) throw new Error('LocalRuntime was disposed.');
     const key = config.handlerFile;
-    const fingerprint = JSON.stringify([config.language, config.runtime, config.name, config.aws, interpreterOf(config, opts), opts.env ?? {}]);
+    const fingerprint = JSON.stringify([config.language, config.runtime, config.name, config.aws, config.environment ?? {}, config.memorySize, interpreterOf(config, opts), opts.env ?? {}]);
     const existing = this.workers.get(key);
     let reloadedBecause: string | undefined;
     if (existing) {
