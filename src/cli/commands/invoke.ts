@@ -8,9 +8,13 @@ import type { InvocationResult } from '../../core/result';
 import { invokeEventFile } from '../../local/invokeAuthorizer';
 import { LocalRuntime } from '../../local/runtime';
 
+const SETUP_ERRORS: readonly string[] = ['HANDLER_FILE_NOT_FOUND', 'INTERPRETER_NOT_FOUND', 'TYPESCRIPT_COMPILER_NOT_FOUND'];
+
 /** 0: AWS accepts the answer (allowed or denied); 1: AWS would reject or never invoke; 2: bad input. */
 export function invokeExitCode(result: InvocationResult): number {
   if (result.outcome === 'allowed' || result.outcome === 'denied') return 0;
+  // The handler never ran because of this machine's setup, not because of what it does.
+  if (result.error && SETUP_ERRORS.includes(result.error.code)) return 2;
   return result.outcome === 'request-error' ? 2 : 1;
 }
 
@@ -29,7 +33,8 @@ export const invokeCommand: CliCommand = {
     { name: 'account', value: 'A', description: 'Account id of the policy ARNs (default: from aws.roleArn, else AWS_ACCOUNT_ID, else 123456789012).' },
   ],
   details: `Exit codes: 0 the answer is valid (allowed or denied), 1 AWS would reject it (invalid response,
-handler error or timeout, signature rejected), 2 bad input (no project file, event file errors, unknown authorizer).
+handler error or timeout, signature rejected), 2 bad input (no project file, event file errors, unknown authorizer,
+missing handler file, interpreter not found).
 The MQTT password never appears in the output.`,
   async run(args, io) {
     const event = optionValue(args, 'event');

@@ -22,6 +22,7 @@ import { runtimeAssetsDir } from './assets';
 import { CapturedLogs } from './logCapture';
 import { lambdaContextFields, lambdaEnvironment, lambdaIdentity, LambdaIdentity } from './lambdaEnvironment';
 import { RuntimeError, WorkerSettings } from './protocol';
+import { limitFindings } from './limits';
 import { SourceSnapshot } from './sourceSnapshot';
 import { Worker, WorkerLaunch } from './worker';
 
@@ -56,6 +57,8 @@ interface RuntimeResultBase {
   readonly timings: RuntimeTimings;
   /** Differences from AWS worth knowing, e.g. a local Python older than the Lambda runtime. */
   readonly warnings: readonly string[];
+  /** Limits AWS enforces that this run exceeded (memory, cold start time): it would fail there. */
+  readonly limitFindings?: readonly string[];
   /** Set when a changed source file made this call restart the worker. */
   readonly reloadedBecause?: string;
   /** The worker process that ran the handler (gone again after a timeout or a failed load). */
@@ -168,6 +171,7 @@ export class LocalRuntime {
       logs: outcome.logs,
       timings: { totalMs: elapsed(), initMs: cold ? warm.initMs : undefined, invokeMs: outcome.message?.durationMs, cold },
       warnings: [versionWarning(config, warm.version)].filter((w): w is string => w !== undefined),
+      limitFindings: limitFindings({ cold, initMs: warm.initMs, invokeMs: outcome.message?.durationMs, maxRssKb: outcome.message?.maxRssKb, memoryMb: warm.identity.memoryMb }),
       reloadedBecause,
       workerPid: warm.worker.pid,
     };

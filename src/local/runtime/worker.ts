@@ -40,6 +40,8 @@ interface Pending {
 
 export class Worker {
   readonly logMarker = `\u001eiot-authz-end:${randomBytes(8).toString('hex')}:`;
+  /** Starts every line the worker sends; see framedLine. */
+  private readonly channelNonce = `@${randomBytes(16).toString('hex')}@`;
   private readonly child: ChildProcess;
   private readonly input: Writable;
   private readonly logStreams: Readable[];
@@ -69,10 +71,12 @@ export class Worker {
     this.input = launch.channel === 'fd3' ? (fd3 as Readable & Writable) : (stdin as Writable);
     this.logStreams = launch.channel === 'fd3' ? [stdout, stderr] : [stderr];
     this.input.on('error', () => undefined); // a dead worker's pipe; the exit path reports it
+    this.input.write(`${this.channelNonce}\n`);
     this.readLines(messages, (line) => {
       let message: WorkerMessage;
       try {
-        message = JSON.parse(line) as WorkerMessage;
+        if (!line.startsWith(this.channelNonce)) throw new Error('unframed');
+        message = JSON.parse(line.slice(this.channelNonce.length)) as WorkerMessage;
       } catch {
         // Something other than the worker wrote to its channel: nothing it says can be trusted.
         void this.kill({ code: 'WORKER_EXITED', message: 'The worker\'s message channel received data that is not a protocol message (did the handler write to file descriptor 3?); the worker was stopped.' });
