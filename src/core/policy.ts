@@ -10,6 +10,7 @@
 //   Resource entry match nothing, for Allow and Deny alike: IAM's rule for unresolved variables.
 // - Variables are substituted as literal text: a client id `*` or `+` is not a wildcard.
 // - Thing variables resolve only when the caller sets `thingName` (see PolicyContext).
+import { retainNeedsPublish } from './retainPublish';
 import { DEFAULT_ARN_PARTITION, IOT_POLICY_VERSION } from './constants';
 import { UserError } from './errors';
 import {
@@ -410,6 +411,12 @@ function decidingFrom(st: ReadStatement, outcome: StatementOutcome): DecidingSta
  * `policyDocuments`. Throws a UserError (REQUEST_INCOMPLETE) when the request names no resource.
  */
 export function evaluatePolicies(documents: ReadonlyArray<PolicyDocument | string>, request: AuthorizationRequest, context: PolicyContext): AuthorizationDecision {
+  const decision = evaluateOneAction(documents, request, context);
+  if (request.action !== 'iot:RetainPublish') return decision;
+  return retainNeedsPublish(decision, evaluateOneAction(documents, { ...request, action: 'iot:Publish' }, context));
+}
+
+function evaluateOneAction(documents: ReadonlyArray<PolicyDocument | string>, request: AuthorizationRequest, context: PolicyContext): AuthorizationDecision {
   const resourceArn = resourceArnFor(request, context);
   const { statements, problems } = readStatements(documents, 'policyDocuments');
   const values = connectionValues(context, request);

@@ -22,6 +22,7 @@ import { tooManyDocumentsToEvaluate } from '../core/policyLimits';
 import { AuthorizerConfig, AuthorizerProject, findProjectFile, loadProject, ProjectIssue } from '../core/project';
 import { redactSecrets } from '../core/redact';
 import { replaceSecret } from '../core/scrub';
+import { clientIdOverHttpsProblem } from '../core/httpClientId';
 import { validateAuthorizerResponse, ResponseValidation } from '../core/response';
 import { InvocationResult, PolicyEvaluationResult, REDACTED_PASSWORD, RunError, RunLogs, RunOutcome, RunRequestSummary, RunTimings } from '../core/result';
 import { DeviceRequest, loadTestEvent } from '../core/testEvent';
@@ -201,9 +202,12 @@ function judge(run: TestEventRun, config: AuthorizerConfig | undefined, validati
   if (!n?.isAuthenticated) return { outcome: 'denied', headline: 'Denied by the handler (isAuthenticated false)' };
   let headline = `Allowed as ${n.principalId} (${plural(n.policyDocuments.length, 'policy', 'policies')})`;
   const connect = evaluation?.decisions.find((d) => d.action === 'iot:Connect');
-  if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
+  if (connect && !connect.allowed && !connect.certain) headline += `, but whether iot:Connect is allowed for client "${evaluation?.context.clientId}" cannot be decided locally (a condition or variable is not evaluated): see the policy table`;
+  else if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
   else if (run.build.request.protocol !== 'http' && evaluation?.summary.warnings.some((w) => w.code === 'NO_CONNECT' || w.code === 'NO_ALLOW')) {
     headline += ', but nothing allows iot:Connect: MQTT clients are disconnected';
+  } else if (evaluation && clientIdOverHttpsProblem(n.policyDocuments.map((d) => d.document ?? d.text), run.build.request.protocol)) {
+    headline += ', but HTTPS publish has no client id: statements using ${iot:ClientId} grant nothing';
   }
   return { outcome: 'allowed', headline };
 }
@@ -284,11 +288,15 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
       accountId,
       ...(clientId !== undefined && clientId !== '' ? { clientId } : {}),
       ...(normalized.principalId ? { principalId: normalized.principalId } : {}),
+      // iot:DomainName is the TLS server name the device connected with.
+      ...(run.build.request.serverName !== undefined ? { domainName: run.build.request.serverName } : {}),
     };
     const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
     // AWS rejects such an answer outright: evaluating thousands of documents would say nothing more.
     if (documents.length > MAX_POLICY_DOCUMENTS) problems.push(tooManyDocumentsToEvaluate(documents.length));
     else evaluation = evaluate(documents, ctx, input.whatIf ?? [], problems);
+    const noClientId = clientIdOverHttpsProblem(documents, run.build.request.protocol);
+    if (noClientId) problems.push(noClientId);
   }
 
   const verdict = judge(run, config, validation, evaluation);

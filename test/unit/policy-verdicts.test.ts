@@ -1,0 +1,63 @@
+// Verdicts checked against AWS's documentation: HTTPS has no client id, undecidable conditions
+// read as undecided everywhere, iot:DomainName is the TLS server name, and findings that are
+// the tool's reading say so.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { validateAuthorizerResponse } from '../../src/core/response';
+import { invokeEventFile } from '../../src/local/invokeAuthorizer';
+import { LocalRuntime } from '../../src/local/runtime';
+
+suite('policy verdicts against AWS', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let runtime: LocalRuntime;
+  setup(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-verdicts-'));
+    runtime = new LocalRuntime();
+  });
+  teardown(async () => {
+    await runtime.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function run(statements: unknown[], event: Record<string, unknown>) {
+    fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify({ authorizers: [{ name: 'A', handler: 'h.js:handler', runtime: 'nodejs20.x', tokenKeyName: 'tok', signingDisabled: true }] }));
+    const answer = { isAuthenticated: true, principalId: 'p1', refreshAfterInSeconds: 300, disconnectAfterInSeconds: 300, policyDocuments: [{ Version: '2012-10-17', Statement: statements }] };
+    fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+    fs.writeFileSync(path.join(dir, 'e.authz.json'), JSON.stringify({ authorizer: 'A', ...event }));
+    return invokeEventFile(runtime, { eventFile: path.join(dir, 'e.authz.json') });
+  }
+
+  test('${iot:ClientId} over HTTPS publish: a warning and the headline say publishes are refused', async () => {
+    const r = await run([{ Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/${iot:ClientId}/*' }], { protocol: 'http', credentials: { token: 't' } });
+    assert.strictEqual(r.outcome, 'allowed');
+    assert.match(r.headline, /HTTPS publish has no client id/);
+    assert.ok(r.problems.some((p) => p.severity === 'warning' && /HTTPS publish has no client id/.test(p.message)), JSON.stringify(r.problems));
+  });
+
+  test('an undecidable Connect condition reads as undecided in the headline, not as "disconnected"', async () => {
+    const r = await run([{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }], { protocol: 'mqtt', mqtt: { clientId: 'c1' } });
+    const connect = r.evaluation?.decisions.find((d) => d.action === 'iot:Connect');
+    assert.strictEqual(connect?.certain, false);
+    assert.match(r.headline, /cannot be decided locally/);
+    assert.doesNotMatch(r.headline, /disconnected/);
+  });
+
+  test('iot:DomainName conditions are evaluated with the event\'s serverName', async () => {
+    const statements = [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition: { StringEquals: { 'iot:DomainName': 'iot.example.com' } } }];
+    const ok = await run(statements, { protocol: 'mqtt', serverName: 'iot.example.com', mqtt: { clientId: 'c1' } });
+    const connect = ok.evaluation?.decisions.find((d) => d.action === 'iot:Connect');
+    assert.deepStrictEqual([connect?.allowed, connect?.certain], [true, true], JSON.stringify(connect));
+    const other = await run(statements, { protocol: 'mqtt', serverName: 'other.example.com', mqtt: { clientId: 'c1' } });
+    assert.strictEqual(other.evaluation?.decisions.find((d) => d.action === 'iot:Connect')?.allowed, false);
+  });
+
+  test('findings that are the tool\'s reading (lowercase "allow", numeric principalId) say so', () => {
+    const lower = validateAuthorizerResponse({ isAuthenticated: true, principalId: 'p', refreshAfterInSeconds: 300, disconnectAfterInSeconds: 300, policyDocuments: [{ Version: '2012-10-17', Statement: [{ Effect: 'allow', Action: 'iot:Connect', Resource: '*' }] }] });
+    assert.match(lower.findings.find((f) => f.code === 'STATEMENT_EFFECT_INVALID')?.hint ?? '', /tool's reading/);
+    const numeric = validateAuthorizerResponse({ isAuthenticated: true, principalId: 42, refreshAfterInSeconds: 300, disconnectAfterInSeconds: 300, policyDocuments: [] });
+    assert.match(numeric.findings.find((f) => f.code === 'PRINCIPAL_ID_NOT_STRING')?.hint ?? '', /tool's reading/);
+  });
+});
