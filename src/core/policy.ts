@@ -10,6 +10,7 @@
 //   Resource entry match nothing, for Allow and Deny alike: IAM's rule for unresolved variables.
 // - Variables are substituted as literal text: a client id `*` or `+` is not a wildcard.
 // - Thing variables resolve only when the caller sets `thingName` (see PolicyContext).
+import { representativeRequest } from './policyRows';
 import { retainNeedsPublish } from './retainPublish';
 import { DEFAULT_ARN_PARTITION, IOT_POLICY_VERSION } from './constants';
 import { UserError } from './errors';
@@ -672,6 +673,11 @@ export function defaultRequestsFor(ctx: PolicyContext, summary: PolicySummary): 
         add({ action: entry.action, topic: name });
       }
     }
+  }
+  // Actions granted or denied only by `*`, NotAction or NotResource still get a row.
+  for (const entry of summary.actions) {
+    const example = representativeRequest(entry.action);
+    if (example && entry.allowed.length + entry.denied.length > 0 && !rows.some((r) => r.action === entry.action)) add(example);
   }
   const order = (r: AuthorizationRequest) => IOT_ACTIONS.indexOf(r.action);
   return rows.map((r, i) => ({ r, i })).sort((a, b) => order(a.r) - order(b.r) || a.i - b.i).map((x) => x.r);

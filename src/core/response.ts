@@ -489,6 +489,9 @@ function checkStatement(st: unknown, path: string, substitutes: boolean, f: Find
     const condition = st.Condition;
     if (!isRecord(condition) || !Object.values(condition).every(isRecord)) {
       f.error('STATEMENT_CONDITION_INVALID', join(path, 'Condition'), `"Condition" must be an object of operator objects, e.g. {"StringEquals": {"iot:ClientId": "device1"}}. ${INVALID_RESPONSE}`, 'Fix the Condition block, or remove it.');
+    } else if (Object.values(condition).some((block) => isRecord(block) && 'iot:ClientId' in block)) {
+      f.info('CONDITION_CLIENT_ID_KEY', join(path, 'Condition'), 'The condition uses iot:ClientId as a condition key; this toolkit evaluates it with the connection\'s client id.',
+        asToolReading('AWS documents ${iot:ClientId} as a policy variable; to be safe, put it in the Resource (client/${iot:ClientId}) instead.'));
     }
   }
 }

@@ -3,6 +3,7 @@
 // cursor or rewrite the headline, so they are shown as visible escapes instead.
 
 /** C0 controls except tab and newline, DEL, and the C1 range (8-bit CSI and friends). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function neutralizeControlCharacters(text: string): string {

@@ -114,6 +114,7 @@ suite('leaks: password and terminal', function () {
     fs.writeFileSync(path.join(dir, 'e.authz.json'), JSON.stringify({ authorizer: 'A', protocol: 'mqtt', mqtt: { clientId: 'c1', username: 'u', password: 'longpassword1' } }));
     const r = cli(['invoke', '--event', 'e.authz.json'], dir);
     assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+    // eslint-disable-next-line no-control-regex -- looking for control characters
     assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(r.stdout), 'a control character reached the terminal');
     assert.ok(r.stdout.includes('\\x1b[2J\\x1b[H\\x1b]0;owned\\x07ALLOWED  forged headline'), r.stdout);
   });

@@ -5,6 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { defaultRequestsFor, PolicyStatement, summarizePolicies } from '../../src/core/policy';
 import { validateAuthorizerResponse } from '../../src/core/response';
 import { invokeEventFile } from '../../src/local/invokeAuthorizer';
 import { LocalRuntime } from '../../src/local/runtime';
@@ -54,10 +55,26 @@ suite('policy verdicts against AWS', function () {
     assert.strictEqual(other.evaluation?.decisions.find((d) => d.action === 'iot:Connect')?.allowed, false);
   });
 
-  test('findings that are the tool\'s reading (lowercase "allow", numeric principalId) say so', () => {
+  test('findings that are the tool\'s reading (lowercase "allow", numeric principalId, iot:ClientId condition key) say so', () => {
     const lower = validateAuthorizerResponse({ isAuthenticated: true, principalId: 'p', refreshAfterInSeconds: 300, disconnectAfterInSeconds: 300, policyDocuments: [{ Version: '2012-10-17', Statement: [{ Effect: 'allow', Action: 'iot:Connect', Resource: '*' }] }] });
     assert.match(lower.findings.find((f) => f.code === 'STATEMENT_EFFECT_INVALID')?.hint ?? '', /tool's reading/);
     const numeric = validateAuthorizerResponse({ isAuthenticated: true, principalId: 42, refreshAfterInSeconds: 300, disconnectAfterInSeconds: 300, policyDocuments: [] });
     assert.match(numeric.findings.find((f) => f.code === 'PRINCIPAL_ID_NOT_STRING')?.hint ?? '', /tool's reading/);
+    const key = validateAuthorizerResponse({ isAuthenticated: true, principalId: 'p', refreshAfterInSeconds: 300, disconnectAfterInSeconds: 300, policyDocuments: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition: { StringEquals: { 'iot:ClientId': 'c1' } } }] }] });
+    assert.match(key.findings.find((f) => f.code === 'CONDITION_CLIENT_ID_KEY')?.hint ?? '', /tool's reading/);
+  });
+
+  test('the table has rows for actions granted by iot:*, NotAction and NotResource', () => {
+    const ctx = { region: 'eu-west-1', accountId: '123456789012', clientId: 'c1' };
+    const statements: PolicyStatement[] = [
+      { Effect: 'Allow', Action: 'iot:*', Resource: '*' },
+      { Effect: 'Allow', NotAction: 'iot:Connect', Resource: '*' },
+      { Effect: 'Allow', Action: ['iot:Publish', 'iot:Subscribe', 'iot:Receive', 'iot:RetainPublish'], NotResource: 'arn:aws:iot:*:*:topic/secret/*' },
+    ];
+    for (const st of statements) {
+      const docs = [{ Version: '2012-10-17', Statement: [st] }];
+      const actions = defaultRequestsFor(ctx, summarizePolicies(docs, ctx)).map((r) => r.action);
+      for (const a of ['iot:Publish', 'iot:Subscribe', 'iot:Receive', 'iot:RetainPublish']) assert.ok(actions.includes(a as never), `${JSON.stringify(st)}: no ${a} row in ${actions.join(', ')}`);
+    }
   });
 });
