@@ -21,6 +21,7 @@ import {
   TOKEN_KEY_NAME_PATTERN,
 } from './constants';
 import { CREDENTIAL_PLACES, TEST_PROTOCOLS } from './testEvent';
+import { IOT_ACTIONS } from './policy';
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -157,6 +158,22 @@ export function testEventSchema(): JsonSchema {
         description: '"http": HTTPS publish. "mqtt": MQTT over TLS (port 443, ALPN mqtt). "mqtt-wss": MQTT over WebSocket (wss://<endpoint>/mqtt).',
       },
       serverName: { type: 'string', description: 'TLS SNI: the endpoint the device connects to, e.g. "abc123-ats.iot.eu-west-1.amazonaws.com".' },
+      sourceIp: { type: 'string', description: 'The device\'s IP address, read by aws:SourceIp conditions, e.g. "203.0.113.7".' },
+      operations: {
+        type: 'array',
+        description: 'Operations to check against the returned policies (shown in the policy table), e.g. [{"action": "iot:Publish", "topic": "a/b"}].',
+        items: {
+          type: 'object',
+          properties: {
+            action: { enum: [...IOT_ACTIONS] },
+            topic: { type: 'string', description: 'Topic name for iot:Publish, iot:Receive, iot:RetainPublish.' },
+            topicFilter: { type: 'string', description: 'Topic filter for iot:Subscribe, e.g. "devices/+/state".' },
+            clientId: { type: 'string', description: 'Client id for iot:Connect (default: the event\'s).' },
+          },
+          required: ['action'],
+          additionalProperties: false,
+        },
+      },
       headers: {
         type: 'object',
         description: 'HTTPS request or WebSocket upgrade headers as sent. "host" and, for mqtt-wss, the upgrade headers are added when absent. A value may be {"sign": "<keyName>"}.',

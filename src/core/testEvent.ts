@@ -3,6 +3,8 @@
 // A signature can be written as `{"sign": "<keyName>"}` and is computed at run time with the
 // workspace key, so event files never go stale when keys rotate. Errors point at the line,
 // column and JSON path of the field at fault, like the project file's.
+import { readOperations, readSourceIp } from './eventOperations';
+import type { AuthorizationRequest } from './policy';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findNodeAtLocation, Node as JsonNode } from 'jsonc-parser';
@@ -73,6 +75,10 @@ export interface DeviceRequest {
   readonly queryString?: string | Readonly<Record<string, SignableValue>>;
   readonly mqtt?: MqttConnectData;
   readonly credentials?: DeviceCredentials;
+  /** Operations to check against the returned policies, shown like what-if rows. */
+  readonly operations?: readonly AuthorizationRequest[];
+  /** The device's address, for aws:SourceIp. */
+  readonly sourceIp?: string;
 }
 
 export type TestEventIssue = JsonIssue;
@@ -83,7 +89,7 @@ export interface TestEventParseResult {
 }
 
 /** The fields of a test event file, and of its `mqtt` and `credentials` objects. */
-export const TEST_EVENT_FIELDS = ['$schema', 'description', 'authorizer', 'protocol', 'serverName', 'headers', 'queryString', 'mqtt', 'credentials'] as const;
+export const TEST_EVENT_FIELDS = ['$schema', 'description', 'authorizer', 'protocol', 'serverName', 'headers', 'queryString', 'mqtt', 'credentials', 'operations', 'sourceIp'] as const;
 export const MQTT_FIELDS = ['username', 'password', 'passwordBase64', 'clientId'] as const;
 export const CREDENTIAL_FIELDS = ['token', 'signature', 'in', 'authorizerName'] as const;
 /** RFC 9110 token characters: what an HTTP header name may hold. */
@@ -235,9 +241,11 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
     }
   }
 
+  const operations = readOperations(root, at);
+  const sourceIp = readSourceIp(root, at);
   const failed = issues.filter((i) => i.severity === 'error').length > before;
   if (failed || !proto) return { issues };
-  return { request: { description, authorizer, protocol: proto, serverName, headers, queryString, mqtt, credentials }, issues };
+  return { request: { description, authorizer, protocol: proto, serverName, headers, queryString, mqtt, credentials, ...(operations ? { operations } : {}), ...(sourceIp !== undefined ? { sourceIp } : {}) }, issues };
 }
 
 /** Reads and parses a test event file. */

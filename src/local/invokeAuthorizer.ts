@@ -290,11 +290,12 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
       ...(normalized.principalId ? { principalId: normalized.principalId } : {}),
       // iot:DomainName is the TLS server name the device connected with.
       ...(run.build.request.serverName !== undefined ? { domainName: run.build.request.serverName } : {}),
+      ...(input.request.sourceIp !== undefined ? { sourceIp: input.request.sourceIp } : {}),
     };
     const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
     // AWS rejects such an answer outright: evaluating thousands of documents would say nothing more.
     if (documents.length > MAX_POLICY_DOCUMENTS) problems.push(tooManyDocumentsToEvaluate(documents.length));
-    else evaluation = evaluate(documents, ctx, input.whatIf ?? [], problems);
+    else evaluation = evaluate(documents, ctx, [...(input.request.operations ?? []), ...(input.whatIf ?? [])], problems);
     const noClientId = clientIdOverHttpsProblem(documents, run.build.request.protocol);
     if (noClientId) problems.push(noClientId);
   }

@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { defaultRequestsFor, PolicyStatement, summarizePolicies } from '../../src/core/policy';
 import { validateAuthorizerResponse } from '../../src/core/response';
+import { parseTestEvent } from '../../src/core/testEvent';
 import { invokeEventFile } from '../../src/local/invokeAuthorizer';
 import { LocalRuntime } from '../../src/local/runtime';
 
@@ -76,5 +77,41 @@ suite('policy verdicts against AWS', function () {
       const actions = defaultRequestsFor(ctx, summarizePolicies(docs, ctx)).map((r) => r.action);
       for (const a of ['iot:Publish', 'iot:Subscribe', 'iot:Receive', 'iot:RetainPublish']) assert.ok(actions.includes(a as never), `${JSON.stringify(st)}: no ${a} row in ${actions.join(', ')}`);
     }
+  });
+});
+
+suite('test events: operations and sourceIp', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let runtime: LocalRuntime;
+  setup(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-ops-'));
+    runtime = new LocalRuntime();
+  });
+  teardown(async () => {
+    await runtime.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('"operations" are evaluated and shown; "sourceIp" feeds aws:SourceIp; bad entries point at their field', async () => {
+    fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify({ authorizers: [{ name: 'A', handler: 'h.js:handler', runtime: 'nodejs20.x', signingDisabled: true }] }));
+    const statements = [
+      { Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition: { StringEquals: { 'aws:SourceIp': '203.0.113.7' } } },
+      { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/dev1/*' },
+    ];
+    const answer = { isAuthenticated: true, principalId: 'p1', refreshAfterInSeconds: 300, disconnectAfterInSeconds: 300, policyDocuments: [{ Version: '2012-10-17', Statement: statements }] };
+    fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+    fs.writeFileSync(path.join(dir, 'e.authz.json'), JSON.stringify({
+      authorizer: 'A', protocol: 'mqtt', mqtt: { clientId: 'dev1' }, sourceIp: '203.0.113.7',
+      operations: [{ action: 'iot:Publish', topic: 'dev1/state' }, { action: 'iot:Publish', topic: 'dev2/state' }],
+    }));
+    const r = await invokeEventFile(runtime, { eventFile: path.join(dir, 'e.authz.json') });
+    const rows = r.evaluation?.decisions.map((d) => `${d.action} ${d.resourceArn.split(':').pop()} ${d.allowed}`) ?? [];
+    assert.ok(rows.includes('iot:Publish topic/dev1/state true'), rows.join('\n'));
+    assert.ok(rows.includes('iot:Publish topic/dev2/state false'), rows.join('\n'));
+    const connect = r.evaluation?.decisions.find((d) => d.action === 'iot:Connect');
+    assert.deepStrictEqual([connect?.allowed, connect?.certain], [true, true]);
+    const bad = parseTestEvent(JSON.stringify({ protocol: 'mqtt', sourceIp: 'nowhere', operations: [{ action: 'iot:Fly' }, { action: 'iot:Publish' }] }));
+    assert.deepStrictEqual(bad.issues.map((i) => i.jsonPath), ['operations[0].action', 'operations[1].topic', 'sourceIp']);
   });
 });
