@@ -677,7 +677,8 @@ export function defaultRequestsFor(ctx: PolicyContext, summary: PolicySummary): 
   // Actions granted or denied only by `*`, NotAction or NotResource still get a row.
   for (const entry of summary.actions) {
     const example = representativeRequest(entry.action);
-    if (example && entry.allowed.length + entry.denied.length > 0 && !rows.some((r) => r.action === entry.action)) add(example);
+    const untyped = [...entry.allowed, ...entry.denied].some((v) => v.except || !/^[a-z]+$/.test(parseArn(v.resolved)?.type ?? ''));
+    if (example && untyped && !rows.some((r) => r.action === entry.action)) add(example);
   }
   const order = (r: AuthorizationRequest) => IOT_ACTIONS.indexOf(r.action);
   return rows.map((r, i) => ({ r, i })).sort((a, b) => order(a.r) - order(b.r) || a.i - b.i).map((x) => x.r);
