@@ -4,6 +4,8 @@ import { CLI_COMMANDS } from './commands';
 import { CliIO, helpText, parseArgs, UsageError } from './args';
 import { UserError } from '../core/errors';
 import { redactSecrets } from '../core/redact';
+import { STDIN_MAX_BYTES } from '../core/constants';
+import { readBoundedStream } from './stdin';
 
 declare const __VERSION__: string | undefined;
 
@@ -88,12 +90,7 @@ function prompt(question: string): Promise<string> {
 }
 
 function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    process.stdin.on('error', reject);
-  });
+  return readBoundedStream(process.stdin, STDIN_MAX_BYTES);
 }
 
 if (require.main === module) {

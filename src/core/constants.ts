@@ -35,6 +35,11 @@ export const MAX_SIGNING_KEYS_PER_AUTHORIZER = 2;
 export const AUTHORIZER_NAME_PARAM = 'x-amz-customauthorizer-name';
 export const SIGNATURE_PARAM = 'x-amz-customauthorizer-signature';
 
+/** Problems listed per JSON file; a file with more gets one line saying the rest are not listed. */
+export const JSON_MAX_ISSUES = 200;
+/** Standard input read for `--token -` and similar: far above any token AWS accepts. */
+export const STDIN_MAX_BYTES = 1024 * 1024;
+
 /** The workspace files this product reads. */
 export const PROJECT_FILE_NAME = 'iot-authorizer.json';
 export const TEST_EVENT_SUFFIX = '.authz.json';
@@ -79,6 +84,21 @@ export const LAMBDA_INIT_TIMEOUT_MS = 10_000;
 export const LAMBDA_MAX_RESPONSE_BYTES = 6_291_556;
 /** What the context reports as memory_limit_in_mb / memoryLimitInMB (Lambda's default). */
 export const LAMBDA_DEFAULT_MEMORY_MB = 128;
+/** Lambda's memory size range for a function (MemorySize). */
+export const LAMBDA_MIN_MEMORY_MB = 128;
+export const LAMBDA_MAX_MEMORY_MB = 10_240;
+/** Lambda environment variable names: a letter, then letters, digits and underscores. */
+export const LAMBDA_ENV_NAME_PATTERN = /^[a-zA-Z]\w*$/;
+/** Variables the Lambda runtime sets itself; a function's configuration cannot set them. */
+export const LAMBDA_RESERVED_ENV: readonly string[] = [
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+];
+/** The locale the Lambda runtimes set. */
+export const LAMBDA_LANG = 'en_US.UTF-8';
 /** Used in ARNs and log names of the local context when the project names no region/account. */
 export const LOCAL_DEFAULT_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';
@@ -96,6 +116,8 @@ export const LOCAL_TIMEOUT_SETTING = 'iotAuthz.local.timeoutMs';
 export const LOCAL_TIMEOUT_MIN_MS = 100;
 /** Lambda's own maximum function timeout (15 minutes). */
 export const LAMBDA_MAX_TIMEOUT_MS = 900_000;
+/** After a worker exits, how long its pipes may still deliver output before the run settles. */
+export const WORKER_EXIT_DRAIN_MS = 250;
 export const PYTHON_PATH_CLI_OPTION = '--python';
 /** The runtime files next to the bundles (built by esbuild.js into dist/runtime). */
 export const RUNTIME_ASSETS_DIR = 'runtime';

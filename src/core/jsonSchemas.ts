@@ -2,7 +2,13 @@
 // pattern has one home. schemas/*.json are this module's output, checked in for the editor's
 // JSON validation; test/unit/events.schema.test.ts fails when they drift and rewrites them
 // with IOT_AUTHZ_WRITE_SCHEMAS=1.
+import { LAMBDA_RUNTIME_IDS } from './lambdaRuntimes';
 import {
+  LAMBDA_DEFAULT_MEMORY_MB,
+  LAMBDA_ENV_NAME_PATTERN,
+  LAMBDA_MAX_MEMORY_MB,
+  LAMBDA_MIN_MEMORY_MB,
+  LAMBDA_RESERVED_ENV,
   AUTHORIZER_NAME_MAX_LENGTH,
   AUTHORIZER_NAME_PATTERN,
   AUTHORIZER_NAME_PARAM,
@@ -15,6 +21,7 @@ import {
   TOKEN_KEY_NAME_PATTERN,
 } from './constants';
 import { CREDENTIAL_PLACES, TEST_PROTOCOLS } from './testEvent';
+import { IOT_ACTIONS } from './policy';
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -68,10 +75,21 @@ export function projectFileSchema(): JsonSchema {
             description: '"path/to/file:function", relative to this file, e.g. "authorizer.py:lambda_handler" or "src/index.ts:handler".',
           },
           runtime: {
-            type: 'string',
-            pattern: '^(python3\\.\\d+|nodejs\\d+\\.x)$',
-            examples: ['python3.12', 'python3.13', 'nodejs20.x', 'nodejs22.x'],
+            enum: [...LAMBDA_RUNTIME_IDS],
             description: 'The Lambda runtime id; must match the handler\'s language.',
+          },
+          environment: {
+            type: 'object',
+            description: 'The function\'s environment variables (Lambda Environment.Variables); local runs give the handler these and Lambda\'s own, nothing else.',
+            propertyNames: { pattern: source(LAMBDA_ENV_NAME_PATTERN), not: { enum: [...LAMBDA_RESERVED_ENV] } },
+            additionalProperties: { type: 'string' },
+          },
+          memorySize: {
+            type: 'integer',
+            minimum: LAMBDA_MIN_MEMORY_MB,
+            maximum: LAMBDA_MAX_MEMORY_MB,
+            default: LAMBDA_DEFAULT_MEMORY_MB,
+            description: 'The function\'s memory size in MB (Lambda MemorySize); a local run that uses more is reported.',
           },
           tokenKeyName: {
             type: 'string',
@@ -140,6 +158,22 @@ export function testEventSchema(): JsonSchema {
         description: '"http": HTTPS publish. "mqtt": MQTT over TLS (port 443, ALPN mqtt). "mqtt-wss": MQTT over WebSocket (wss://<endpoint>/mqtt).',
       },
       serverName: { type: 'string', description: 'TLS SNI: the endpoint the device connects to, e.g. "abc123-ats.iot.eu-west-1.amazonaws.com".' },
+      sourceIp: { type: 'string', description: 'The device\'s IP address, read by aws:SourceIp conditions, e.g. "203.0.113.7".' },
+      operations: {
+        type: 'array',
+        description: 'Operations to check against the returned policies (shown in the policy table), e.g. [{"action": "iot:Publish", "topic": "a/b"}].',
+        items: {
+          type: 'object',
+          properties: {
+            action: { enum: [...IOT_ACTIONS] },
+            topic: { type: 'string', description: 'Topic name for iot:Publish, iot:Receive, iot:RetainPublish.' },
+            topicFilter: { type: 'string', description: 'Topic filter for iot:Subscribe, e.g. "devices/+/state".' },
+            clientId: { type: 'string', description: 'Client id for iot:Connect (default: the event\'s).' },
+          },
+          required: ['action'],
+          additionalProperties: false,
+        },
+      },
       headers: {
         type: 'object',
         description: 'HTTPS request or WebSocket upgrade headers as sent. "host" and, for mqtt-wss, the upgrade headers are added when absent. A value may be {"sign": "<keyName>"}.',

@@ -16,6 +16,7 @@ import {
   SIGNING_KEY_NAME_PATTERN,
 } from './constants';
 import { UserError } from './errors';
+import { keyFileError } from './keyFiles';
 import { importPrivateKey, importPublicKey, RsaPrivateKey, RsaPublicKey } from './keys';
 
 export interface KeyPairFiles {
@@ -101,20 +102,98 @@ async function replaceFile(file: string, text: string, mode: number): Promise<vo
  */
 export async function writeKeyPairFiles(dir: string, pair: KeyPairPem, options: { overwrite?: boolean } = {}): Promise<KeyPairFiles> {
   const files = keyPairFiles(dir);
-  await fsp.mkdir(dir, { recursive: true, mode: KEY_DIR_MODE });
+  try {
+    await fsp.mkdir(dir, { recursive: true, mode: KEY_DIR_MODE });
+  } catch (e) {
+    keyFileError(e, 'create the folder', dir);
+  }
   if (!options.overwrite) {
     const present = [];
     for (const f of [files.privateKeyFile, files.publicKeyFile]) if (await exists(f)) present.push(f);
     if (present.length > 0) {
       throw new UserError(`${present.join(' and ')} already exist${present.length === 1 ? 's' : ''}; not overwriting a key. Choose another place, or overwrite on purpose (CLI: --force).`, 'KEY_EXISTS');
     }
-    await createFile(files.privateKeyFile, pair.privateKeyPem, PRIVATE_KEY_FILE_MODE);
-    await createFile(files.publicKeyFile, pair.publicKeyPem, PUBLIC_KEY_FILE_MODE);
-  } else {
-    await replaceFile(files.privateKeyFile, pair.privateKeyPem, PRIVATE_KEY_FILE_MODE);
-    await replaceFile(files.publicKeyFile, pair.publicKeyPem, PUBLIC_KEY_FILE_MODE);
   }
+  await writePairAtomically(files, pair, options.overwrite === true);
   return files;
+}
+
+/**
+ * Renames each temp onto its target, all or none: a target that is not a file fails before
+ * anything moves, and a rename failing midway puts the old files back.
+ */
+async function replacePair(moves: ReadonlyArray<readonly [string, string]>, at: (file: string) => void): Promise<void> {
+  for (const [, target] of moves) {
+    at(target);
+    const st = await fsp.lstat(target).catch(() => undefined);
+    if (st && !st.isFile()) throw Object.assign(new Error(`${target} is not a file`), { code: st.isDirectory() ? 'EISDIR' : 'EEXIST' });
+  }
+  const backups: Array<[string, string]> = [];
+  try {
+    for (const [, target] of moves) {
+      const backup = `${target}.${crypto.randomBytes(6).toString('hex')}.bak`;
+      if (await exists(target)) {
+        await fsp.link(target, backup);
+        backups.push([backup, target]);
+      }
+    }
+    for (const [temp, target] of moves) {
+      at(target);
+      await fsp.rename(temp, target);
+    }
+  } catch (e) {
+    for (const [backup, target] of backups) await fsp.rename(backup, target).catch(() => undefined);
+    throw e;
+  } finally {
+    for (const [backup] of backups) await fsp.rm(backup, { force: true });
+  }
+}
+
+/** Puts `temp` at `file` unless `file` exists: link() refuses an existing target, unlike rename(). */
+async function placeNew(temp: string, file: string, text: string, mode: number): Promise<void> {
+  try {
+    await fsp.link(temp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // File systems without hard links: create the file exclusively instead.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') await createFile(file, text, mode);
+    else throw e;
+  }
+}
+
+/**
+ * Both files are written to temporary files first and put in place only when both were
+ * written, so a failure never leaves a new private key next to an old public key (or loses
+ * the old private key). Without `overwrite`, a file appearing meanwhile is not replaced.
+ */
+async function writePairAtomically(files: KeyPairFiles, pair: KeyPairPem, overwrite: boolean): Promise<void> {
+  const temp = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  const privateTemp = temp(files.privateKeyFile);
+  const publicTemp = temp(files.publicKeyFile);
+  let current = files.privateKeyFile;
+  try {
+    await createFile(privateTemp, pair.privateKeyPem, PRIVATE_KEY_FILE_MODE);
+    current = files.publicKeyFile;
+    await createFile(publicTemp, pair.publicKeyPem, PUBLIC_KEY_FILE_MODE);
+    if (overwrite) {
+      await replacePair([[privateTemp, files.privateKeyFile], [publicTemp, files.publicKeyFile]], (f) => (current = f));
+    } else {
+      current = files.privateKeyFile;
+      await placeNew(privateTemp, files.privateKeyFile, pair.privateKeyPem, PRIVATE_KEY_FILE_MODE);
+      current = files.publicKeyFile;
+      try {
+        await placeNew(publicTemp, files.publicKeyFile, pair.publicKeyPem, PUBLIC_KEY_FILE_MODE);
+      } catch (e) {
+        await fsp.rm(files.privateKeyFile, { force: true });
+        throw e;
+      }
+    }
+  } catch (e) {
+    keyFileError(e, 'write', current);
+  } finally {
+    await fsp.rm(privateTemp, { force: true });
+    await fsp.rm(publicTemp, { force: true });
+  }
 }
 
 /** Stores a key pair under the workspace key store as `keyName`. */

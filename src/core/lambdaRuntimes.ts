@@ -27,6 +27,9 @@ export const LAMBDA_RUNTIMES: readonly LambdaRuntimeInfo[] = [
   { id: 'python3.8', language: 'python', deprecation: '2024-10-14', blockCreate: '2025-10-01', blockUpdate: '2025-11-01' },
 ];
 
+/** Every runtime id in the table: what a project file may name (deploy then checks the dates). */
+export const LAMBDA_RUNTIME_IDS: readonly string[] = LAMBDA_RUNTIMES.map((r) => r.id);
+
 export type RuntimeStanding = 'supported' | 'deprecated' | 'create-blocked' | 'update-blocked' | 'unknown';
 
 export interface RuntimeCheck {

@@ -10,6 +10,8 @@
 //   Resource entry match nothing, for Allow and Deny alike: IAM's rule for unresolved variables.
 // - Variables are substituted as literal text: a client id `*` or `+` is not a wildcard.
 // - Thing variables resolve only when the caller sets `thingName` (see PolicyContext).
+import { representativeRequest } from './policyRows';
+import { retainNeedsPublish } from './retainPublish';
 import { DEFAULT_ARN_PARTITION, IOT_POLICY_VERSION } from './constants';
 import { UserError } from './errors';
 import {
@@ -417,6 +419,16 @@ export function evaluatePolicies(
   request: AuthorizationRequest,
   context: PolicyContext,
 ): AuthorizationDecision {
+  const decision = evaluateOneAction(documents, request, context);
+  if (request.action !== 'iot:RetainPublish') return decision;
+  return retainNeedsPublish(decision, evaluateOneAction(documents, { ...request, action: 'iot:Publish' }, context));
+}
+
+function evaluateOneAction(
+  documents: ReadonlyArray<PolicyDocument | string>,
+  request: AuthorizationRequest,
+  context: PolicyContext,
+): AuthorizationDecision {
   const resourceArn = resourceArnFor(request, context);
   const { statements, problems } = readStatements(documents, 'policyDocuments');
   const values = connectionValues(context, request);
@@ -676,6 +688,12 @@ export function defaultRequestsFor(ctx: PolicyContext, summary: PolicySummary): 
         add({ action: entry.action, topic: name });
       }
     }
+  }
+  // Actions granted or denied only by `*`, NotAction or NotResource still get a row.
+  for (const entry of summary.actions) {
+    const example = representativeRequest(entry.action);
+    const untyped = [...entry.allowed, ...entry.denied].some((v) => v.except || !/^[a-z]+$/.test(parseArn(v.resolved)?.type ?? ''));
+    if (example && untyped && !rows.some((r) => r.action === entry.action)) add(example);
   }
   const order = (r: AuthorizationRequest) => IOT_ACTIONS.indexOf(r.action);
   return rows.map((r, i) => ({ r, i })).sort((a, b) => order(a.r) - order(b.r) || a.i - b.i).map((x) => x.r);

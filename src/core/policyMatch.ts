@@ -4,6 +4,8 @@
 // Sources: AWS IoT developer guide pages "AWS IoT Core policy actions", "AWS IoT Core action
 // resources", "Basic AWS IoT Core policy variables", "Thing policy variables".
 
+import { ANY, ONE, wildcardMatch, WildcardToken } from './wildcard';
+
 export type IotResourceType = 'client' | 'topic' | 'topicfilter' | 'thing' | 'rolealias';
 
 export const IOT_RESOURCE_TYPES: readonly IotResourceType[] = ['client', 'topic', 'topicfilter', 'thing', 'rolealias'];
@@ -115,15 +117,9 @@ export function compilePattern(source: string, resolve?: VariableResolver): Comp
   return { source, parts, display, unresolved };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
 
-function toRegExp(parts: readonly PatternPart[], ignoreCase: boolean): RegExp {
-  const body = parts
-    .map((p) => (p.kind === 'text' ? escapeRegExp(p.text) : p.kind === 'any' ? '[\\s\\S]*' : '[\\s\\S]'))
-    .join('');
-  return new RegExp(`^${body}$`, ignoreCase ? 'i' : '');
+function toTokens(parts: readonly PatternPart[]): WildcardToken[] {
+  return parts.flatMap((p): WildcardToken[] => (p.kind === 'text' ? [...p.text.split('')] : [p.kind === 'any' ? ANY : ONE]));
 }
 
 /**
@@ -132,7 +128,7 @@ function toRegExp(parts: readonly PatternPart[], ignoreCase: boolean): RegExp {
  */
 export function patternMatches(pattern: CompiledPattern, value: string, ignoreCase = false): boolean {
   if (pattern.unresolved.length > 0) return false;
-  return toRegExp(pattern.parts, ignoreCase).test(value);
+  return wildcardMatch(toTokens(pattern.parts), value, ignoreCase);
 }
 
 export function hasWildcard(pattern: CompiledPattern): boolean {

@@ -1,13 +1,18 @@
 // The authorizer project file, `iot-authorizer.json`: the one description of the workspace's
 // authorizers that the extension, the CLI and the local endpoint all read. Errors point at
 // the line, column and JSON path of the field at fault.
+import { LAMBDA_RUNTIME_IDS } from './lambdaRuntimes';
 import * as fs from 'fs';
 import * as path from 'path';
-import { findNodeAtLocation } from 'jsonc-parser';
-import { JsonIssue, parseJsonText } from './jsonText';
+import { findNodeAtLocation, Node as JsonNode } from 'jsonc-parser';
+import { JsonIssue, ParsedJsonText, parseJsonText } from './jsonText';
 import {
   AUTHORIZER_NAME_MAX_LENGTH,
   AUTHORIZER_NAME_PATTERN,
+  LAMBDA_ENV_NAME_PATTERN,
+  LAMBDA_MAX_MEMORY_MB,
+  LAMBDA_MIN_MEMORY_MB,
+  LAMBDA_RESERVED_ENV,
   MAX_SIGNING_KEYS_PER_AUTHORIZER,
   PROJECT_FILE_NAME,
   SIGNING_KEY_NAME_PATTERN,
@@ -39,6 +44,10 @@ export interface AuthorizerConfig {
   readonly enableCachingForHttp: boolean;
   readonly status: 'ACTIVE' | 'INACTIVE';
   readonly aws: AwsDeploySettings;
+  /** The function's own environment variables (Lambda's Environment.Variables). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** The function's memory size in MB (Lambda's MemorySize); default 128. */
+  readonly memorySize?: number;
 }
 
 export interface AuthorizerProject {
@@ -60,7 +69,7 @@ export interface ProjectParseResult {
 const RUNTIME_PATTERN = /^(python3\.\d+|nodejs\d+\.x)$/;
 const KNOWN_AUTHORIZER_FIELDS = new Set([
   'name', 'handler', 'runtime', 'tokenKeyName', 'signingDisabled', 'signingKeys',
-  'enableCachingForHttp', 'status', 'aws', 'description',
+  'enableCachingForHttp', 'status', 'aws', 'description', 'environment', 'memorySize',
 ]);
 
 function languageOf(file: string): HandlerLanguage | undefined {
@@ -73,7 +82,7 @@ function languageOf(file: string): HandlerLanguage | undefined {
 
 /** Parses and checks the project file's text. `file` is its absolute path. */
 export function parseProject(text: string, file: string): ProjectParseResult {
-  const { root, issues, report: at } = parseJsonText(text);
+  const { root, issues, report: at, errorCount } = parseJsonText(text);
   if (!root) return { issues };
   if (root.type !== 'object') {
     at(root, '', `${PROJECT_FILE_NAME} must hold a JSON object like {"authorizers": [ ... ]}.`);
@@ -118,7 +127,7 @@ export function parseProject(text: string, file: string): ProjectParseResult {
         at(prop, `${p}.${key}`, `Unknown field "${key}"; known fields: ${[...KNOWN_AUTHORIZER_FIELDS].join(', ')}.`, 'warning');
       }
     }
-    const before = issues.filter((x) => x.severity === 'error').length;
+    const before = errorCount();
     const name = str('name');
     if (name === undefined) at(field('name') ?? node, `${p}.name`, 'Missing "name": the authorizer name as in AWS, e.g. "MyCustomAuthorizer".');
     else if (!AUTHORIZER_NAME_PATTERN.test(name) || name.length > AUTHORIZER_NAME_MAX_LENGTH) {
@@ -146,6 +155,9 @@ export function parseProject(text: string, file: string): ProjectParseResult {
     const runtime = str('runtime');
     if (runtime === undefined) at(field('runtime') ?? node, `${p}.runtime`, 'Missing "runtime": e.g. "python3.12" or "nodejs22.x".');
     else if (!RUNTIME_PATTERN.test(runtime)) at(field('runtime'), `${p}.runtime`, `Unknown runtime "${runtime}": use a Lambda runtime id such as "python3.12" or "nodejs22.x".`);
+    else if (!LAMBDA_RUNTIME_IDS.includes(runtime)) {
+      at(field('runtime'), `${p}.runtime`, `Lambda has no runtime "${runtime}": use one of ${LAMBDA_RUNTIME_IDS.join(', ')}.`);
+    }
     else if (language && (language === 'python') !== runtime.startsWith('python')) {
       at(field('runtime'), `${p}.runtime`, `Runtime "${runtime}" does not match the handler's language (${language}).`);
     }
@@ -192,12 +204,15 @@ export function parseProject(text: string, file: string): ProjectParseResult {
         }
       }
     }
-    const failed = issues.filter((x) => x.severity === 'error').length > before;
+    const environment = readFunctionEnvironment(field('environment'), `${p}.environment`, at);
+    const memorySize = readMemorySize(field('memorySize'), `${p}.memorySize`, at);
+    const failed = errorCount() > before;
     if (!failed && name && handler && runtime && language) {
       authorizers.push({
         name, handler, handlerFile, handlerFunction, language, runtime, tokenKeyName,
         signingDisabled, signingKeys, enableCachingForHttp,
         status: status as 'ACTIVE' | 'INACTIVE', aws,
+        ...(environment ? { environment } : {}), ...(memorySize !== undefined ? { memorySize } : {}),
       });
     }
   });
@@ -209,6 +224,35 @@ export function parseProject(text: string, file: string): ProjectParseResult {
     } else defaultAuthorizer = defNode.value as string;
   } else if (authorizers.length === 1) defaultAuthorizer = authorizers[0].name;
   return { project: { file, dir, authorizers, defaultAuthorizer }, issues };
+}
+
+/** `"environment": {"NAME": "value"}`: the variables the deployed function is configured with. */
+function readFunctionEnvironment(node: JsonNode | undefined, jsonPath: string, at: ParsedJsonText['report']): Record<string, string> | undefined {
+  if (node === undefined) return undefined;
+  if (node.type !== 'object') {
+    at(node, jsonPath, '"environment" must be an object of variable names and string values, e.g. {"TABLE_NAME": "devices"}.');
+    return undefined;
+  }
+  const env: Record<string, string> = {};
+  for (const prop of node.children ?? []) {
+    const [keyNode, valueNode] = prop.children ?? [];
+    const name = String(keyNode?.value);
+    if (!LAMBDA_ENV_NAME_PATTERN.test(name)) at(keyNode, `${jsonPath}.${name}`, `"${name}" is not a name Lambda accepts: a letter, then letters, digits and _.`);
+    else if (LAMBDA_RESERVED_ENV.includes(name)) at(keyNode, `${jsonPath}.${name}`, `${name} is set by Lambda itself; a function cannot configure it.`);
+    else if (valueNode?.type !== 'string') at(valueNode ?? prop, `${jsonPath}.${name}`, `"${name}" must be a string: Lambda environment values are text.`);
+    else env[name] = valueNode.value as string;
+  }
+  return env;
+}
+
+function readMemorySize(node: JsonNode | undefined, jsonPath: string, at: ParsedJsonText['report']): number | undefined {
+  if (node === undefined) return undefined;
+  const value = node.value as unknown;
+  if (node.type !== 'number' || !Number.isInteger(value) || (value as number) < LAMBDA_MIN_MEMORY_MB || (value as number) > LAMBDA_MAX_MEMORY_MB) {
+    at(node, jsonPath, `"memorySize" must be a whole number of MB from ${LAMBDA_MIN_MEMORY_MB} to ${LAMBDA_MAX_MEMORY_MB}, as Lambda's MemorySize.`);
+    return undefined;
+  }
+  return value as number;
 }
 
 /** Reads and parses the project file at `file`. */

@@ -18,6 +18,7 @@
 //   JSON.stringify (no whitespace) for object documents, the smallest form AWS could measure.
 // - A response with isAuthenticated false must still be well formed: the same rules apply.
 // - Unknown top-level fields are warnings: the guide's own sample output carries a "password".
+import { asToolReading } from './toolReading';
 import {
   AWS_ACCOUNT_ID_PATTERN,
   AWS_REGION_PATTERN,
@@ -272,7 +273,7 @@ function checkPrincipalId(root: Record<string, unknown>, f: Findings): string | 
   }
   if (typeof value !== 'string') {
     f.error('PRINCIPAL_ID_NOT_STRING', 'principalId', `"principalId" must be a string, not ${describeType(value)}. ${INVALID_RESPONSE}`,
-      typeof value === 'number' ? `Send it as a string: "principalId": "${value}".` : `Use a string of ${rule}.`);
+      typeof value === 'number' ? asToolReading(`Send it as a string: "principalId": "${value}".`) : `Use a string of ${rule}.`);
     return undefined;
   }
   if (value.length === 0) {
@@ -473,7 +474,7 @@ function checkStatement(st: unknown, path: string, substitutes: boolean, f: Find
     f.error('STATEMENT_EFFECT_MISSING', join(path, 'Effect'), `The statement has no "Effect". ${INVALID_RESPONSE}`, 'Add "Effect": "Allow" or "Deny".');
   } else if (effect !== 'Allow' && effect !== 'Deny') {
     const fixed = typeof effect === 'string' && /^(allow|deny)$/i.test(effect) ? `"${effect[0].toUpperCase()}${effect.slice(1).toLowerCase()}"` : undefined;
-    f.error('STATEMENT_EFFECT_INVALID', join(path, 'Effect'), `"Effect" must be "Allow" or "Deny", not ${describeType(effect)}. ${INVALID_RESPONSE}`, fixed ? `Use ${fixed}: the value is case-sensitive.` : 'Use "Allow" or "Deny".');
+    f.error('STATEMENT_EFFECT_INVALID', join(path, 'Effect'), `"Effect" must be "Allow" or "Deny", not ${describeType(effect)}. ${INVALID_RESPONSE}`, fixed ? asToolReading(`Use ${fixed}: the value is case-sensitive.`) : 'Use "Allow" or "Deny".');
   }
   const actionKey = pickOne(st, 'Action', 'NotAction', path, f, 'STATEMENT_ACTION', 'iot:Publish');
   const resourceKey = pickOne(st, 'Resource', 'NotResource', path, f, 'STATEMENT_RESOURCE', 'arn:aws:iot:<region>:<account>:topic/a/b');
@@ -488,6 +489,9 @@ function checkStatement(st: unknown, path: string, substitutes: boolean, f: Find
     const condition = st.Condition;
     if (!isRecord(condition) || !Object.values(condition).every(isRecord)) {
       f.error('STATEMENT_CONDITION_INVALID', join(path, 'Condition'), `"Condition" must be an object of operator objects, e.g. {"StringEquals": {"iot:ClientId": "device1"}}. ${INVALID_RESPONSE}`, 'Fix the Condition block, or remove it.');
+    } else if (Object.values(condition).some((block) => isRecord(block) && 'iot:ClientId' in block)) {
+      f.info('CONDITION_CLIENT_ID_KEY', join(path, 'Condition'), 'The condition uses iot:ClientId as a condition key; this toolkit evaluates it with the connection\'s client id.',
+        asToolReading('AWS documents ${iot:ClientId} as a policy variable; to be safe, put it in the Resource (client/${iot:ClientId}) instead.'));
     }
   }
 }

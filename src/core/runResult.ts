@@ -12,6 +12,10 @@
 //   allows or denies). A refused device gets no policies, so a denial is not evaluated.
 // - A handler that returns nothing gets outcome invalid-response (AWS rejects the answer);
 //   throwing, timing out, or an answer Lambda cannot return is a handler-error.
+import { MAX_POLICY_DOCUMENTS } from './constants';
+import { clientIdOverHttpsProblem } from './httpClientId';
+import { tooManyDocumentsToEvaluate } from './policyLimits';
+import { replaceSecret } from './scrub';
 import { UserError } from './errors';
 import type { AuthorizerEvent, AuthorizerEventBuild, EventProblem, ResolvedDeviceRequest, SignatureCheck } from './events';
 import { AuthorizationDecision, AuthorizationRequest, defaultRequestsFor, evaluatePolicies, PolicyContext, PolicyDocument, summarizePolicies } from './policy';
@@ -111,9 +115,16 @@ export function assembleRunResult(input: RunAssemblyInput): InvocationResult {
       accountId: input.policyContext.accountId,
       ...(clientId !== undefined && clientId !== '' ? { clientId } : {}),
       ...(normalized.principalId ? { principalId: normalized.principalId } : {}),
+      // iot:DomainName is the TLS server name the device connected with.
+      ...(input.build.request.serverName !== undefined ? { domainName: input.build.request.serverName } : {}),
+      ...(input.request.sourceIp !== undefined ? { sourceIp: input.request.sourceIp } : {}),
     };
     const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
-    evaluation = evaluateForConnection(documents, ctx, input.whatIf ?? [], problems);
+    // AWS rejects such an answer outright: evaluating thousands of documents would say nothing more.
+    if (documents.length > MAX_POLICY_DOCUMENTS) problems.push(tooManyDocumentsToEvaluate(documents.length));
+    else evaluation = evaluateForConnection(documents, ctx, [...(input.request.operations ?? []), ...(input.whatIf ?? [])], problems);
+    const noClientId = clientIdOverHttpsProblem(documents, input.build.request.protocol);
+    if (noClientId) problems.push(noClientId);
   }
 
   const verdict = judgeRun(input, validation, evaluation);
@@ -139,7 +150,8 @@ export function assembleRunResult(input: RunAssemblyInput): InvocationResult {
       ...(config ? { handlerFile: config.handlerFile, handlerFunction: config.handlerFunction } : {}),
     },
   };
-  return plainData(result);
+  // Every part, the evaluation included: a policy or principal can echo the password too.
+  return plainData(scrub(result, secrets));
 }
 
 /** A run that stopped before any event existed: the request, project or runtime set-up was wrong. */
@@ -211,9 +223,13 @@ export function judgeRun(input: RunAssemblyInput, validation: ResponseValidation
   if (!n?.isAuthenticated) return { outcome: 'denied', headline: 'Denied by the handler (isAuthenticated false)' };
   let headline = `Allowed as ${n.principalId} (${plural(n.policyDocuments.length, 'policy', 'policies')})`;
   const connect = evaluation?.decisions.find((d) => d.action === 'iot:Connect');
-  if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
+  if (connect && !connect.allowed && !connect.certain) {
+    headline += `, but whether iot:Connect is allowed for client "${evaluation?.context.clientId}" cannot be decided locally (a condition or variable is not evaluated): see the policy table`;
+  } else if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
   else if (build.request.protocol !== 'http' && evaluation?.summary.warnings.some((w) => w.code === 'NO_CONNECT' || w.code === 'NO_ALLOW')) {
     headline += ', but nothing allows iot:Connect: MQTT clients are disconnected';
+  } else if (evaluation && clientIdOverHttpsProblem(n.policyDocuments.map((d) => d.document ?? d.text), build.request.protocol)) {
+    headline += ', but HTTPS publish has no client id: statements using ${iot:ClientId} grant nothing';
   }
   return { outcome: 'allowed', headline };
 }
@@ -269,18 +285,18 @@ export function requestSummary(request: DeviceRequest, build?: AuthorizerEventBu
   };
 }
 
-/** The MQTT password in every form it may show up in, long enough to replace safely, longest first. */
+/** The MQTT password in every form it may show up in, whatever its length, longest first. */
 export function passwordForms(request: DeviceRequest): string[] {
   const forms = [request.mqtt?.password, request.mqtt?.passwordBase64];
   if (request.mqtt?.passwordBase64) forms.push(Buffer.from(request.mqtt.passwordBase64, 'base64').toString('utf8'));
-  return [...new Set(forms.filter((f): f is string => f !== undefined && f.length >= 4))].sort((a, b) => b.length - a.length);
+  return [...new Set(forms.filter((f): f is string => f !== undefined && f.length > 0))].sort((a, b) => b.length - a.length);
 }
 
 /** Replaces every occurrence of a secret in a string, or in every string of a JSON value; scrubs PEM private keys. */
 export function scrub<T>(value: T, secrets: readonly string[]): T {
   if (typeof value === 'string') {
     let text: string = redactSecrets(value);
-    for (const s of secrets) text = text.split(s).join(REDACTED_PASSWORD);
+    for (const s of secrets) text = replaceSecret(text, s, REDACTED_PASSWORD);
     return text as T;
   }
   if (Array.isArray(value)) return value.map((v: unknown) => scrub(v, secrets)) as T;

@@ -3,6 +3,8 @@
 // A signature can be written as `{"sign": "<keyName>"}` and is computed at run time with the
 // workspace key, so event files never go stale when keys rotate. Errors point at the line,
 // column and JSON path of the field at fault, like the project file's.
+import { readOperations, readSourceIp } from './eventOperations';
+import type { AuthorizationRequest } from './policy';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findNodeAtLocation, Node as JsonNode } from 'jsonc-parser';
@@ -90,6 +92,10 @@ export interface DeviceRequest {
   readonly queryString?: string | Readonly<Record<string, SignableValue>>;
   readonly mqtt?: MqttConnectData;
   readonly credentials?: DeviceCredentials;
+  /** Operations to check against the returned policies, shown like what-if rows. */
+  readonly operations?: readonly AuthorizationRequest[];
+  /** The device's address, for aws:SourceIp. */
+  readonly sourceIp?: string;
 }
 
 export type TestEventIssue = JsonIssue;
@@ -100,7 +106,19 @@ export interface TestEventParseResult {
 }
 
 /** The fields of a test event file, and of its `mqtt` and `credentials` objects. */
-export const TEST_EVENT_FIELDS = ['$schema', 'description', 'authorizer', 'protocol', 'serverName', 'headers', 'queryString', 'mqtt', 'credentials'] as const;
+export const TEST_EVENT_FIELDS = [
+  '$schema',
+  'description',
+  'authorizer',
+  'protocol',
+  'serverName',
+  'headers',
+  'queryString',
+  'mqtt',
+  'credentials',
+  'operations',
+  'sourceIp',
+] as const;
 export const MQTT_FIELDS = ['username', 'password', 'passwordBase64', 'clientId'] as const;
 export const CREDENTIAL_FIELDS = ['token', 'signature', 'in', 'authorizerName'] as const;
 /** RFC 9110 token characters: what an HTTP header name may hold. */
@@ -155,7 +173,11 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
   const protocol = str(root, 'protocol', 'protocol');
   if (protocolNode === undefined) at(root, 'protocol', `Missing "protocol": one of ${TEST_PROTOCOLS.map((p) => `"${p}"`).join(', ')}.`);
   else if (protocol !== undefined && !TEST_PROTOCOLS.includes(protocol as TestProtocol)) {
-    at(protocolNode, 'protocol', `Unknown protocol "${protocol}": use "http" (HTTPS publish), "mqtt" (MQTT over TLS, port 443 with ALPN mqtt) or "mqtt-wss" (MQTT over WebSocket).`);
+    at(
+      protocolNode,
+      'protocol',
+      `Unknown protocol "${protocol}": use "http" (HTTPS publish), "mqtt" (MQTT over TLS, port 443 with ALPN mqtt) or "mqtt-wss" (MQTT over WebSocket).`,
+    );
   }
   const proto = TEST_PROTOCOLS.includes(protocol as TestProtocol) ? (protocol as TestProtocol) : undefined;
 
@@ -200,7 +222,8 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
       }
       queryString = params;
     } else at(queryNode, 'queryString', '"queryString" is the raw query as sent ("?a=b&c=d") or an object of parameter values to URL-encode.');
-    if (proto === 'mqtt') at(queryNode, 'queryString', 'MQTT over TLS has no URL, so "queryString" is not sent. Use "mqtt-wss" for MQTT over WebSocket.', 'warning');
+    if (proto === 'mqtt')
+      at(queryNode, 'queryString', 'MQTT over TLS has no URL, so "queryString" is not sent. Use "mqtt-wss" for MQTT over WebSocket.', 'warning');
   }
 
   let mqtt: MqttConnectData | undefined;
@@ -216,7 +239,11 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
       if (password !== undefined && passwordBase64 !== undefined) {
         at(findNodeAtLocation(mqttNode, ['passwordBase64']), 'mqtt.passwordBase64', 'Give "password" (plain text) or "passwordBase64" (binary), not both.');
       } else if (passwordBase64 !== undefined && !STRICT_BASE64.test(passwordBase64)) {
-        at(findNodeAtLocation(mqttNode, ['passwordBase64']), 'mqtt.passwordBase64', '"passwordBase64" must be standard base64 (A-Z a-z 0-9 + /, padded with =).');
+        at(
+          findNodeAtLocation(mqttNode, ['passwordBase64']),
+          'mqtt.passwordBase64',
+          '"passwordBase64" must be standard base64 (A-Z a-z 0-9 + /, padded with =).',
+        );
       }
       if (password !== undefined) passwordBase64 = Buffer.from(password, 'utf8').toString('base64');
       mqtt = { username, password, passwordBase64, clientId };
@@ -231,7 +258,8 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
     else {
       warnUnknown(credNode, 'credentials.', CREDENTIAL_FIELDS);
       const token = str(credNode, 'token', 'credentials.token');
-      if (findNodeAtLocation(credNode, ['token']) === undefined) at(credNode, 'credentials.token', 'Missing "token": the token the device sends under the authorizer\'s tokenKeyName.');
+      if (findNodeAtLocation(credNode, ['token']) === undefined)
+        at(credNode, 'credentials.token', 'Missing "token": the token the device sends under the authorizer\'s tokenKeyName.');
       const sigNode = findNodeAtLocation(credNode, ['signature']);
       const signature = sigNode ? signable(sigNode, 'credentials.signature') : undefined;
       const inNode = findNodeAtLocation(credNode, ['in']);
@@ -252,9 +280,25 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
     }
   }
 
+  const operations = readOperations(root, at);
+  const sourceIp = readSourceIp(root, at);
   const failed = issues.filter((i) => i.severity === 'error').length > before;
   if (failed || !proto) return { issues };
-  return { request: { description, authorizer, protocol: proto, serverName, headers, queryString, mqtt, credentials }, issues };
+  return {
+    request: {
+      description,
+      authorizer,
+      protocol: proto,
+      serverName,
+      headers,
+      queryString,
+      mqtt,
+      credentials,
+      ...(operations ? { operations } : {}),
+      ...(sourceIp !== undefined ? { sourceIp } : {}),
+    },
+    issues,
+  };
 }
 
 /** Reads and parses a test event file. */

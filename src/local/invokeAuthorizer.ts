@@ -122,6 +122,7 @@ export async function invokeAuthorizer(runtime: LocalRuntime, input: InvokeAutho
   const r = run.result;
   if (r) {
     for (const w of r.warnings) problems.push({ severity: 'info', message: w });
+    for (const w of r.limitFindings ?? []) problems.push({ severity: 'warning', message: w });
     if (r.reloadedBecause) problems.push({ severity: 'info', message: `Reloaded the handler: ${path.basename(r.reloadedBecause)} changed.` });
   }
   const assembled = assembleRunResult({

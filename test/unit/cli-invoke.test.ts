@@ -139,7 +139,7 @@ suite('cli: invoke', function () {
     fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify({ authorizers: [{ name: 'Py', handler: 'h.py:handler', runtime: 'python3.12', signingDisabled: true }] }));
     fs.writeFileSync(path.join(dir, 'h.py'), 'def handler(event, context):\n    return None\n');
     const r = cli(['invoke', '--event', 'events/deny.authz.json', '--authorizer', 'Py', '--python', '/nonexistent/python9', '--json'], dir);
-    assert.strictEqual(r.code, 1);
+    assert.strictEqual(r.code, 2, 'a missing interpreter is bad input, like a missing file');
     assert.strictEqual(json(r).error?.code, 'INTERPRETER_NOT_FOUND');
   });
 });

@@ -72,7 +72,8 @@ export const EVALUATION_CASES: EvaluationCase[] = [
   { name: 'iot:Subscribe on a topic/ ARN never matches (needs topicfilter/)', documents: [doc(allow('iot:Subscribe', `${ARN}topic/a/b`))], request: subscribe('a/b'), allowed: false, reason: 'implicit-deny' },
   { name: 'iot:Connect on a topic/ ARN never matches (needs client/)', documents: [doc(allow('iot:Connect', `${ARN}topic/device1`))], request: connect('device1'), allowed: false, reason: 'implicit-deny' },
   { name: 'iot:Receive is checked against topic/ ARNs', documents: [doc(allow('iot:Receive', `${ARN}topic/a/b`))], request: receive('a/b'), allowed: true, reason: 'allowed' },
-  { name: 'iot:RetainPublish is checked against topic/ ARNs', documents: [doc(allow('iot:RetainPublish', `${ARN}topic/state`))], request: { action: 'iot:RetainPublish', topic: 'state' }, allowed: true, reason: 'allowed' },
+  { name: 'iot:RetainPublish is checked against topic/ ARNs', documents: [doc(allow('iot:RetainPublish', `${ARN}topic/state`), allow('iot:Publish', `${ARN}topic/state`))], request: { action: 'iot:RetainPublish', topic: 'state' }, allowed: true, reason: 'allowed' },
+  { name: 'iot:RetainPublish without iot:Publish on the topic is refused: a retained publish is a publish', documents: [doc(allow('iot:RetainPublish', `${ARN}topic/state`))], request: { action: 'iot:RetainPublish', topic: 'state' }, allowed: false, reason: 'implicit-deny' },
   { name: 'iot:Publish is not granted by an iot:RetainPublish statement', documents: [doc(allow('iot:RetainPublish', `${ARN}topic/state`))], request: publish('state'), allowed: false, reason: 'implicit-deny' },
 
   // Action names

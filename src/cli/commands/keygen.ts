@@ -2,6 +2,7 @@ import * as path from 'path';
 import { CliCommand, optionValue, requireOption, UsageError } from '../args';
 import { ALLOWED_KEYGEN_BITS, DEFAULT_KEYGEN_BITS } from '../../core/constants';
 import { generateKeyPair, isKeygenBits } from '../../core/keys';
+import { isWorldWritable } from '../../core/keyFiles';
 import { isIgnoredByGit, writeKeyPairFiles } from '../../core/keyStore';
 import { passphraseFromEnv } from './sign';
 
@@ -40,6 +41,9 @@ prints it) and the file paths; never the private key. Register public_key.pem wi
           '',
         ].join('\n'),
       );
+    }
+    if (await isWorldWritable(out)) {
+      io.stderr(`warning: ${out} is writable by every user: anyone can replace the key files or read a key written there later. Use a private folder (chmod 700).\n`);
     }
     if (ignored === false) {
       io.stderr(`warning: git does not ignore ${files.privateKeyFile}; add it to .gitignore before committing.\n`);

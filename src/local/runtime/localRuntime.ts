@@ -22,6 +22,7 @@ import { runtimeAssetsDir } from './assets';
 import { CapturedLogs } from './logCapture';
 import { lambdaContextFields, lambdaEnvironment, lambdaIdentity, LambdaIdentity } from './lambdaEnvironment';
 import { RuntimeError, WorkerSettings } from './protocol';
+import { limitFindings } from './limits';
 import { SourceSnapshot } from './sourceSnapshot';
 import { Worker, WorkerLaunch } from './worker';
 
@@ -56,6 +57,8 @@ interface RuntimeResultBase {
   readonly timings: RuntimeTimings;
   /** Differences from AWS worth knowing, e.g. a local Python older than the Lambda runtime. */
   readonly warnings: readonly string[];
+  /** Limits AWS enforces that this run exceeded (memory, cold start time): it would fail there. */
+  readonly limitFindings?: readonly string[];
   /** Set when a changed source file made this call restart the worker. */
   readonly reloadedBecause?: string;
   /** The worker process that ran the handler (gone again after a timeout or a failed load). */
@@ -75,7 +78,7 @@ interface WarmWorker {
 const DEFAULT_PYTHON = process.platform === 'win32' ? 'python' : 'python3';
 
 function interpreterOf(config: AuthorizerConfig, opts: InvokeOptions): string {
-  return config.language === 'python' ? opts.pythonPath ?? DEFAULT_PYTHON : opts.nodePath ?? process.execPath;
+  return config.language === 'python' ? (opts.pythonPath ?? DEFAULT_PYTHON) : (opts.nodePath ?? process.execPath);
 }
 
 /** `python3.12` vs local `3.11.7`, `nodejs20.x` vs local `v22.1.0`: a mismatch is worth a warning. */
@@ -138,7 +141,10 @@ export class LocalRuntime {
   private inLane<T>(key: string, run: () => Promise<T>): Promise<T> {
     const before = this.lanes.get(key) ?? Promise.resolve();
     const next = before.then(run, run);
-    this.lanes.set(key, next.catch(() => undefined));
+    this.lanes.set(
+      key,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
@@ -168,6 +174,13 @@ export class LocalRuntime {
       logs: outcome.logs,
       timings: { totalMs: elapsed(), initMs: cold ? warm.initMs : undefined, invokeMs: outcome.message?.durationMs, cold },
       warnings: [versionWarning(config, warm.version)].filter((w): w is string => w !== undefined),
+      limitFindings: limitFindings({
+        cold,
+        initMs: warm.initMs,
+        invokeMs: outcome.message?.durationMs,
+        maxRssKb: outcome.message?.maxRssKb,
+        memoryMb: warm.identity.memoryMb,
+      }),
       reloadedBecause,
       workerPid: warm.worker.pid,
     };
@@ -181,7 +194,10 @@ export class LocalRuntime {
   }
 
   /** The running worker for this handler, or a new one when there is none or it is stale. */
-  private async warmWorker(config: AuthorizerConfig, opts: InvokeOptions): Promise<{
+  private async warmWorker(
+    config: AuthorizerConfig,
+    opts: InvokeOptions,
+  ): Promise<{
     warm?: WarmWorker & { initMs?: number };
     failure?: { error?: RuntimeError; logs: CapturedLogs; initMs?: number; pid?: number };
     cold: boolean;
@@ -189,7 +205,16 @@ export class LocalRuntime {
   }> {
     if (this.disposed) throw new Error('LocalRuntime was disposed.');
     const key = config.handlerFile;
-    const fingerprint = JSON.stringify([config.language, config.runtime, config.name, config.aws, interpreterOf(config, opts), opts.env ?? {}]);
+    const fingerprint = JSON.stringify([
+      config.language,
+      config.runtime,
+      config.name,
+      config.aws,
+      config.environment ?? {},
+      config.memorySize,
+      interpreterOf(config, opts),
+      opts.env ?? {},
+    ]);
     const existing = this.workers.get(key);
     let reloadedBecause: string | undefined;
     if (existing) {

@@ -16,6 +16,7 @@ import {
   WorkerMessage,
   WorkerRequest,
   WorkerSettings,
+  framedLine,
   logMarkerLine,
 } from './protocol';
 
@@ -62,8 +63,42 @@ const importModule = new Function('specifier', 'return import(specifier)') as (s
 
 const channel = new net.Socket({ fd: 3, readable: true, writable: true });
 
+/** The parent's per-run nonce: the first line it sends, read before the handler loads. */
+let channelNonce = '';
+
 function send(message: WorkerMessage | string): void {
-  channel.write((typeof message === 'string' ? message : JSON.stringify(message)) + '\n');
+  channel.write(framedLine(channelNonce, typeof message === 'string' ? message : JSON.stringify(message)));
+}
+
+/** Lines of the channel, in order; the first is the nonce. */
+const channelLines: string[] = [];
+let onChannelLine: (() => void) | undefined;
+{
+  let buffered = '';
+  channel.setEncoding('utf8');
+  channel.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line.trim()) channelLines.push(line);
+    }
+    onChannelLine?.();
+  });
+  channel.on('end', () => process.exit(0));
+}
+
+function readNonce(): Promise<string> {
+  return new Promise((resolve) => {
+    const take = () => {
+      if (channelLines.length === 0) return;
+      onChannelLine = undefined;
+      resolve(channelLines.shift() as string);
+    };
+    onChannelLine = take;
+    take();
+  });
 }
 
 function moduleKind(file: string): ModuleKind {
@@ -439,6 +474,7 @@ async function main(): Promise<void> {
   process.setSourceMapsEnabled(true);
   const kind = moduleKind(handlerFile);
   const version = process.version;
+  channelNonce = await readNonce();
   const started = performance.now();
   let exports: HandlerExports;
   try {
@@ -485,27 +521,19 @@ async function main(): Promise<void> {
       const files = kind === 'commonjs' ? newFiles(commonJsFiles()) : undefined;
       closeLogs(req.id);
       if ('json' in outcome) {
-        send(`{"type":"result","id":${req.id},"durationMs":${durationMs},"response":${outcome.json}${files ? `,"files":${JSON.stringify(files)}` : ''}}`);
+        send(`{"type":"result","id":${req.id},"durationMs":${durationMs},"maxRssKb":${process.resourceUsage().maxRSS},"response":${outcome.json}${files ? `,"files":${JSON.stringify(files)}` : ''}}`);
       } else {
-        send({ type: 'result', id: req.id, durationMs, error: outcome.error, files });
+        send({ type: 'result', id: req.id, durationMs, error: outcome.error, files, maxRssKb: process.resourceUsage().maxRSS });
       }
     }
     busy = false;
   };
 
-  let buffered = '';
-  channel.setEncoding('utf8');
-  channel.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (line.trim()) queue.push(JSON.parse(line) as WorkerRequest);
-    }
+  onChannelLine = () => {
+    while (channelLines.length > 0) queue.push(JSON.parse(channelLines.shift() as string) as WorkerRequest);
     void pump();
-  });
-  channel.on('end', () => process.exit(0));
+  };
+  onChannelLine();
 }
 
 // Errors that escape the handler (a throw in a timer, an unhandled rejection) fail the

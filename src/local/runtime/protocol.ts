@@ -109,6 +109,8 @@ export type WorkerMessage =
       readonly error?: RuntimeError;
       /** Files loaded since the last report (lazy imports inside the handler). */
       readonly files?: readonly string[];
+      /** The worker's peak resident memory so far, in KiB (getrusage's ru_maxrss). */
+      readonly maxRssKb?: number;
     }
   | { readonly type: 'echo'; readonly id: number; readonly payload: unknown };
 
@@ -123,6 +125,16 @@ export interface WorkerSettings {
 }
 
 export const WORKER_SETTINGS_ENV = 'IOT_AUTHZ_WORKER';
+
+/**
+ * Worker → runtime lines start with a per-run random nonce, which the runtime sends as the
+ * first line of the request channel before the handler loads (never in the environment,
+ * which a handler can read back from /proc). A handler writing to the channel's file
+ * descriptor cannot know it, so its lines are refused instead of read as answers.
+ */
+export function framedLine(nonce: string, json: string): string {
+  return `${nonce}${json}\n`;
+}
 
 /** The line a worker writes to each log stream once an invocation's output is complete. */
 export function logMarkerLine(marker: string, id: number): string {

@@ -29,8 +29,13 @@ sys.stdout = sys.stderr
 sys.stdin = open(os.devnull, "r")
 
 
+# The runtime's per-run nonce (first line of the channel, read before the handler loads):
+# every line to the runtime starts with it, so a handler's writes to a guessed fd are refused.
+_nonce = _protocol_in.readline().decode("utf-8").strip()
+
+
 def send(message):
-    _protocol_out.write(json.dumps(message, allow_nan=False) + "\n")
+    _protocol_out.write(_nonce + json.dumps(message, allow_nan=False) + "\n")
     _protocol_out.flush()
 
 
@@ -212,6 +217,16 @@ def handler_exception(exc):
     }
 
 
+def max_rss_kb():
+    """Peak resident memory in KiB (Linux reports KiB, macOS bytes); None where unknown."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss // 1024 if sys.platform == "darwin" else rss
+
+
 def main():
     version = "%d.%d.%d" % sys.version_info[:3]
     started = time.perf_counter()
@@ -234,7 +249,7 @@ def main():
         encoded, error, duration = invoke(module, request)
         files = new_files()
         close_logs(request["id"])
-        message = {"type": "result", "id": request["id"], "durationMs": duration * 1000}
+        message = {"type": "result", "id": request["id"], "durationMs": duration * 1000, "maxRssKb": max_rss_kb()}
         if files:
             message["files"] = files
         if error is not None:
@@ -243,7 +258,7 @@ def main():
         else:
             # The answer is already JSON: splice it in rather than encode it twice.
             head = json.dumps(message)
-            _protocol_out.write(head[:-1] + ', "response": ' + encoded + "}\n")
+            _protocol_out.write(_nonce + head[:-1] + ', "response": ' + encoded + "}\n")
             _protocol_out.flush()
 
 

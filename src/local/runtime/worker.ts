@@ -4,8 +4,9 @@
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { Readable, Writable } from 'stream';
-import { LOG_CAPTURE_MAX_BYTES } from '../../core/constants';
+import { LOG_CAPTURE_MAX_BYTES, WORKER_EXIT_DRAIN_MS } from '../../core/constants';
 import { CappedText, CapturedLogs, MarkerSplitter } from './logCapture';
+import { delay, killProcessTree, ownProcessGroup, timerDelay } from './processTree';
 import { RuntimeError, WORKER_SETTINGS_ENV, WorkerMessage, WorkerRequest, WorkerSettings } from './protocol';
 
 export interface WorkerLaunch {
@@ -39,6 +40,8 @@ interface Pending {
 
 export class Worker {
   readonly logMarker = `\u001eiot-authz-end:${randomBytes(8).toString('hex')}:`;
+  /** Starts every line the worker sends; see framedLine. */
+  private readonly channelNonce = `@${randomBytes(16).toString('hex')}@`;
   private readonly child: ChildProcess;
   private readonly input: Writable;
   private readonly logStreams: Readable[];
@@ -47,6 +50,8 @@ export class Worker {
   private readonly echoes = new Map<number, (payload: unknown) => void>();
   private nextId = 1;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
+  /** The worker process ended (its output may still be draining). */
+  private exited = false;
   private spawnError?: NodeJS.ErrnoException;
   private readonly closed: Promise<void>;
   /** Set when the worker was killed on purpose, so its exit is not reported as a crash. */
@@ -59,16 +64,19 @@ export class Worker {
       env: { ...launch.env, [WORKER_SETTINGS_ENV]: JSON.stringify(workerSettings) },
       stdio: launch.channel === 'fd3' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
+      ...ownProcessGroup(),
     });
     const [stdin, stdout, stderr, fd3] = this.child.stdio as unknown as [Writable | null, Readable, Readable, (Readable & Writable) | undefined];
     const messages = launch.channel === 'fd3' ? (fd3 as Readable & Writable) : stdout;
     this.input = launch.channel === 'fd3' ? (fd3 as Readable & Writable) : (stdin as Writable);
     this.logStreams = launch.channel === 'fd3' ? [stdout, stderr] : [stderr];
     this.input.on('error', () => undefined); // a dead worker's pipe; the exit path reports it
+    this.input.write(`${this.channelNonce}\n`);
     this.readLines(messages, (line) => {
       let message: WorkerMessage;
       try {
-        message = JSON.parse(line) as WorkerMessage;
+        if (!line.startsWith(this.channelNonce)) throw new Error('unframed');
+        message = JSON.parse(line.slice(this.channelNonce.length)) as WorkerMessage;
       } catch {
         // Something other than the worker wrote to its channel: nothing it says can be trusted.
         void this.kill({ code: 'WORKER_EXITED', message: 'The worker\'s message channel received data that is not a protocol message (did the handler write to file descriptor 3?); the worker was stopped.' });
@@ -88,12 +96,20 @@ export class Worker {
       this.spawnError = err;
       this.failAllPending();
     });
+    const pipesClosed = new Promise<void>((resolve) => this.child.on('close', () => resolve()));
+    // Settle on the worker's exit: its pipes may stay open in a child the handler started, so
+    // end the group and wait for the last output only briefly.
     this.closed = new Promise((resolve) => {
-      this.child.on('close', (code, signal) => {
-        this.exitInfo = { code, signal };
-        for (const s of splitters) s.flush();
-        this.failAllPending();
-        resolve();
+      this.child.on('exit', (code, signal) => {
+        this.exited = true;
+        killProcessTree(this.child.pid);
+        void Promise.race([pipesClosed, delay(WORKER_EXIT_DRAIN_MS)]).then(() => {
+          this.exitInfo = { code, signal };
+          for (const stream of [stdin, stdout, stderr, fd3]) stream?.destroy();
+          for (const s of splitters) s.flush();
+          this.failAllPending();
+          resolve();
+        });
       });
     });
   }
@@ -103,7 +119,7 @@ export class Worker {
   }
 
   get alive(): boolean {
-    return this.exitInfo === undefined && this.spawnError === undefined;
+    return !this.exited && this.exitInfo === undefined && this.spawnError === undefined;
   }
 
   /** Waits for the worker to load the handler. Init logs stay for the first invocation. */
@@ -128,10 +144,10 @@ export class Worker {
     });
   }
 
-  /** Kills the process (by its pid) and resolves once it is gone and its output drained. */
+  /** Kills the worker's process group and resolves once the worker is gone and its output drained. */
   async kill(reason?: RuntimeError): Promise<void> {
     this.killedFor ??= reason;
-    if (this.alive) this.child.kill('SIGKILL');
+    if (this.alive) killProcessTree(this.child.pid);
     if (this.spawnError) return;
     await this.closed;
   }
@@ -150,7 +166,7 @@ export class Worker {
             : `The handler did not answer within ${timeoutMs} ms; the worker was stopped. AWS counts a slow authorizer as a failure: look for a slow network call, a blocking wait, a promise that never settles or a callback never called.`,
           detail: { phase, timeoutMs },
         });
-      }, timeoutMs);
+      }, timerDelay(timeoutMs));
       const finish = (outcome: { message?: ResultMessage | ReadyMessage; error?: RuntimeError }) => {
         clearTimeout(timer);
         this.pending.delete(id);
