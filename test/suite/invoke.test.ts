@@ -182,9 +182,15 @@ suite('local invoke (extension host)', () => {
       assert.strictEqual(d.range.start.line, line);
       assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
     } finally {
-      await vscode.commands.executeCommand('workbench.action.files.revert');
+      // Undo the edit in this document itself (a revert command acts on whichever editor is
+      // active, and a dirty project file left behind would be saved by the next run).
+      const undo = new vscode.WorkspaceEdit();
+      undo.replace(doc.uri, new vscode.Range(line, at, line, at + 'nodejs99'.length), 'nodejs22.x');
+      assert.ok(await vscode.workspace.applyEdit(undo));
+      assert.ok(await doc.save(), 'the project file is saved back as it was');
+      assert.strictEqual(doc.getText(), fs.readFileSync(project, 'utf8'));
     }
-    await waitFor('the diagnostic to clear after the revert', () => !vscode.languages.getDiagnostics(doc.uri).some((x) => /nodejs99/.test(x.message)));
+    await waitFor('the diagnostic to clear after the undo', () => !vscode.languages.getDiagnostics(doc.uri).some((x) => /nodejs99/.test(x.message)));
   });
 
   test('New Test Event writes a fresh file next to an existing one, never over it, and the new event runs', async () => {
@@ -223,10 +229,8 @@ suite('local invoke (extension host)', () => {
 
       const doc = await vscode.workspace.openTextDocument(handler);
       await vscode.window.showTextDocument(doc);
-      // Earlier tests rewrote this file on disk; an open model may not have caught up with that
-      // yet, and saving it would then be refused as a conflict. Revert: the model is the disk's.
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-      assert.strictEqual(doc.getText(), fs.readFileSync(handler, 'utf8'));
+      // An open model may not have caught up yet with a file an earlier test rewrote on disk.
+      await waitFor('the editor to hold what is on disk', () => !doc.isDirty && doc.getText() === fs.readFileSync(handler, 'utf8'));
       const text = doc.getText();
       const offset = text.lastIndexOf('principalId: device,');
       assert.ok(offset > 0);
