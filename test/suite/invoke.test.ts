@@ -187,7 +187,9 @@ suite('local invoke (extension host)', () => {
       const undo = new vscode.WorkspaceEdit();
       undo.replace(doc.uri, new vscode.Range(line, at, line, at + 'nodejs99'.length), 'nodejs22.x');
       assert.ok(await vscode.workspace.applyEdit(undo));
-      assert.ok(await doc.save(), 'the project file is saved back as it was');
+      // A save can be refused while another extension's save listener is slow (a busy machine).
+      for (let i = 0; i < 5 && doc.isDirty; i++) await doc.save();
+      assert.ok(!doc.isDirty, 'the project file is saved back as it was');
       assert.strictEqual(doc.getText(), fs.readFileSync(project, 'utf8'));
     }
     await waitFor('the diagnostic to clear after the undo', () => !vscode.languages.getDiagnostics(doc.uri).some((x) => /nodejs99/.test(x.message)));

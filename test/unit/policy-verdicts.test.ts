@@ -54,6 +54,24 @@ suite('policy verdicts against AWS', function () {
     );
   });
 
+  test('${iot:ClientId} only in a Connect statement (for MQTT devices) raises nothing over HTTPS publish', async () => {
+    const r = await run(
+      [
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: 'arn:aws:iot:*:*:client/${iot:ClientId}' },
+        { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: 'arn:aws:iot:*:*:topic/devices/d1/*' },
+      ],
+      { protocol: 'http', credentials: { token: 't' } },
+    );
+    assert.strictEqual(r.outcome, 'allowed');
+    assert.doesNotMatch(r.headline, /client id/);
+    assert.ok(!r.problems.some((p) => /HTTPS publish has no client id/.test(p.message)), JSON.stringify(r.problems));
+  });
+
+  test('${iot:ClientId} in a statement allowing iot:* is reported over HTTPS publish', async () => {
+    const r = await run([{ Effect: 'Allow', Action: 'iot:*', Resource: 'arn:aws:iot:*:*:topic/${iot:ClientId}/*' }], { protocol: 'http', credentials: { token: 't' } });
+    assert.match(r.headline, /HTTPS publish has no client id/);
+  });
+
   test('an undecidable Connect condition reads as undecided in the headline, not as "disconnected"', async () => {
     const r = await run([{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }], {
       protocol: 'mqtt',
