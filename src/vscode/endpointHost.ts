@@ -19,12 +19,8 @@ export interface EndpointRunning {
 type Line =
   | { event: 'listening'; url: string; port: number; protocol?: string }
   | { event: 'workspace'; authorizers: ReadonlyArray<{ name: string }> }
+  | { event: 'decision'; decision: EndpointDecision }
   | { event: 'stopped' };
-
-/** The CLI spreads a decision after `event: 'decision'`, so a decision's own `event` (the authorizer event) wins: recognise it by shape. */
-function isDecision(line: object): line is EndpointDecision {
-  return 'traceId' in line && 'decidedBy' in line && 'stages' in line;
-}
 
 export class EndpointHost {
   private child: ChildProcess | undefined;
@@ -72,7 +68,7 @@ export class EndpointHost {
             this.state = { pid: child.pid, ...listening, authorizers: line.authorizers.map((a) => a.name) };
             this.changed();
             resolve(this.state);
-          } else if (isDecision(line)) this.onDecision(line);
+          } else if (line.event === 'decision') this.onDecision(line.decision);
         }
       });
       child.on('error', reject);

@@ -75,7 +75,7 @@ decisions: GET /_iot-authz/decisions. Stops cleanly on Ctrl+C (SIGINT) or SIGTER
       else io.stdout(`iot-authz endpoint: registered from ${ws.projectFile}: ${ws.authorizers.map((a) => a.name).join(', ') || 'no authorizers'}\n`);
       for (const w of ws.warnings) io.stderr(`warning: ${w}\n`);
     }
-    endpoint.log.on('decision', (d) => (json ? io.stdout(JSON.stringify({ event: 'decision', ...d }) + '\n') : io.stderr(decisionLine(d))));
+    endpoint.log.on('decision', (d) => (json ? io.stdout(JSON.stringify({ event: 'decision', decision: d }) + '\n') : io.stderr(decisionLine(d))));
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
