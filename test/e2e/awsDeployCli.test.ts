@@ -3,23 +3,15 @@
 // the wire requests are what AWS receives, and a second deploy changes nothing because the
 // zip's SHA-256 equals the CodeSha256 the stand-in computed from the uploaded bytes.
 import * as assert from 'assert';
-import { execFile, execFileSync } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ACCOUNT, REGION, StandIn } from '../harness/awsStandIn';
+import { iotAuthz } from './endpointFixtures';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', AWS_ACCESS_KEY_ID: 'AKIDE2E', AWS_SECRET_ACCESS_KEY: 'e2e-secret', AWS_PROFILE: '', AWS_CONFIG_FILE: path.join(cwd, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(cwd, 'no-credentials') },
-    }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
 
 suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', function () {
   this.timeout(120_000);
@@ -39,7 +31,7 @@ suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', fu
     const project = JSON.parse(fs.readFileSync(path.join(dir, 'iot-authorizer.json'), 'utf8')) as { authorizers: Array<Record<string, unknown>> };
     project.authorizers[0].aws = { roleArn: `arn:aws:iam::${ACCOUNT}:role/iot-authz-e2e` };
     fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify(project, null, 2));
-    const keygen = await cli(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
+    const keygen = await iotAuthz(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
     assert.strictEqual(keygen.code, 0, keygen.stderr);
     standIn = new StandIn();
     url = await standIn.start();
@@ -51,7 +43,7 @@ suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', fu
   });
 
   test('deploy the example workspace, then again: the second run changes nothing and says so', async () => {
-    const first = await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
+    const first = await iotAuthz(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
     assert.strictEqual(first.code, 0, first.stdout + first.stderr);
     assert.match(first.stdout, /create\s+Lambda function iot-authz-ExampleTokenAuthorizer/);
     assert.match(first.stdout, /Deployed ExampleTokenAuthorizer to 123456789012\/eu-west-1/);
@@ -65,7 +57,7 @@ suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', fu
     assert.strictEqual(standIn.policies.get('iot-authz-ExampleTokenAuthorizer')?.length, 1);
 
     const writes = standIn.seen.filter((r) => r.method !== 'GET').length;
-    const second = await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
+    const second = await iotAuthz(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
     assert.strictEqual(second.code, 0, second.stdout + second.stderr);
     assert.match(second.stdout, /Nothing to deploy: ExampleTokenAuthorizer in 123456789012\/eu-west-1 already matches the workspace/);
     const newWrites = standIn.seen.filter((r) => r.method !== 'GET').slice(writes).filter((r) => !(r.path === '/' && /GetCallerIdentity/.test(r.body)));
@@ -73,8 +65,8 @@ suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', fu
   });
 
   test('test-invoke with a workspace key through the built CLI prints a result with target aws', async () => {
-    await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url, '--no-test-invoke'], dir);
-    const r = await cli(['test-invoke', '--authorizer', 'ExampleTokenAuthorizer', '--token', 'allow-device1', '--key', 'example', '--region', REGION, '--endpoint-url', url, '--json'], dir);
+    await iotAuthz(['deploy', '--yes', '--region', REGION, '--endpoint-url', url, '--no-test-invoke'], dir);
+    const r = await iotAuthz(['test-invoke', '--authorizer', 'ExampleTokenAuthorizer', '--token', 'allow-device1', '--key', 'example', '--region', REGION, '--endpoint-url', url, '--json'], dir);
     assert.strictEqual(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout) as { target: { kind: string; accountId: string }; outcome: string; request: { serverName?: string } };
     assert.strictEqual(result.request.serverName, 'abc123example-ats.iot.eu-west-1.amazonaws.com', 'DescribeEndpoint names the server for the snippets');

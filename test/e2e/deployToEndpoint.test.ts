@@ -3,32 +3,9 @@
 // nothing), test-invokes it, and a device's HTTP publish through the deployed authorizer is
 // allowed on its own topic and refused elsewhere, exactly as curl sees it.
 import * as assert from 'assert';
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ACCOUNT, CLI, curl, ensureBuilt, opensslSign, REGION, REPO_ROOT, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir } from './endpointFixtures';
-
-function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd,
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-          AWS_SECRET_ACCESS_KEY: 'local-secret',
-          AWS_PROFILE: '',
-          AWS_CONFIG_FILE: path.join(cwd, 'no-config'),
-          AWS_SHARED_CREDENTIALS_FILE: path.join(cwd, 'no-credentials'),
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { ACCOUNT, curl, ensureBuilt, iotAuthz, opensslSign, REGION, REPO_ROOT, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir } from './endpointFixtures';
 
 suite('e2e: iot-authz deploy to the local endpoint, then devices publish through it', function () {
   this.timeout(180_000);
@@ -43,7 +20,7 @@ suite('e2e: iot-authz deploy to the local endpoint, then devices publish through
     const project = JSON.parse(fs.readFileSync(path.join(dir, 'iot-authorizer.json'), 'utf8')) as { authorizers: Array<Record<string, unknown>> };
     project.authorizers[0].aws = { roleArn: `arn:aws:iam::${ACCOUNT}:role/iot-authz-e2e` };
     fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify(project, null, 2));
-    const keygen = await cli(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
+    const keygen = await iotAuthz(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
     assert.strictEqual(keygen.code, 0, keygen.stderr);
     endpoint = await startEndpointProcess(['--port', '0', '--region', REGION, '--account', ACCOUNT]);
   });
@@ -55,18 +32,18 @@ suite('e2e: iot-authz deploy to the local endpoint, then devices publish through
 
   test('deploy creates function, permission and authorizer; a second deploy changes nothing and says so', async () => {
     const url = endpoint!.url;
-    const first = await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
+    const first = await iotAuthz(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
     assert.strictEqual(first.code, 0, first.stdout + first.stderr);
     assert.match(first.stdout, /Lambda function iot-authz-ExampleTokenAuthorizer: created, Active/);
     assert.match(first.stdout, /Invoke permission iot-authz-ExampleTokenAuthorizer: added/);
     assert.match(first.stdout, /Authorizer ExampleTokenAuthorizer: created/);
-    const second = await cli(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
+    const second = await iotAuthz(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
     assert.strictEqual(second.code, 0, second.stdout + second.stderr);
     assert.match(second.stdout, /Nothing to deploy: ExampleTokenAuthorizer in 123456789012\/eu-west-1 already matches the workspace/);
   });
 
   test('test-invoke through the endpoint runs the deployed handler; the result has target aws', async () => {
-    const r = await cli(
+    const r = await iotAuthz(
       ['test-invoke', '--authorizer', 'ExampleTokenAuthorizer', '--token', 'allow-sensor1', '--key', 'example', '--region', REGION, '--endpoint-url', endpoint!.url, '--json'],
       dir,
     );

@@ -2,7 +2,7 @@
 // The endpoint runs as `node dist/cli.js endpoint` (built first when missing), keys are made and
 // tokens signed with the openssl CLI, function packages are real zip files, and requests go
 // through curl and the AWS CLI v2 (Debian's awscli, installed by scripts/test-env.sh).
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -141,4 +141,27 @@ export function curl(args: string[]): { status: number; body: string } {
   const out = r.stdout;
   const i = out.lastIndexOf('\n');
   return { status: Number(out.slice(i + 1)), body: out.slice(0, i) };
+}
+
+/** The built `iot-authz` CLI in `cwd`, with throwaway AWS credentials and no shared AWS config. */
+export function iotAuthz(args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+          AWS_SECRET_ACCESS_KEY: 'local-secret',
+          AWS_PROFILE: '',
+          AWS_CONFIG_FILE: path.join(cwd, 'no-config'),
+          AWS_SHARED_CREDENTIALS_FILE: path.join(cwd, 'no-credentials'),
+        },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
