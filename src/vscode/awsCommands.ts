@@ -16,6 +16,7 @@ import { findTestEventFiles, loadTestEvent, DeviceRequest } from '../core/testEv
 import { signToken } from '../core/tokens';
 import { invokeAuthorizer } from '../local/invokeAuthorizer';
 import type { AwsClientFactory, AwsTarget, DeployReport } from '../aws';
+import { asRecord, authorizerNameOf } from './commandArgs';
 import { AwsTargetStore, openSignInTerminal, showAwsError } from './awsTarget';
 import { AwsAuthorizerNode, AwsTree } from './awsTree';
 import type { CommandId } from './commandTable';
@@ -44,10 +45,6 @@ const COMMON_REGIONS = [
 interface LocalAuthorizer {
   readonly authorizer: AuthorizerConfig;
   readonly project: AuthorizerProject;
-}
-
-function asRecord(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
 }
 
 function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
@@ -171,16 +168,8 @@ export class AwsFeature implements vscode.Disposable {
   // --- deploy --------------------------------------------------------------------------------
 
   private async pickLocalAuthorizer(arg: unknown, placeHolder: string): Promise<LocalAuthorizer | undefined> {
-    const r = asRecord(arg);
     const all = this.projects.authorizers();
-    const name =
-      r.kind === 'authorizer'
-        ? (asRecord(r.authorizer).name as string | undefined)
-        : typeof r.authorizer === 'string'
-          ? r.authorizer
-          : typeof arg === 'string'
-            ? arg
-            : undefined;
+    const name = authorizerNameOf(arg);
     if (name !== undefined) {
       const found = all.find((a) => a.authorizer.name === name);
       if (!found) throw new UserError(`No authorizer named "${name}" in ${PROJECT_FILE_NAME}.`, 'AUTHORIZER_NOT_FOUND');
