@@ -24,7 +24,6 @@ import type { CommandHandler } from './commands';
 import type { Services } from './features';
 import { createWorkspaceSigner } from './keySource';
 import { LocalRuntimeHost } from './localRuntimeHost';
-import { WorkspaceProjects } from './workspaceProjects';
 
 const COMMON_REGIONS = [
   'us-east-1',
@@ -55,7 +54,6 @@ function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
 export class AwsFeature implements vscode.Disposable {
   readonly targets: AwsTargetStore;
   readonly tree: AwsTree;
-  private readonly projects = new WorkspaceProjects();
   private readonly runtime = new LocalRuntimeHost();
 
   constructor(private readonly s: Services) {
@@ -168,7 +166,7 @@ export class AwsFeature implements vscode.Disposable {
   // --- deploy --------------------------------------------------------------------------------
 
   private async pickLocalAuthorizer(arg: unknown, placeHolder: string): Promise<LocalAuthorizer | undefined> {
-    const all = this.projects.authorizers();
+    const all = this.s.projects.authorizers();
     const name = authorizerNameOf(arg);
     if (name !== undefined) {
       const found = all.find((a) => a.authorizer.name === name);
@@ -257,7 +255,7 @@ export class AwsFeature implements vscode.Disposable {
           : arg instanceof vscode.Uri
             ? arg.fsPath
             : undefined;
-    const local = this.projects.authorizers();
+    const local = this.s.projects.authorizers();
     let name = node?.details.name ?? (typeof r.authorizer === 'string' ? r.authorizer : undefined);
     let eventFile = argEvent;
     if (eventFile && name === undefined) {
@@ -469,7 +467,6 @@ export class AwsFeature implements vscode.Disposable {
 
   dispose(): void {
     this.targets.dispose();
-    this.projects.dispose();
     void this.runtime.dispose();
   }
 }

@@ -22,7 +22,7 @@ import {
   writeKeyPair,
   writePublicKeyOnly,
 } from '../core/keyStore';
-import { AuthorizerConfig, loadProject } from '../core/project';
+import type { AuthorizerConfig } from '../core/project';
 import { signToken, VerifyResult, verifyToken } from '../core/tokens';
 import { Args } from './commandArgs';
 import { CommandHandlers, runCommand } from './commands';
@@ -556,10 +556,10 @@ async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{
 // ---------------------------------------------------------------------------------------
 // Copy Signed Credentials As…
 
-function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
+function loadAuthorizers(services: Services, root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
   const file = path.join(root, PROJECT_FILE_NAME);
-  // The file as saved (what a device's credentials are signed against), read now, not the editor's cache.
-  const { project, issues } = loadProject(file);
+  // The file as saved (what a device's credentials are signed against), not an editor's unsaved text.
+  const { project, issues } = services.projects.saved(file);
   if (!project) {
     const first = issues[0];
     throw new UserError(`${file}: ${first ? `line ${first.line}: ${first.message}` : 'cannot be read'}`, 'PROJECT_INVALID');
@@ -568,9 +568,9 @@ function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig
   return project;
 }
 
-async function pickAuthorizer(root: string, args: KeyArgs): Promise<AuthorizerConfig> {
+async function pickAuthorizer(services: Services, root: string, args: KeyArgs): Promise<AuthorizerConfig> {
   if (args.node) return args.node.authorizer;
-  const project = loadAuthorizers(root);
+  const project = loadAuthorizers(services, root);
   const wanted = args.string('authorizer');
   if (wanted !== undefined) {
     const found = project.authorizers.find((a) => a.name === wanted);
@@ -610,7 +610,7 @@ async function pickFormat(args: KeyArgs): Promise<CredentialFormat> {
 async function copySignedCredentialsCommand(services: Services, arg: unknown): Promise<string> {
   const args = keyArgs(arg);
   const root = await keyStoreFolder(args);
-  const authorizer = await pickAuthorizer(root, args);
+  const authorizer = await pickAuthorizer(services, root, args);
   if (!authorizer.tokenKeyName) {
     throw new UserError(`Authorizer "${authorizer.name}" has no "tokenKeyName" in ${PROJECT_FILE_NAME}: set the header/parameter name that carries the token.`, 'NO_TOKEN_KEY_NAME');
   }
