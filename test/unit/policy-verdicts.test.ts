@@ -3,26 +3,20 @@
 // the tool's reading say so.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { defaultRequestsFor, PolicyStatement, summarizePolicies } from '../../src/core/policy';
 import { validateAuthorizerResponse } from '../../src/core/response';
 import { parseTestEvent } from '../../src/core/testEvent';
 import { invokeEventFile } from '../../src/local/invokeAuthorizer';
-import { LocalRuntime } from '../../src/local/runtime';
+import type { LocalRuntime } from '../../src/local/runtime';
+import { closeTempRuntime, openTempRuntime } from './tempRuntime';
 
 suite('policy verdicts against AWS', function () {
   this.timeout(30_000);
   let dir: string;
   let runtime: LocalRuntime;
-  setup(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-verdicts-'));
-    runtime = new LocalRuntime();
-  });
-  teardown(async () => {
-    await runtime.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  setup(() => ({ dir, runtime } = openTempRuntime('iot-authz-verdicts-')));
+  teardown(() => closeTempRuntime({ dir, runtime }));
 
   function run(statements: unknown[], event: Record<string, unknown>) {
     fs.writeFileSync(
@@ -144,14 +138,8 @@ suite('test events: operations and sourceIp', function () {
   this.timeout(30_000);
   let dir: string;
   let runtime: LocalRuntime;
-  setup(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-ops-'));
-    runtime = new LocalRuntime();
-  });
-  teardown(async () => {
-    await runtime.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  setup(() => ({ dir, runtime } = openTempRuntime('iot-authz-ops-')));
+  teardown(() => closeTempRuntime({ dir, runtime }));
 
   test('"operations" are evaluated and shown; "sourceIp" feeds aws:SourceIp; bad entries point at their field', async () => {
     fs.writeFileSync(
