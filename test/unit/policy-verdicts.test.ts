@@ -11,6 +11,18 @@ import { invokeEventFile } from '../../src/local/invokeAuthorizer';
 import type { LocalRuntime } from '../../src/local/runtime';
 import { closeTempRuntime, openTempRuntime } from './tempRuntime';
 
+/** h.js in `dir`: a handler that allows principal p1 with one policy of `statements`. */
+function writeHandlerAllowing(dir: string, statements: unknown[]): void {
+  const answer = {
+    isAuthenticated: true,
+    principalId: 'p1',
+    refreshAfterInSeconds: 300,
+    disconnectAfterInSeconds: 300,
+    policyDocuments: [{ Version: '2012-10-17', Statement: statements }],
+  };
+  fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+}
+
 suite('policy verdicts against AWS', function () {
   this.timeout(30_000);
   let dir: string;
@@ -23,14 +35,7 @@ suite('policy verdicts against AWS', function () {
       path.join(dir, 'iot-authorizer.json'),
       JSON.stringify({ authorizers: [{ name: 'A', handler: 'h.js:handler', runtime: 'nodejs20.x', tokenKeyName: 'tok', signingDisabled: true }] }),
     );
-    const answer = {
-      isAuthenticated: true,
-      principalId: 'p1',
-      refreshAfterInSeconds: 300,
-      disconnectAfterInSeconds: 300,
-      policyDocuments: [{ Version: '2012-10-17', Statement: statements }],
-    };
-    fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+    writeHandlerAllowing(dir, statements);
     fs.writeFileSync(path.join(dir, 'e.authz.json'), JSON.stringify({ authorizer: 'A', ...event }));
     return invokeEventFile(runtime, { eventFile: path.join(dir, 'e.authz.json') });
   }
@@ -150,14 +155,7 @@ suite('test events: operations and sourceIp', function () {
       { Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition: { StringEquals: { 'aws:SourceIp': '203.0.113.7' } } },
       { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/dev1/*' },
     ];
-    const answer = {
-      isAuthenticated: true,
-      principalId: 'p1',
-      refreshAfterInSeconds: 300,
-      disconnectAfterInSeconds: 300,
-      policyDocuments: [{ Version: '2012-10-17', Statement: statements }],
-    };
-    fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+    writeHandlerAllowing(dir, statements);
     fs.writeFileSync(
       path.join(dir, 'e.authz.json'),
       JSON.stringify({
