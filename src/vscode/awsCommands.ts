@@ -16,6 +16,7 @@ import { findTestEventFiles, loadTestEvent, DeviceRequest } from '../core/testEv
 import { signToken } from '../core/tokens';
 import { invokeAuthorizer } from '../local/invokeAuthorizer';
 import type { AwsClientFactory, AwsTarget, DeployReport } from '../aws';
+import { asRecord, authorizerNameOf } from './commandArgs';
 import { AwsTargetStore, openSignInTerminal, showAwsError } from './awsTarget';
 import { AwsAuthorizerNode, AwsTree } from './awsTree';
 import type { CommandId } from './commandTable';
@@ -23,7 +24,6 @@ import type { CommandHandler } from './commands';
 import type { Services } from './features';
 import { createWorkspaceSigner } from './keySource';
 import { LocalRuntimeHost } from './localRuntimeHost';
-import { WorkspaceProjects } from './workspaceProjects';
 
 const COMMON_REGIONS = [
   'us-east-1',
@@ -46,10 +46,6 @@ interface LocalAuthorizer {
   readonly project: AuthorizerProject;
 }
 
-function asRecord(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
-}
-
 function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
   const r = asRecord(arg);
   return r.kind === 'awsAuthorizer' ? (arg as AwsAuthorizerNode) : undefined;
@@ -58,7 +54,6 @@ function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
 export class AwsFeature implements vscode.Disposable {
   readonly targets: AwsTargetStore;
   readonly tree: AwsTree;
-  private readonly projects = new WorkspaceProjects();
   private readonly runtime = new LocalRuntimeHost();
 
   constructor(private readonly s: Services) {
@@ -171,16 +166,8 @@ export class AwsFeature implements vscode.Disposable {
   // --- deploy --------------------------------------------------------------------------------
 
   private async pickLocalAuthorizer(arg: unknown, placeHolder: string): Promise<LocalAuthorizer | undefined> {
-    const r = asRecord(arg);
-    const all = this.projects.authorizers();
-    const name =
-      r.kind === 'authorizer'
-        ? (asRecord(r.authorizer).name as string | undefined)
-        : typeof r.authorizer === 'string'
-          ? r.authorizer
-          : typeof arg === 'string'
-            ? arg
-            : undefined;
+    const all = this.s.projects.authorizers();
+    const name = authorizerNameOf(arg);
     if (name !== undefined) {
       const found = all.find((a) => a.authorizer.name === name);
       if (!found) throw new UserError(`No authorizer named "${name}" in ${PROJECT_FILE_NAME}.`, 'AUTHORIZER_NOT_FOUND');
@@ -268,7 +255,7 @@ export class AwsFeature implements vscode.Disposable {
           : arg instanceof vscode.Uri
             ? arg.fsPath
             : undefined;
-    const local = this.projects.authorizers();
+    const local = this.s.projects.authorizers();
     let name = node?.details.name ?? (typeof r.authorizer === 'string' ? r.authorizer : undefined);
     let eventFile = argEvent;
     if (eventFile && name === undefined) {
@@ -480,7 +467,6 @@ export class AwsFeature implements vscode.Disposable {
 
   dispose(): void {
     this.targets.dispose();
-    this.projects.dispose();
     void this.runtime.dispose();
   }
 }

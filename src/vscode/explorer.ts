@@ -3,10 +3,11 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AUTHORIZERS_VIEW_ID } from './ids';
-import { AuthorizerConfig, loadProject, ProjectIssue } from '../core/project';
+import type { AuthorizerConfig, ProjectIssue } from '../core/project';
 import { KEY_STORE_DIR, PROJECT_FILE_NAME } from '../core/constants';
 import { listKeys, StoredKey } from '../core/keyStore';
 import type { AwsTree, AwsTreeNode } from './awsTree';
+import type { WorkspaceProjects } from './workspaceProjects';
 
 export type ExplorerNode =
   | { kind: 'authorizer'; authorizer: AuthorizerConfig; projectFile: string }
@@ -23,6 +24,9 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
   private watcher: vscode.FileSystemWatcher | undefined;
   private keyWatcher: vscode.FileSystemWatcher | undefined;
   private aws: AwsTree | undefined;
+
+  /** Reads the project files through `projects`, as saved. */
+  constructor(private readonly projects: WorkspaceProjects) {}
 
   /** Adds the AWS node (the account's authorizers), loaded only when expanded. */
   attachAws(tree: AwsTree): void {
@@ -56,7 +60,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
     if (!node) {
       const out: ExplorerNode[] = [];
       for (const file of this.projectFiles()) {
-        const { project, issues } = loadProject(file);
+        const { project, issues } = this.projects.saved(file);
         const hasFile = !(!project && issues.some((i) => i.message.startsWith('Cannot read')));
         if (hasFile) {
           for (const issue of issues.filter((i) => i.severity === 'error')) out.push({ kind: 'issue', issue, projectFile: file });

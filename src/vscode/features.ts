@@ -58,7 +58,7 @@ function generalHandlers(s: Services) {
 
 export function createFeatures(context: vscode.ExtensionContext, log: Log): Features {
   const projects = new WorkspaceProjects();
-  const explorer = new AuthorizerExplorer();
+  const explorer = new AuthorizerExplorer(projects);
   const runs = new RunStore(context.workspaceState);
   context.subscriptions.push(projects, explorer, runs);
   const services: Services = { context, log, explorer, runs, decisions: new DecisionStream(), projects };
