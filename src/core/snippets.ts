@@ -296,3 +296,35 @@ export function localEndpointSnippets(
   out.push({ kind: 'aws-cli', label: 'AWS CLI (--endpoint-url)', language: 'shell', text: lines.join('\n') });
   return out;
 }
+
+/** An HTTP publish to the local endpoint carrying a run's credentials. */
+export interface HttpPublishRequest {
+  readonly topic: string;
+  /** `/topics/<topic>?<query>`. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The run's request as an HTTP publish (what "Run against endpoint" sends): an HTTP run's own
+ * headers and query string; an MQTT run's credentials moved to headers (or the query string
+ * when they travelled there). The topic is one the run's policies allowed, else the default.
+ */
+export function httpPublishFromRun(run: InvocationResult, options: { tokenKeyName?: string } = {}): HttpPublishRequest | { readonly error: string } {
+  const r = snippetRequestFromRun(run, options);
+  if (!r) return { error: 'This run has no request to send: it stopped before a request was built. Fix the event file and run it again first.' };
+  let headers: Record<string, string> = {};
+  let query = 'qos=1';
+  if (r.protocol === 'http' && r.httpContext) {
+    headers = { ...r.httpContext.headers };
+    const q = (r.httpContext.queryString ?? '').replace(/^\?/, '');
+    if (q !== '') query = q;
+  } else if (r.credentials) {
+    if (r.credentialsIn === 'query') query = `qos=1&${credentialsToQueryString(r.credentials)}`;
+    else headers = credentialsToHeaders(r.credentials);
+  }
+  const isName = (k: string) => k.toLowerCase() === AUTHORIZER_NAME_PARAM;
+  const named = Object.keys(headers).some(isName) || parseQueryParams(query).some(([k]) => isName(k));
+  if (!named && r.authorizer !== undefined) headers = { [AUTHORIZER_NAME_PARAM]: r.authorizer, ...headers };
+  return { topic: r.topic, path: `/topics/${topicUrlPath(r.topic)}?${query}`, headers };
+}

@@ -170,6 +170,12 @@ export const COMMANDS = [
     ],
   },
   {
+    id: 'iotAuthz.endpoint.runAgainst',
+    title: 'Run Against Local Endpoint',
+    icon: '$(radio-tower)',
+    palette: false,
+  },
+  {
     id: 'iotAuthz.endpoint.actions',
     title: 'Local Endpoint Actions…',
     icon: '$(radio-tower)',

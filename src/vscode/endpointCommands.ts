@@ -8,7 +8,9 @@ import * as vscode from 'vscode';
 import { ENDPOINT_PORT_SETTING, LOCAL_DEFAULT_REGION, PROJECT_FILE_NAME } from '../core/constants';
 import { UserError } from '../core/errors';
 import { storedKeyFiles } from '../core/keyStore';
-import { LocalEndpointAuthorizer, localEndpointSnippets } from '../core/snippets';
+import type { EndpointDecision } from '../core/decisions';
+import type { InvocationResult } from '../core/result';
+import { httpPublishFromRun, LocalEndpointAuthorizer, localEndpointSnippets } from '../core/snippets';
 import type { CommandHandlers } from './commands';
 import { EndpointHost, EndpointRunning, EndpointStatus } from './endpointHost';
 import { EndpointChildView, endpointChildren, endpointRootView, endpointStatusBarView } from './endpointView';
@@ -23,10 +25,21 @@ export function endpointPortFromSettings(config: vscode.WorkspaceConfiguration =
 
 export type EndpointSnippetsResult = { readonly url: string; readonly text: string };
 
+/** What "Run against endpoint" did: the HTTP status the device got and the decision's run. */
+export type EndpointRunResult = { readonly status: number; readonly runId: string };
+
+/** `"<run id>"` or `{ runId }`. */
+function runIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string' && arg !== '') return arg;
+  if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') return (arg as { runId: string }).runId;
+  return undefined;
+}
+
 export class EndpointFeature implements vscode.Disposable {
   readonly host: EndpointHost;
   private statusItem: vscode.StatusBarItem | undefined;
   private lastState: EndpointStatus['state'] = 'stopped';
+  private readonly statusListeners = new Set<() => void>();
 
   constructor(private readonly s: Services) {
     this.host = new EndpointHost(
@@ -59,6 +72,7 @@ export class EndpointFeature implements vscode.Disposable {
     }
     this.updateStatusBar(status);
     this.s.explorer.refresh();
+    for (const l of [...this.statusListeners]) l();
   }
 
   private updateStatusBar(status: EndpointStatus): void {
@@ -166,6 +180,69 @@ export class EndpointFeature implements vscode.Disposable {
     return { url: r.url, text };
   }
 
+  /**
+   * "Run against endpoint": sends the run's request as an HTTP publish to the local endpoint
+   * (starting it first when it is not running), waits for the endpoint's decision on that
+   * request (by its trace id) and opens it in the results panel.
+   */
+  async runAgainst(arg?: unknown): Promise<EndpointRunResult | undefined> {
+    const runId = runIdOf(arg);
+    const run: InvocationResult | undefined = runId !== undefined ? (this.s.runs.get(runId) ?? this.s.decisions.runById(runId)) : this.s.runs.latest();
+    if (!run) throw new UserError(runId !== undefined ? `Run ${runId} is no longer in the history.` : 'No run yet: run a test event first, then run it against the endpoint.', 'RUN_NOT_FOUND');
+    const projectFile = run.source.projectFile;
+    const tokenKeyName =
+      projectFile && run.request.authorizer !== undefined
+        ? this.s.projects.load(projectFile).project?.authorizers.find((a) => a.name === run.request.authorizer)?.tokenKeyName
+        : undefined;
+    const request = httpPublishFromRun(run, tokenKeyName !== undefined ? { tokenKeyName } : {});
+    if ('error' in request) throw new UserError(request.error, 'NO_REQUEST');
+    const running = this.host.running ?? (await this.start());
+    if (!running) return undefined;
+    // Decisions can arrive before the HTTP answer: keep the ones seen while waiting.
+    const seen: EndpointDecision[] = [];
+    const sub = this.s.decisions.onDecision((d) => seen.push(d));
+    let decision: EndpointDecision;
+    let status: number;
+    try {
+      const res = await fetch(`${running.url}${request.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...request.headers },
+        body: JSON.stringify({ message: 'Run against endpoint from the IoT Authorizer results panel' }),
+      });
+      status = res.status;
+      const body = (await res.json().catch(() => ({}))) as { traceId?: unknown };
+      const traceId = typeof body.traceId === 'string' ? body.traceId : undefined;
+      if (traceId === undefined) throw new UserError(`The local endpoint answered ${res.status} without a trace id: see "IoT Authorizer: Show Output".`, 'ENDPOINT_NO_TRACE');
+      decision = seen.find((d) => d.connectionId === traceId) ?? (await this.nextDecision(traceId));
+    } finally {
+      sub.dispose();
+    }
+    if (!decision.run) throw new UserError(`The endpoint decided (${decision.headline}) without a run to show.`, 'ENDPOINT_NO_RUN');
+    await vscode.commands.executeCommand('iotAuthz.openResults', { runId: decision.run.id });
+    return { status, runId: decision.run.id };
+  }
+
+  /** The decision with `traceId`, or an error when the endpoint stops before telling it. */
+  private nextDecision(traceId: string): Promise<EndpointDecision> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        sub.dispose();
+        this.statusListeners.delete(onStatus);
+      };
+      const sub = this.s.decisions.onDecision((d) => {
+        if (d.connectionId !== traceId) return;
+        done();
+        resolve(d);
+      });
+      const onStatus = () => {
+        if (this.host.status.state === 'running') return;
+        done();
+        reject(new UserError('The local endpoint stopped before it told its decision: start it again and retry.', 'ENDPOINT_STOPPED'));
+      };
+      this.statusListeners.add(onStatus);
+    });
+  }
+
   /** The status-bar item's click: what can be done with the endpoint in its current state. */
   async actions(): Promise<unknown> {
     const status = this.host.status;
@@ -195,6 +272,7 @@ export class EndpointFeature implements vscode.Disposable {
       'iotAuthz.endpoint.copyUrl': () => this.copyUrl(),
       'iotAuthz.endpoint.snippets': (arg?: unknown) => this.snippets(arg),
       'iotAuthz.endpoint.actions': () => this.actions(),
+      'iotAuthz.endpoint.runAgainst': (arg?: unknown) => this.runAgainst(arg),
     } satisfies Partial<CommandHandlers>;
   }
 

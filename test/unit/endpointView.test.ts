@@ -10,7 +10,9 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from '../../src/core/constants';
 import type { EndpointDecision } from '../../src/core/decisions';
-import { localEndpointSnippets } from '../../src/core/snippets';
+import { httpPublishFromRun, localEndpointSnippets, topicUrlPath } from '../../src/core/snippets';
+import { parseQueryParams } from '../../src/core/credentials';
+import { EXAMPLE_REQUESTS, fixtureRun } from './runFixtures';
 import type { InvocationResult } from '../../src/core/result';
 import { LocalEndpoint } from '../../src/endpoint';
 import { EndpointStatus, explainEndpointFailure } from '../../src/vscode/endpointHost';
@@ -142,5 +144,44 @@ suite('local endpoint: connection snippets', () => {
       await endpoint.stop();
       fs.rmSync(ws, { recursive: true, force: true });
     }
+  });
+});
+
+suite('local endpoint: a run as an HTTP publish ("Run against endpoint")', () => {
+  const KEY = 'X-Example-Token';
+  const lower = (h: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+
+  test('an HTTP run keeps its headers and query string; an MQTT run\'s credentials move to headers; a WebSocket run\'s stay in the query', async () => {
+    const http = await fixtureRun({ request: EXAMPLE_REQUESTS.httpPublish });
+    const h = httpPublishFromRun(http, { tokenKeyName: KEY });
+    assert.ok(!('error' in h));
+    assert.strictEqual(h.path, `/topics/${topicUrlPath(h.topic)}?qos=1`);
+    const hh = lower(h.headers);
+    assert.strictEqual(hh[KEY.toLowerCase()], 'allow-sensor1');
+    assert.strictEqual(hh[AUTHORIZER_NAME_PARAM], 'ExampleTokenAuthorizer');
+    assert.strictEqual(hh['content-type'], 'application/json');
+    assert.strictEqual(hh[SIGNATURE_PARAM], http.request.wire?.headers?.[SIGNATURE_PARAM] ?? lower(http.request.wire?.headers ?? {})[SIGNATURE_PARAM]);
+
+    const mqtt = httpPublishFromRun(await fixtureRun({ request: EXAMPLE_REQUESTS.mqttConnect }), { tokenKeyName: KEY });
+    assert.ok(!('error' in mqtt));
+    assert.strictEqual(mqtt.path, '/topics/devices/sensor1/example?qos=1');
+    assert.deepStrictEqual(Object.keys(lower(mqtt.headers)).sort(), [AUTHORIZER_NAME_PARAM, KEY.toLowerCase(), SIGNATURE_PARAM].sort());
+
+    const wss = httpPublishFromRun(await fixtureRun({ request: EXAMPLE_REQUESTS.wssBrowser }), { tokenKeyName: KEY });
+    assert.ok(!('error' in wss));
+    const query = parseQueryParams(wss.path.slice(wss.path.indexOf('?') + 1));
+    assert.deepStrictEqual(query.map(([k]) => k), ['qos', AUTHORIZER_NAME_PARAM, KEY, SIGNATURE_PARAM]);
+    assert.strictEqual(query.find(([k]) => k === KEY)?.[1], 'allow-sensor1');
+    assert.deepStrictEqual(wss.headers, {});
+  });
+
+  test('the authorizer name is added when the request does not carry it; a run without a request says why it cannot be sent', async () => {
+    const run = await fixtureRun({ request: EXAMPLE_REQUESTS.mqttConnect });
+    const unnamed = { ...run, request: { ...run.request, wire: { ...run.request.wire!, mqtt: { ...run.request.wire!.mqtt!, username: 'sensor1' } } } };
+    const r = httpPublishFromRun(unnamed, { tokenKeyName: KEY });
+    assert.ok(!('error' in r));
+    assert.deepStrictEqual(r.headers, { [AUTHORIZER_NAME_PARAM]: 'ExampleTokenAuthorizer' });
+    const none = httpPublishFromRun({ ...run, request: { protocol: 'mqtt' } });
+    assert.ok('error' in none && /no request to send/.test(none.error));
   });
 });
