@@ -10,7 +10,8 @@ import type { ExtensionApi } from '../../src/extension';
 import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from '../../src/core/constants';
 import { signToken } from '../../src/core/tokens';
 import type { EndpointRunning } from '../../src/vscode/endpointHost';
-import type { EndpointSnippetsResult } from '../../src/vscode/endpointCommands';
+import type { EndpointRunResult, EndpointSnippetsResult } from '../../src/vscode/endpointCommands';
+import type { InvocationResult } from '../../src/core/result';
 import type { ExplorerNode } from '../../src/vscode/explorer';
 import type { FromWebview, ToWebview } from '../../src/webview/protocol';
 
@@ -158,5 +159,34 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
     assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the endpoint process is gone');
     await treeUntil('the node shows stopped', async () => ((await rootItem()).contextValue === 'endpoint.stopped' ? true : undefined));
     assert.strictEqual(api.endpoint.statusBarText, undefined);
+  });
+
+  test('Run against endpoint: the panel sends a local run\'s request to the endpoint (starting it) and shows the endpoint\'s decision', async () => {
+    assert.strictEqual(api.endpoint.status.state, 'stopped');
+    const local = (await vscode.commands.executeCommand('iotAuthz.runTestEvent', vscode.Uri.file(path.join(ws, 'events/http-publish.authz.json')))) as InvocationResult;
+    assert.strictEqual(local.target.kind, 'local');
+    assert.strictEqual(local.outcome, 'allowed');
+    const shown = toPage('showRun', (m) => m.type === 'showRun' && m.run.target.kind === 'endpoint');
+    await api.results.handleMessage({ type: 'runOnEndpoint', runId: local.id });
+    const m = await shown;
+    assert.ok(m.type === 'showRun');
+    assert.strictEqual(m.run.outcome, 'allowed', m.run.headline);
+    assert.strictEqual(api.results.shownRunId, m.run.id);
+    const running = api.endpoint.host.running;
+    assert.ok(running, 'the endpoint was started for the run');
+    await treeUntil('the decision in the tree', async () =>
+      (await decisionNodes()).some((n) => n.kind === 'endpointDecision' && n.view.runId === m.run.id) ? true : undefined,
+    );
+
+    // An MQTT run: its credentials go as headers of the HTTP publish.
+    const mqtt = (await vscode.commands.executeCommand('iotAuthz.runTestEvent', vscode.Uri.file(path.join(ws, 'events/mqtt-connect.authz.json')))) as InvocationResult;
+    const r = (await vscode.commands.executeCommand('iotAuthz.endpoint.runAgainst', { runId: mqtt.id })) as EndpointRunResult;
+    assert.ok(r, 'Run Against Local Endpoint returned nothing (see the output channel)');
+    assert.strictEqual(r.status, 200);
+    assert.strictEqual(api.results.shownRunId, r.runId);
+
+    const pid = (await vscode.commands.executeCommand('iotAuthz.endpoint.stop')) as number;
+    assert.strictEqual(pid, running.pid);
+    assert.throws(() => process.kill(pid, 0), /ESRCH/);
   });
 });
