@@ -61,6 +61,11 @@ export class EndpointFeature implements vscode.Disposable {
 
   private onChanged(): void {
     const status = this.host.status;
+    if (status.state === this.lastState && status.state === 'running') {
+      // A new decision: only the endpoint's node changes.
+      this.s.explorer.refreshEndpoint();
+      return;
+    }
     if (status.state !== this.lastState) {
       this.lastState = status.state;
       if (status.state === 'running') this.s.log.info(`Local endpoint running at ${status.url} (pid ${status.pid}); registered: ${status.authorizers.join(', ') || 'none'}`);

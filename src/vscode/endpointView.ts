@@ -38,7 +38,7 @@ export interface EndpointDecisionView {
 export function endpointRootView(status: EndpointStatus): EndpointRootView {
   switch (status.state) {
     case 'stopped':
-      return { label: 'Local endpoint', description: 'stopped', tooltip: 'The local IoT endpoint is stopped. Start it to publish to your workspace authorizers over HTTP and use the AWS CLI against them.', icon: 'debug-stop', contextValue: 'endpoint.stopped', expandable: false };
+      return { label: 'Local endpoint', description: 'stopped', tooltip: 'The local IoT endpoint is stopped. Start it to publish to your workspace authorizers over HTTP and use the AWS CLI against them.', icon: 'circle-outline', contextValue: 'endpoint.stopped', expandable: false };
     case 'starting':
       return { label: 'Local endpoint', description: 'starting…', tooltip: `Starting the local IoT endpoint for ${status.workspace}`, icon: 'loading~spin', contextValue: 'endpoint.starting', expandable: false };
     case 'running':

@@ -35,6 +35,9 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
   private keyWatcher: vscode.FileSystemWatcher | undefined;
   private aws: AwsTree | undefined;
   private endpoint: EndpointTreeSource | undefined;
+  /** The one "Local endpoint" node object, so a new decision refreshes only that node. */
+  private readonly endpointNode: ExplorerNode = { kind: 'endpoint' };
+  private endpointNodeShown = false;
 
   /** Adds the "Local endpoint" node (state, address, registered authorizers, recent decisions). */
   attachEndpoint(source: EndpointTreeSource): void {
@@ -50,6 +53,11 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** Refreshes the "Local endpoint" node and its children only (a new decision). */
+  refreshEndpoint(): void {
+    this.changed.fire(this.endpointNodeShown ? this.endpointNode : undefined);
   }
 
   private watch(): void {
@@ -87,7 +95,8 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
       }
       void vscode.commands.executeCommand('setContext', 'iotAuthz.hasProject', out.length > 0);
       // The AWS node only next to a project, so an empty workspace keeps its welcome content.
-      if (this.endpoint && out.length > 0) out.push({ kind: 'endpoint' });
+      this.endpointNodeShown = this.endpoint !== undefined && out.length > 0;
+      if (this.endpointNodeShown) out.push(this.endpointNode);
       if (this.aws && out.length > 0) out.push({ kind: 'awsRoot' });
       return out;
     }
@@ -148,7 +157,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
           item.iconPath = new vscode.ThemeIcon('shield');
           item.contextValue = 'endpointAuthorizer';
         } else if (v.kind === 'decisions') {
-          item.id = 'endpoint#decisions';
+          item.id = `endpoint#decisions#${v.decisions.length > 0 ? 'some' : 'none'}`;
           item.iconPath = new vscode.ThemeIcon('list-ordered');
           item.contextValue = 'endpointDecisions';
         } else {
