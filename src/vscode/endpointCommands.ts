@@ -40,6 +40,9 @@ export class EndpointFeature implements vscode.Disposable {
   private statusItem: vscode.StatusBarItem | undefined;
   private lastState: EndpointStatus['state'] = 'stopped';
   private readonly statusListeners = new Set<() => void>();
+  /** Watches the running endpoint's iot-authorizer.json on disk (it registers it at start only). */
+  private projectWatcher: vscode.Disposable | undefined;
+  private offeringRestart = false;
 
   constructor(private readonly s: Services) {
     this.host = new EndpointHost(
@@ -74,6 +77,11 @@ export class EndpointFeature implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Local endpoint: ${status.reason} ${status.fix}`, 'Show Output').then((a) => a && this.s.log.show());
       }
       if (status.state === 'stopped') this.s.log.info('Local endpoint stopped.');
+      if (status.state === 'running') this.watchProject(status.workspace);
+      else {
+        this.projectWatcher?.dispose();
+        this.projectWatcher = undefined;
+      }
     }
     this.updateStatusBar(status);
     this.s.explorer.refresh();
@@ -99,6 +107,46 @@ export class EndpointFeature implements vscode.Disposable {
   /** The status-bar item as shown, for tests (undefined when hidden or never created). */
   get statusBarText(): string | undefined {
     return endpointStatusBarView(this.host.status) ? this.statusItem?.text : undefined;
+  }
+
+  private watchProject(workspace: string): void {
+    this.projectWatcher?.dispose();
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(workspace), PROJECT_FILE_NAME));
+    const changed = () => {
+      this.offerRestart().catch((e: unknown) => {
+        const message = e instanceof Error ? e.message : String(e);
+        this.s.log.error(`Restarting the local endpoint failed: ${message}`);
+        void vscode.window.showErrorMessage(`Restart Local Endpoint: ${message}`);
+      });
+    };
+    this.projectWatcher = vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
+  }
+
+  /** The endpoint registered iot-authorizer.json when it started: offer a restart (same port) to register a change. */
+  private async offerRestart(): Promise<void> {
+    const r = this.host.running;
+    if (!r || this.offeringRestart) return;
+    this.offeringRestart = true;
+    try {
+      const answer = await vscode.window.showInformationMessage(
+        `${PROJECT_FILE_NAME} changed: the local endpoint registered its authorizers when it started. Restart it (same address, ${r.url}) to register the change.`,
+        'Restart Endpoint',
+      );
+      if (answer === 'Restart Endpoint' && this.host.running?.pid === r.pid) await this.restart(r);
+    } finally {
+      this.offeringRestart = false;
+    }
+  }
+
+  private async restart(r: EndpointRunning): Promise<EndpointRunning | undefined> {
+    await this.host.stop();
+    const { pythonPath } = invokeOptionsFromSettings();
+    try {
+      return await this.host.start(r.workspace, { port: r.port, ...(pythonPath ? { pythonPath } : {}) });
+    } catch (e) {
+      if (this.host.status.state === 'failed') return undefined; // shown with its reason and fix
+      throw e;
+    }
   }
 
   /** Workspace folders with an iot-authorizer.json at their root. */
@@ -138,7 +186,8 @@ export class EndpointFeature implements vscode.Disposable {
     try {
       return await this.host.start(folder, { port, ...(pythonPath ? { pythonPath } : {}) });
     } catch (e) {
-      // The status (failed, with reason and fix) was already shown by onChanged.
+      // A failure (port in use, exit) was already shown by onChanged with its reason and fix.
+      if (this.host.status.state === 'failed') return undefined;
       throw new UserError(e instanceof Error ? e.message : String(e), 'ENDPOINT_START_FAILED');
     }
   }
@@ -282,6 +331,7 @@ export class EndpointFeature implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.projectWatcher?.dispose();
     this.host.dispose();
     this.statusItem?.dispose();
   }

@@ -85,7 +85,9 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
   });
 
   suiteTeardown(async () => {
+    // Leave the window as the other suites expect it: endpoint stopped, no runs in the history, no panel open.
     await vscode.commands.executeCommand('iotAuthz.endpoint.stop');
+    await vscode.commands.executeCommand('iotAuthz.clearHistory', { confirm: true });
     api.results.webviewPanel?.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -188,5 +190,54 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
     const pid = (await vscode.commands.executeCommand('iotAuthz.endpoint.stop')) as number;
     assert.strictEqual(pid, running.pid);
     assert.throws(() => process.kill(pid, 0), /ESRCH/);
+  });
+
+  test('a saved change to iot-authorizer.json offers a restart on the same address, which registers the change; the status-bar actions copy the URL', async () => {
+    const win = vscode.window as unknown as Record<string, unknown>;
+    const originals = { info: win.showInformationMessage, pick: win.showQuickPick };
+    const projectFile = path.join(ws, 'iot-authorizer.json');
+    const original = fs.readFileSync(projectFile, 'utf8');
+    let offered: (message: string) => void = () => {};
+    const offer = new Promise<string>((resolve) => (offered = resolve));
+    try {
+      const started = (await vscode.commands.executeCommand('iotAuthz.endpoint.start')) as EndpointRunning;
+      assert.ok(started);
+      win.showInformationMessage = (message: string, ...items: unknown[]) => {
+        if (!items.includes('Restart Endpoint')) return (originals.info as (...a: unknown[]) => unknown)(message, ...items);
+        offered(message);
+        return Promise.resolve('Restart Endpoint');
+      };
+      const project = JSON.parse(original) as { authorizers: Array<Record<string, unknown>> };
+      project.authorizers.push({ ...project.authorizers[0], name: 'SecondAuthorizer' });
+      fs.writeFileSync(projectFile, JSON.stringify(project, null, 2) + '\n');
+      assert.match(await offer, /iot-authorizer\.json changed: .*Restart it \(same address/);
+      const registered = await treeUntil('the second authorizer registered', async () => {
+        const names = (await children()).flatMap((n) => (n.kind === 'endpointChild' && n.view.kind === 'registered' ? [n.view.label] : []));
+        return names.includes('SecondAuthorizer') ? names : undefined;
+      });
+      assert.deepStrictEqual(registered, ['ExampleTokenAuthorizer', 'SecondAuthorizer']);
+      const restarted = api.endpoint.host.running;
+      assert.ok(restarted);
+      assert.strictEqual(restarted.url, started.url, 'same address after the restart');
+      assert.notStrictEqual(restarted.pid, started.pid);
+      assert.throws(() => process.kill(started.pid, 0), /ESRCH/, 'the first process is gone');
+
+      // The status-bar item's click: the quick actions, answered with "Copy Local Endpoint URL".
+      await vscode.env.clipboard.writeText('');
+      let labels: string[] = [];
+      win.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => {
+        const list = await items;
+        labels = list.map((i) => i.label);
+        return list.find((i) => i.label.includes('Copy Local Endpoint URL'));
+      };
+      assert.strictEqual(await vscode.commands.executeCommand('iotAuthz.endpoint.actions'), restarted.url);
+      assert.deepStrictEqual(labels, ['$(copy) Copy Local Endpoint URL', '$(terminal) Connection Snippets', '$(preview) Open Results Panel', '$(debug-stop) Stop Local Endpoint']);
+      assert.strictEqual(await vscode.env.clipboard.readText(), restarted.url);
+    } finally {
+      win.showInformationMessage = originals.info;
+      win.showQuickPick = originals.pick;
+      fs.writeFileSync(projectFile, original);
+      await vscode.commands.executeCommand('iotAuthz.endpoint.stop');
+    }
   });
 });
