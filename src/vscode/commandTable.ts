@@ -138,6 +138,48 @@ export const COMMANDS = [
     icon: '$(clear-all)',
     menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '7_history@2' }],
   },
+  // --- the local IoT endpoint (src/vscode/endpointCommands.ts) ---
+  {
+    id: 'iotAuthz.endpoint.start',
+    title: 'Start Local Endpoint',
+    icon: '$(play)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^endpoint\\.(stopped|failed)$/', group: 'inline@1' }],
+  },
+  {
+    id: 'iotAuthz.endpoint.stop',
+    title: 'Stop Local Endpoint',
+    icon: '$(debug-stop)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^endpoint\\.(running|starting)$/', group: 'inline@1' }],
+  },
+  {
+    id: 'iotAuthz.endpoint.copyUrl',
+    title: 'Copy Local Endpoint URL',
+    icon: '$(copy)',
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: '1_endpoint@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpointAddress', group: 'inline@1' },
+    ],
+  },
+  {
+    id: 'iotAuthz.endpoint.snippets',
+    title: 'Connection Snippets for the Local Endpoint',
+    icon: '$(terminal)',
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: 'inline@2' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: '1_endpoint@2' },
+    ],
+  },
+  {
+    id: 'iotAuthz.endpoint.runAgainst',
+    title: 'Run Against Local Endpoint',
+    icon: '$(radio-tower)',
+    palette: false,
+  },
+  {
+    id: 'iotAuthz.endpoint.actions',
+    title: 'Local Endpoint Actions…',
+    icon: '$(radio-tower)',
+  },
   // --- AWS: target, deploy, test-invoke, the account's authorizers (src/vscode/awsCommands.ts) ---
   {
     id: 'iotAuthz.aws.selectTarget',
