@@ -5,14 +5,16 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AWS_REGION_PATTERN, PROJECT_FILE_NAME } from '../core/constants';
+import { authorizerConsoleUrl, keysWithAdded, keysWithRemoved, MAX_AUTHORIZER_KEYS } from '../core/awsAuthorizerActions';
 import { formatPlan } from '../core/deployPlan';
 import { UserError } from '../core/errors';
 import { resolveDeviceRequest, EventProblem, workspacePublicKeys } from '../core/events';
 import { formatInvocationResult } from '../core/format';
-import { readPrivateKey } from '../core/keyStore';
+import { listKeys, readPrivateKey, readPublicKey } from '../core/keyStore';
 import type { AuthorizerConfig, AuthorizerProject } from '../core/project';
 import type { InvocationResult } from '../core/result';
 import { findTestEventFiles, loadTestEvent, DeviceRequest } from '../core/testEvent';
+import { importPublicKey } from '../core/keys';
 import { signToken } from '../core/tokens';
 import { invokeAuthorizer } from '../local/invokeAuthorizer';
 import type { AwsClientFactory, AwsTarget, DeployReport } from '../aws';
@@ -48,6 +50,10 @@ interface LocalAuthorizer {
 
 function asRecord(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+function importFingerprint(pem: string): string {
+  return importPublicKey(pem).fingerprint;
 }
 
 function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
@@ -108,6 +114,15 @@ export class AwsFeature implements vscode.Disposable {
         vscode.window.setStatusBarMessage(`$(copy) Copied ${node.details.arn}`, 5000);
         return node.details.arn;
       },
+      'iotAuthz.aws.openConsole': async (arg?: unknown) => {
+        const node = await this.pickAwsAuthorizer(arg);
+        if (!node) return undefined;
+        const url = authorizerConsoleUrl(node.details.arn);
+        await vscode.env.openExternal(vscode.Uri.parse(url, true));
+        return url;
+      },
+      'iotAuthz.aws.rotatePublicKey': (arg?: unknown) => this.guard('Rotate Public Key', () => this.rotatePublicKey(arg)),
+      'iotAuthz.aws.removePublicKey': (arg?: unknown) => this.guard('Remove Public Key', () => this.removePublicKey(arg)),
       'iotAuthz.aws.showDetails': async (arg?: unknown) => {
         const node = await this.pickAwsAuthorizer(arg);
         if (!node) return undefined;
@@ -417,6 +432,12 @@ export class AwsFeature implements vscode.Disposable {
     const node = awsNodeOf(arg);
     if (node) return node;
     const loaded = await this.tree.authorizers();
+    const named = asRecord(arg).authorizer;
+    if (typeof named === 'string') {
+      const d = loaded.authorizers.find((a) => a.name === named);
+      if (!d) throw new UserError(`No authorizer named "${named}" in ${loaded.target.accountId} · ${loaded.target.region}: refresh the AWS node, or deploy it first.`, 'AUTHORIZER_NOT_FOUND');
+      return { kind: 'awsAuthorizer', details: d, isDefault: d.name === loaded.defaultName, target: loaded.target };
+    }
     const pick = await vscode.window.showQuickPick(
       loaded.authorizers.map((d) => ({ label: d.name, description: `${d.status ?? ''}${d.name === loaded.defaultName ? ' · default' : ''}`, d })),
       { placeHolder: `Authorizer in ${loaded.target.accountId} · ${loaded.target.region}` },
@@ -476,6 +497,103 @@ export class AwsFeature implements vscode.Disposable {
     await this.withIot((iot) => iot.deleteAuthorizer(name));
     this.tree.refresh();
     return `${name} deleted.`;
+  }
+
+  /**
+   * Adds a workspace key to the authorizer next to the key it has (AWS allows two), so devices can
+   * move to the new key while the old one still works; then offers to remove the old one. With
+   * two keys already, asks which one the new key replaces. Arguments for tests and scripts:
+   * `{ authorizer node, keyName, replace?, yes? }`.
+   */
+  async rotatePublicKey(arg: unknown): Promise<string | undefined> {
+    const node = await this.pickAwsAuthorizer(arg);
+    if (!node) return undefined;
+    const r = asRecord(arg);
+    const d = node.details;
+    if (d.signingDisabled) throw new UserError(`${d.name} has signing disabled: it has no public keys to rotate.`, 'SIGNING_DISABLED');
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const stored = (await Promise.all(roots.map(async (root) => (await listKeys(root)).map((k) => ({ root, k }))))).flat().filter((x) => x.k.hasPublicKey && x.k.fingerprint);
+    const inAws = new Set(
+      Object.values(d.publicKeys).map((pem) => {
+        try {
+          return importFingerprint(pem);
+        } catch {
+          return '';
+        }
+      }),
+    );
+    const candidates = stored.filter((x) => !inAws.has(x.k.fingerprint ?? ''));
+    let chosen = typeof r.keyName === 'string' ? stored.find((x) => x.k.name === r.keyName) : undefined;
+    if (typeof r.keyName === 'string' && !chosen)
+      throw new UserError(`No workspace key named "${r.keyName}" with a public key: create one with "Generate Key Pair…".`, 'KEY_NOT_FOUND');
+    if (!chosen) {
+      if (candidates.length === 0)
+        throw new UserError(`Every workspace key is already on ${d.name}: generate a new key pair ("Generate Key Pair…") to rotate to.`, 'NO_NEW_KEY');
+      const pick = await vscode.window.showQuickPick(
+        candidates.map((x) => ({ label: x.k.name, description: `${x.k.shortFingerprint ?? ''} · ${x.k.bits ?? '?'} bits`, x })),
+        { title: `Rotate the public key of ${d.name}`, placeHolder: 'Workspace key to add to the authorizer' },
+      );
+      if (!pick) return undefined;
+      chosen = pick.x;
+    }
+    let replace = typeof r.replace === 'string' ? r.replace : undefined;
+    const current = Object.keys(d.publicKeys);
+    if (replace === undefined && current.length >= MAX_AUTHORIZER_KEYS) {
+      const pick = await vscode.window.showQuickPick(
+        current.map((name) => ({ label: name, description: 'remove it to make room' })),
+        { title: `${d.name} has ${MAX_AUTHORIZER_KEYS} keys, the most AWS allows`, placeHolder: `Key that ${chosen.k.name} replaces (devices signing with it stop connecting)` },
+      );
+      if (!pick) return undefined;
+      replace = pick.label;
+    }
+    const pem = (await readPublicKey(chosen.root, chosen.k.name)).keyObject.export({ type: 'spki', format: 'pem' }).toString();
+    const next = keysWithAdded(d.publicKeys, { name: chosen.k.name, pem }, replace);
+    if (r.yes !== true) {
+      const answer = await vscode.window.showWarningMessage(
+        `Add key ${chosen.k.name} to ${d.name} in ${node.target.accountId} · ${node.target.region}?`,
+        { modal: true, detail: `Keys after the change: ${Object.keys(next).join(', ')}.${replace ? ` ${replace} is removed: devices signing with it stop connecting.` : ' Both keys verify tokens until you remove the old one.'}` },
+        'Update Authorizer',
+      );
+      if (answer !== 'Update Authorizer') return undefined;
+    }
+    await this.withIot((iot) => iot.setPublicKeys(d.name, next));
+    this.tree.refresh();
+    const old = Object.keys(next).filter((n) => n in d.publicKeys);
+    const message = `${d.name} now verifies tokens with ${Object.keys(next).join(' and ')}.`;
+    if (old.length > 0 && r.yes !== true) {
+      void vscode.window
+        .showInformationMessage(`${message} Once devices sign with ${chosen.k.name}, remove the old key.`, ...old.map((n) => `Remove ${n}`))
+        .then((pick) => {
+          const name = pick?.replace(/^Remove /, '');
+          if (name) void vscode.commands.executeCommand('iotAuthz.aws.removePublicKey', { authorizer: d.name, keyName: name });
+        });
+    } else vscode.window.setStatusBarMessage(`$(check) ${message}`, 8000);
+    return message;
+  }
+
+  /** Removes one key from an authorizer in the account (never its last). Arguments: an AWS key node, or `{ authorizer, keyName, yes? }`. */
+  async removePublicKey(arg: unknown): Promise<string | undefined> {
+    const r = asRecord(arg);
+    const keyNode = r.kind === 'awsKey' ? (arg as { key: { name: string }; authorizer: AwsAuthorizerNode }) : undefined;
+    const name = keyNode?.authorizer.details.name ?? (typeof r.authorizer === 'string' ? r.authorizer : undefined);
+    const keyName = keyNode?.key.name ?? (typeof r.keyName === 'string' ? r.keyName : undefined);
+    if (!name || !keyName) throw new UserError('Remove Public Key needs an authorizer key: use it on a key under an authorizer in the AWS node.', 'KEY_NOT_FOUND');
+    return this.withIot(async (iot) => {
+      const d = await iot.describeAuthorizer(name);
+      if (!d) throw new UserError(`No authorizer named "${name}" in the account: refresh the AWS node.`, 'AUTHORIZER_NOT_FOUND');
+      const next = keysWithRemoved(d.publicKeys, keyName);
+      if (r.yes !== true) {
+        const answer = await vscode.window.showWarningMessage(
+          `Remove key ${keyName} from ${name}?`,
+          { modal: true, detail: `Devices whose tokens are signed with ${keyName} stop connecting. ${Object.keys(next).join(', ')} stays.` },
+          'Remove Key',
+        );
+        if (answer !== 'Remove Key') return undefined;
+      }
+      await iot.setPublicKeys(name, next);
+      this.tree.refresh();
+      return `${name} now verifies tokens with ${Object.keys(next).join(' and ')}.`;
+    });
   }
 
   dispose(): void {

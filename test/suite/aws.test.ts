@@ -1,8 +1,9 @@
-// AWS in a real VS Code: the commands and the endpoint setting are contributed; with
-// iotAuthz.aws.endpointUrl pointing the real SDK at a REST stand-in on 127.0.0.1, Deploy to
-// AWS deploys the example authorizer (and a second deploy changes nothing), the AWS node lists
-// it with its key matched to the workspace key, and Test-Invoke in AWS from an event file
-// puts a result with target aws into the run history.
+// AWS in a real VS Code against the real local endpoint (`iot-authz endpoint`, started here as
+// a child process on a free port and stopped by pid): with iotAuthz.aws.endpointUrl pointing
+// the real SDK at it, Deploy to AWS deploys the example authorizer (a second deploy changes
+// nothing), the AWS node lists it with its key matched to the workspace key, the event file's
+// "Test-invoke in AWS" CodeLens runs it through the deployed handler, and the results panel's
+// real page renders that run with target aws.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,7 +13,7 @@ import type { InvocationResult } from '../../src/core/result';
 import type { ExplorerNode } from '../../src/vscode/explorer';
 import type { AwsTreeNode } from '../../src/vscode/awsTree';
 import type { DeployReport } from '../../src/aws';
-import { ACCOUNT, REGION, StandIn } from '../harness/awsStandIn';
+import { ACCOUNT, REGION, RunningEndpoint, startEndpointProcess, stopEndpointProcess } from '../e2e/endpointFixtures';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
 const ENDPOINT_SETTING = 'iotAuthz.aws.endpointUrl';
@@ -22,17 +23,20 @@ function inRoot(...parts: string[]): string {
   return path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, ...parts);
 }
 
-suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', function () {
-  this.timeout(120_000);
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))]);
+}
+
+suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real SDK, real local endpoint)', function () {
+  this.timeout(180_000);
   let api: ExtensionApi;
-  let standIn: StandIn;
+  let endpoint: RunningEndpoint | undefined;
   let projectText: string;
   const savedEnv: Partial<Record<string, string>> = {};
 
   suiteSetup(async () => {
     api = await vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID)!.activate();
-    standIn = new StandIn();
-    const url = await standIn.start();
+    endpoint = await startEndpointProcess(['--port', '0', '--region', REGION, '--account', ACCOUNT], 30_000);
     for (const k of ENV) savedEnv[k] = process.env[k];
     Object.assign(process.env, {
       AWS_ACCESS_KEY_ID: 'AKIDEXTHOST',
@@ -42,7 +46,7 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
       AWS_SHARED_CREDENTIALS_FILE: inRoot('no-aws-credentials'),
     });
     delete process.env.AWS_PROFILE;
-    await vscode.workspace.getConfiguration().update(ENDPOINT_SETTING, url, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration().update(ENDPOINT_SETTING, endpoint.url, vscode.ConfigurationTarget.Global);
     projectText = fs.readFileSync(inRoot('iot-authorizer.json'), 'utf8');
     const project = JSON.parse(projectText) as { authorizers: Array<Record<string, unknown>> };
     project.authorizers[0].aws = { roleArn: `arn:aws:iam::${ACCOUNT}:role/iot-authz-ext-host`, region: REGION };
@@ -59,7 +63,7 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
       if (savedEnv[k] === undefined) delete process.env[k];
       else process.env[k] = savedEnv[k];
     }
-    await standIn.stop();
+    await stopEndpointProcess(endpoint);
   });
 
   test('every AWS command and the endpoint setting are contributed; the AWS SDK bundle is not loaded before an AWS command runs', async () => {
@@ -78,6 +82,7 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
       'delete',
       'copyArn',
       'showDetails',
+      'openConsole',
     ]) {
       assert.ok(all.includes(`iotAuthz.aws.${id}`), id);
     }
@@ -86,12 +91,11 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
     assert.ok(props[ENDPOINT_SETTING]);
   });
 
-  test('Deploy to AWS deploys the example authorizer; deploying again changes nothing', async () => {
+  test('Deploy to AWS deploys the example authorizer to the local endpoint; deploying again changes nothing', async () => {
     const first = await vscode.commands.executeCommand<DeployReport>('iotAuthz.aws.deploy', { authorizer: 'ExampleTokenAuthorizer', yes: true });
-    assert.strictEqual(first?.outcome, 'done', `${first?.summary}\n${standIn.seen.map((r) => `${r.method} ${r.path}`).join('\n')}`);
-    assert.strictEqual(standIn.functions.get('iot-authz-ExampleTokenAuthorizer')?.Handler, 'authorizer.handler');
-    assert.ok(standIn.authorizers.has('ExampleTokenAuthorizer'));
+    assert.strictEqual(first?.outcome, 'done', `${first?.summary}\n${endpoint!.stderr.join('')}`);
     assert.strictEqual(first.testInvoke?.target.kind, 'aws');
+    assert.strictEqual(first.testInvoke?.outcome, 'allowed', first.testInvoke?.headline);
     const second = await vscode.commands.executeCommand<DeployReport>('iotAuthz.aws.deploy', { authorizer: 'ExampleTokenAuthorizer', yes: true });
     assert.strictEqual(second?.outcome, 'nothing-to-do', second?.summary);
   });
@@ -101,6 +105,7 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
     await vscode.commands.executeCommand('iotAuthz.aws.refresh');
     const root = (await explorer.getChildren()).find((n: ExplorerNode) => n.kind === 'awsRoot');
     assert.ok(root, 'an AWS node');
+    assert.match(String(explorer.getTreeItem(root).description), new RegExp(`${ACCOUNT}.*${REGION}|${REGION}.*${ACCOUNT}`));
     const authorizers = await explorer.getChildren(root);
     const mine = authorizers.find((n) => n.kind === 'awsAuthorizer' && n.details.name === 'ExampleTokenAuthorizer') as AwsTreeNode | undefined;
     assert.ok(mine, JSON.stringify(authorizers));
@@ -113,21 +118,53 @@ suite('AWS: deploy, the AWS node, test-invoke (real SDK, local stand-in)', funct
     assert.match(String(explorer.getTreeItem(key).description), /matches key example$/);
   });
 
-  test('Test-Invoke in AWS from an event file puts a result with target aws in the history', async () => {
-    const before = standIn.seen.filter((r) => r.path.endsWith('/test')).length;
-    const result = await vscode.commands.executeCommand<InvocationResult>('iotAuthz.aws.testInvoke', {
-      eventFile: inRoot('events', 'http-publish.authz.json'),
-    });
-    assert.ok(result, 'a result');
-    assert.strictEqual(result.target.kind, 'aws');
-    assert.strictEqual(result.outcome, 'denied');
-    assert.strictEqual(api.features.runs.latest()?.id, result.id);
-    assert.strictEqual(result.request.serverName, `abc123example-ats.iot.${REGION}.amazonaws.com`, 'DescribeEndpoint names the server for the snippets');
-    const sent = standIn.seen.filter((r) => r.path.endsWith('/test'));
-    assert.strictEqual(sent.length, before + 1);
-    const body = JSON.parse(sent[sent.length - 1].body) as { httpContext: { headers: Record<string, string>; queryString: string }; token?: string };
-    assert.strictEqual(body.token, undefined);
-    assert.strictEqual(body.httpContext.queryString, '?qos=1');
-    assert.strictEqual(body.httpContext.headers['X-Example-Token'], 'allow-sensor1');
+  test("the event file's \"Test-invoke in AWS\" CodeLens runs the deployed handler and the panel renders the result", async () => {
+    const { runs, results } = api.features;
+    const eventFile = inRoot('events', 'http-publish.authz.json');
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(eventFile), 10);
+    const lens = lenses.find((l) => l.command?.command === 'iotAuthz.aws.testInvoke');
+    assert.ok(lens?.command, JSON.stringify(lenses.map((l) => l.command?.title)));
+    assert.match(lens.command.title, /Test-invoke in AWS/);
+
+    // What the page is sent and says it rendered, from before the run (the run opens the panel).
+    const shown: Array<{ id: string; outcome: string }> = [];
+    const renderedIds: string[] = [];
+    const changed = new vscode.EventEmitter<void>();
+    const subs = [
+      results.onDidPostMessage((m) => {
+        if (m.type === 'showRun') shown.push(m.run);
+        changed.fire();
+      }),
+      results.onDidReceiveMessage((m) => {
+        if (m.type === 'rendered') renderedIds.push(m.runId);
+        changed.fire();
+      }),
+    ];
+    const until = (what: string, ok: () => boolean) =>
+      within(60_000, what, new Promise<void>((resolve) => {
+        if (ok()) return resolve();
+        const sub = changed.event(() => {
+          if (ok()) {
+            sub.dispose();
+            resolve();
+          }
+        });
+      }));
+    try {
+      const result = await vscode.commands.executeCommand<InvocationResult>(lens.command.command, ...((lens.command.arguments ?? []) as unknown[]));
+      assert.ok(result, 'a result');
+      assert.strictEqual(result.target.kind, 'aws');
+      assert.strictEqual(result.outcome, 'allowed', result.headline);
+      assert.match(result.headline, /sensor1/);
+      assert.strictEqual(result.source.eventFile, eventFile);
+      assert.strictEqual(runs.latest()?.id, result.id);
+      await until('the panel to be sent the AWS run', () => shown.some((r) => r.id === result.id));
+      await until('the page to render the AWS run', () => renderedIds.includes(result.id));
+      assert.strictEqual(shown.find((r) => r.id === result.id)?.outcome, 'allowed');
+      assert.ok(results.webviewPanel, 'the results panel is open');
+    } finally {
+      for (const s of subs) s.dispose();
+      changed.dispose();
+    }
   });
 });
