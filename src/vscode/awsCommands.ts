@@ -512,7 +512,9 @@ export class AwsFeature implements vscode.Disposable {
     const d = node.details;
     if (d.signingDisabled) throw new UserError(`${d.name} has signing disabled: it has no public keys to rotate.`, 'SIGNING_DISABLED');
     const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const stored = (await Promise.all(roots.map(async (root) => (await listKeys(root)).map((k) => ({ root, k }))))).flat().filter((x) => x.k.hasPublicKey && x.k.fingerprint);
+    const stored = (await Promise.all(roots.map(async (root) => (await listKeys(root)).map((k) => ({ root, k })))))
+      .flat()
+      .filter((x) => x.k.hasPublicKey && x.k.fingerprint);
     const inAws = new Set(
       Object.values(d.publicKeys).map((pem) => {
         try {

@@ -13,6 +13,8 @@ import type { InvocationResult } from '../../src/core/result';
 import type { ExplorerNode } from '../../src/vscode/explorer';
 import type { AwsTreeNode } from '../../src/vscode/awsTree';
 import type { DeployReport } from '../../src/aws';
+import { deleteKey, writeKeyPair } from '../../src/core/keyStore';
+import { generateKeyPair } from '../../src/core/keys';
 import { ACCOUNT, REGION, RunningEndpoint, startEndpointProcess, stopEndpointProcess } from '../e2e/endpointFixtures';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
@@ -63,6 +65,7 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
       if (savedEnv[k] === undefined) delete process.env[k];
       else process.env[k] = savedEnv[k];
     }
+    await deleteKey(inRoot(), 'next');
     await stopEndpointProcess(endpoint);
   });
 
@@ -96,7 +99,17 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
     assert.strictEqual(first?.outcome, 'done', `${first?.summary}\n${endpoint!.stderr.join('')}`);
     assert.strictEqual(first.testInvoke?.target.kind, 'aws');
     assert.strictEqual(first.testInvoke?.outcome, 'allowed', first.testInvoke?.headline);
-    const second = await vscode.commands.executeCommand<DeployReport>('iotAuthz.aws.deploy', { authorizer: 'ExampleTokenAuthorizer', yes: true });
+    // The second deploy from the "Deploy to AWS…" CodeLens above the authorizer in iot-authorizer.json.
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(inRoot('iot-authorizer.json')), 10);
+    const lens = lenses.find((l) => l.command?.command === 'iotAuthz.aws.deploy');
+    assert.ok(lens?.command, JSON.stringify(lenses.map((l) => l.command?.title)));
+    assert.match(lens.command.title, /Deploy to AWS/);
+    const projectLines = fs.readFileSync(inRoot('iot-authorizer.json'), 'utf8').split('\n');
+    assert.match(projectLines[lens.range.start.line], /"name": "ExampleTokenAuthorizer"/);
+    const [lensArg] = (lens.command.arguments ?? []) as Array<Record<string, unknown>>;
+    assert.deepStrictEqual(lensArg, { authorizer: 'ExampleTokenAuthorizer' });
+    // yes: true stands for the modal "Deploy" click.
+    const second = await vscode.commands.executeCommand<DeployReport>('iotAuthz.aws.deploy', { ...lensArg, yes: true });
     assert.strictEqual(second?.outcome, 'nothing-to-do', second?.summary);
   });
 
@@ -166,5 +179,26 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
       for (const s of subs) s.dispose();
       changed.dispose();
     }
+  });
+
+  test('Rotate Public Key adds the workspace\'s new key next to the old one; removing the old one leaves the new one; the last key stays', async () => {
+    await writeKeyPair(inRoot(), 'next', await generateKeyPair());
+    const explorer = api.features.explorer;
+    const keysInTree = async (): Promise<string[]> => {
+      await vscode.commands.executeCommand('iotAuthz.aws.refresh');
+      const root = (await explorer.getChildren()).find((n: ExplorerNode) => n.kind === 'awsRoot')!;
+      const mine = (await explorer.getChildren(root)).find((n) => n.kind === 'awsAuthorizer' && n.details.name === 'ExampleTokenAuthorizer')!;
+      return (await explorer.getChildren(mine)).filter((n) => n.kind === 'awsKey').map((n) => `${n.kind === 'awsKey' ? n.key.name : ''}: ${String(explorer.getTreeItem(n).description).replace(/^.* · /, '')}`);
+    };
+    const added = await vscode.commands.executeCommand<string>('iotAuthz.aws.rotatePublicKey', { authorizer: 'ExampleTokenAuthorizer', keyName: 'next', yes: true });
+    assert.match(added ?? '', /verifies tokens with (example and next|next and example)/);
+    assert.deepStrictEqual(await keysInTree(), ['example: matches key example', 'next: matches key next']);
+    const removed = await vscode.commands.executeCommand<string>('iotAuthz.aws.removePublicKey', { authorizer: 'ExampleTokenAuthorizer', keyName: 'example', yes: true });
+    assert.match(removed ?? '', /verifies tokens with next\.$/);
+    assert.deepStrictEqual(await keysInTree(), ['next: matches key next']);
+    // The last key is refused with a message (shown, not thrown): the command returns nothing and AWS keeps the key.
+    const refused = await vscode.commands.executeCommand<string>('iotAuthz.aws.removePublicKey', { authorizer: 'ExampleTokenAuthorizer', keyName: 'next', yes: true });
+    assert.strictEqual(refused, undefined);
+    assert.deepStrictEqual(await keysInTree(), ['next: matches key next']);
   });
 });
