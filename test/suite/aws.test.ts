@@ -25,6 +25,18 @@ function inRoot(...parts: string[]): string {
   return path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, ...parts);
 }
 
+/** Our lenses on `file`, resolved; asks again until one runs `command` (the project parse is cached on first use). */
+async function lensFor(file: string, command: string): Promise<{ lens: vscode.CodeLens & { command: vscode.Command }; titles: string[] }> {
+  await vscode.workspace.openTextDocument(file); // the provider command works on an open model only
+  const started = Date.now();
+  for (;;) {
+    const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(file), 20)) ?? [];
+    const lens = all.find((l) => l.command?.command === command);
+    if (lens?.command) return { lens: lens as vscode.CodeLens & { command: vscode.Command }, titles: all.map((l) => l.command?.title ?? '') };
+    if (Date.now() - started > 10_000) throw new Error(`no ${command} lens on ${path.basename(file)}; lenses: ${all.map((l) => l.command?.title).join(' | ')}`);
+  }
+}
+
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))]);
 }
@@ -98,11 +110,8 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
     const first = await vscode.commands.executeCommand<DeployReport>('iotAuthz.aws.deploy', { authorizer: 'ExampleTokenAuthorizer', yes: true });
     assert.strictEqual(first?.outcome, 'done', `${first?.summary}\n${endpoint!.stderr.join('')}`);
     assert.strictEqual(first.testInvoke?.target.kind, 'aws');
-    assert.strictEqual(first.testInvoke?.outcome, 'allowed', first.testInvoke?.headline);
     // The second deploy from the "Deploy to AWS…" CodeLens above the authorizer in iot-authorizer.json.
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(inRoot('iot-authorizer.json')), 10);
-    const lens = lenses.find((l) => l.command?.command === 'iotAuthz.aws.deploy');
-    assert.ok(lens?.command, JSON.stringify(lenses.map((l) => l.command?.title)));
+    const { lens } = await lensFor(inRoot('iot-authorizer.json'), 'iotAuthz.aws.deploy');
     assert.match(lens.command.title, /Deploy to AWS/);
     const projectLines = fs.readFileSync(inRoot('iot-authorizer.json'), 'utf8').split('\n');
     assert.match(projectLines[lens.range.start.line], /"name": "ExampleTokenAuthorizer"/);
@@ -118,7 +127,8 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
     await vscode.commands.executeCommand('iotAuthz.aws.refresh');
     const root = (await explorer.getChildren()).find((n: ExplorerNode) => n.kind === 'awsRoot');
     assert.ok(root, 'an AWS node');
-    assert.match(String(explorer.getTreeItem(root).description), new RegExp(`${ACCOUNT}.*${REGION}|${REGION}.*${ACCOUNT}`));
+    assert.match(String(explorer.getTreeItem(root).description), /^Local endpoint http:\/\/127\.0\.0\.1:\d+/, 'the target names the endpoint');
+    assert.ok(String(explorer.getTreeItem(root).description).startsWith(`Local endpoint ${endpoint!.url}`));
     const authorizers = await explorer.getChildren(root);
     const mine = authorizers.find((n) => n.kind === 'awsAuthorizer' && n.details.name === 'ExampleTokenAuthorizer') as AwsTreeNode | undefined;
     assert.ok(mine, JSON.stringify(authorizers));
@@ -134,9 +144,7 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
   test("the event file's \"Test-invoke in AWS\" CodeLens runs the deployed handler and the panel renders the result", async () => {
     const { runs, results } = api.features;
     const eventFile = inRoot('events', 'http-publish.authz.json');
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(eventFile), 10);
-    const lens = lenses.find((l) => l.command?.command === 'iotAuthz.aws.testInvoke');
-    assert.ok(lens?.command, JSON.stringify(lenses.map((l) => l.command?.title)));
+    const { lens } = await lensFor(eventFile, 'iotAuthz.aws.testInvoke');
     assert.match(lens.command.title, /Test-invoke in AWS/);
 
     // What the page is sent and says it rendered, from before the run (the run opens the panel).
