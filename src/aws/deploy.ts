@@ -4,7 +4,7 @@
 // with a freshly signed token. A failure names the step, AWS's reason and what was left as it
 // was; a plan with nothing to change changes nothing.
 import { UserError } from '../core/errors';
-import { DeployPlan, DesiredState, planDeploy, planIsNoop, PlanStep, StepKind, stepLabel } from '../core/deployPlan';
+import { defaultFunctionName, DeployPlan, DesiredState, planDeploy, planIsNoop, PlanStep, StepKind, stepLabel } from '../core/deployPlan';
 import { readPrivateKey, readPublicKey } from '../core/keyStore';
 import type { AuthorizerConfig, AuthorizerProject } from '../core/project';
 import type { InvocationResult } from '../core/result';
@@ -60,7 +60,7 @@ export interface DeployReport {
 
 /** The Lambda function name of an authorizer: aws.functionName, else derived from its name. */
 export function functionNameFor(config: AuthorizerConfig): string {
-  return config.aws.functionName ?? `iot-authz-${config.name}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 64);
+  return config.aws.functionName ?? defaultFunctionName(config.name);
 }
 
 class Cancelled extends Error {}

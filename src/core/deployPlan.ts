@@ -92,6 +92,11 @@ export interface DeployPlan {
   readonly runtime: RuntimeCheck;
 }
 
+/** The Lambda function name deploy gives an authorizer without aws.functionName. */
+export function defaultFunctionName(authorizerName: string): string {
+  return `iot-authz-${authorizerName}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 64);
+}
+
 /** The statement id the toolkit gives the invoke permission of an authorizer. */
 export function permissionStatementId(authorizerName: string): string {
   return `iot-authz-${authorizerName}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 100);

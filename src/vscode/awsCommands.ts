@@ -2,11 +2,15 @@
 // cancellable progress, each step in the output channel), test-invoke (token signed with a
 // workspace key, typed, or a test event's request), and the actions on an authorizer in the
 // account. Results go to the run store, so the results panel shows AWS runs like local ones.
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AWS_REGION_PATTERN, PROJECT_FILE_NAME } from '../core/constants';
 import { authorizerConsoleUrl, keysWithAdded, keysWithRemoved, MAX_AUTHORIZER_KEYS } from '../core/awsAuthorizerActions';
 import { formatPlan } from '../core/deployPlan';
+import { matchAwsKeys } from '../core/keyMatch';
+import { newestRuntime } from '../core/lambdaRuntimes';
+import { pullAuthorizerIntoProject, PullResult } from '../core/pullAuthorizer';
 import { UserError } from '../core/errors';
 import { resolveDeviceRequest, EventProblem, workspacePublicKeys } from '../core/events';
 import { formatInvocationResult } from '../core/format';
@@ -123,6 +127,7 @@ export class AwsFeature implements vscode.Disposable {
       },
       'iotAuthz.aws.rotatePublicKey': (arg?: unknown) => this.guard('Rotate Public Key', () => this.rotatePublicKey(arg)),
       'iotAuthz.aws.removePublicKey': (arg?: unknown) => this.guard('Remove Public Key', () => this.removePublicKey(arg)),
+      'iotAuthz.aws.pullIntoProject': (arg?: unknown) => this.guard('Pull into iot-authorizer.json', () => this.pullIntoProject(arg)),
       'iotAuthz.aws.showDetails': async (arg?: unknown) => {
         const node = await this.pickAwsAuthorizer(arg);
         if (!node) return undefined;
@@ -571,6 +576,66 @@ export class AwsFeature implements vscode.Disposable {
         });
     } else vscode.window.setStatusBarMessage(`$(check) ${message}`, 8000);
     return message;
+  }
+
+  /**
+   * Writes the authorizer's settings from the account into iot-authorizer.json (its entry of the
+   * same name, or a new one), after showing the difference and asking. Arguments for tests:
+   * `{ authorizer, handler?, runtime?, yes? }`.
+   */
+  async pullIntoProject(arg: unknown): Promise<(PullResult & { file: string; written: boolean }) | undefined> {
+    const node = await this.pickAwsAuthorizer(arg);
+    if (!node) return undefined;
+    const r = asRecord(arg);
+    const d = node.details;
+    const local = this.projects.authorizers().find((a) => a.authorizer.name === d.name);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const file = local?.project.file ?? (folder ? path.join(folder, PROJECT_FILE_NAME) : undefined);
+    if (!file) throw new UserError(`Open a folder first: ${PROJECT_FILE_NAME} is written at its top.`, 'NO_WORKSPACE');
+    const open = vscode.workspace.textDocuments.find((doc) => doc.uri.fsPath === file);
+    if (open?.isDirty) throw new UserError(`${PROJECT_FILE_NAME} has unsaved changes: save or revert them, then pull again.`, 'PROJECT_UNSAVED');
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    const keys = (await listKeys(path.dirname(file))).map((k) => ({ name: k.name, ...(k.fingerprint ? { fingerprint: k.fingerprint } : {}) }));
+    const matched = matchAwsKeys(d.publicKeys, keys).map((k) => ({ awsName: k.name, ...(k.workspaceKey ? { workspaceKey: k.workspaceKey } : {}) }));
+    const pulled = { ...d, keys: matched, region: node.target.region };
+    let result: PullResult;
+    try {
+      result = pullAuthorizerIntoProject(text, pulled);
+    } catch (e) {
+      if (!(e instanceof UserError) || e.code !== 'HANDLER_REQUIRED') throw e;
+      const handler =
+        typeof r.handler === 'string'
+          ? r.handler
+          : await vscode.window.showInputBox({
+              title: `${d.name} is not in ${PROJECT_FILE_NAME} yet`,
+              prompt: "The handler in this workspace that the function runs (path relative to the project file, then ':' and the function)",
+              value: 'authorizer.js:handler',
+              validateInput: (v) => (/^[^:]+\.(py|js|mjs|cjs|ts):[A-Za-z_$][\w$]*$/.test(v) ? undefined : 'path/to/file.(py|js|ts):functionName'),
+            });
+      if (handler === undefined) return undefined;
+      const runtime = typeof r.runtime === 'string' ? r.runtime : (newestRuntime(/\.py:/.test(handler) ? 'python' : 'nodejs')?.id ?? 'nodejs22.x');
+      result = pullAuthorizerIntoProject(text, pulled, { handler, runtime });
+    }
+    if (result.changed.length === 0) {
+      const message = `${PROJECT_FILE_NAME} already matches ${d.name} in ${node.target.accountId} · ${node.target.region}.`;
+      vscode.window.setStatusBarMessage(`$(check) ${message}`, 8000);
+      return { ...result, file, written: false };
+    }
+    if (r.yes !== true) {
+      const proposed = await vscode.workspace.openTextDocument({ language: 'json', content: result.text });
+      if (text !== undefined) await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(file), proposed.uri, `${PROJECT_FILE_NAME} ↔ ${d.name} in AWS`);
+      else await vscode.window.showTextDocument(proposed, { preview: true });
+      const answer = await vscode.window.showWarningMessage(
+        `Write ${d.name}'s settings from AWS into ${PROJECT_FILE_NAME}?`,
+        { modal: true, detail: [...result.changed, ...result.notes].join('\n') },
+        'Write',
+      );
+      if (answer !== 'Write') return { ...result, file, written: false };
+    }
+    fs.writeFileSync(file, result.text);
+    for (const note of result.notes) this.s.log.warn(note);
+    vscode.window.setStatusBarMessage(`$(check) ${d.name} pulled into ${PROJECT_FILE_NAME}`, 8000);
+    return { ...result, file, written: true };
   }
 
   /** Removes one key from an authorizer in the account (never its last). Arguments: an AWS key node, or `{ authorizer, keyName, yes? }`. */

@@ -231,6 +231,12 @@ export const COMMANDS = [
     palette: false,
     menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsKey', group: '9_delete@1' }],
   },
+  {
+    id: 'iotAuthz.aws.pullIntoProject',
+    title: 'Pull into iot-authorizer.json…',
+    icon: '$(cloud-download)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@4' }],
+  },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

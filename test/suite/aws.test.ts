@@ -98,6 +98,9 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
       'copyArn',
       'showDetails',
       'openConsole',
+      'rotatePublicKey',
+      'removePublicKey',
+      'pullIntoProject',
     ]) {
       assert.ok(all.includes(`iotAuthz.aws.${id}`), id);
     }
@@ -208,5 +211,22 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
     const refused = await vscode.commands.executeCommand<string>('iotAuthz.aws.removePublicKey', { authorizer: 'ExampleTokenAuthorizer', keyName: 'next', yes: true });
     assert.strictEqual(refused, undefined);
     assert.deepStrictEqual(await keysInTree(), ['next: matches key next']);
+  });
+
+  test('Pull into iot-authorizer.json writes the rotated key and the region from AWS into the project file; pulling again changes nothing', async () => {
+    const first = await vscode.commands.executeCommand<{ written: boolean; changed: string[]; file: string }>('iotAuthz.aws.pullIntoProject', {
+      authorizer: 'ExampleTokenAuthorizer',
+      yes: true,
+    });
+    assert.ok(first?.written, JSON.stringify(first));
+    assert.strictEqual(first.file, inRoot('iot-authorizer.json'));
+    assert.ok(first.changed.includes('signingKeys: ["example"] → ["next"]'), first.changed.join('\n'));
+    const entry = (JSON.parse(fs.readFileSync(inRoot('iot-authorizer.json'), 'utf8')) as { authorizers: Array<Record<string, unknown>> }).authorizers[0];
+    assert.deepStrictEqual(entry.signingKeys, ['next']);
+    assert.strictEqual(entry.status, 'ACTIVE');
+    assert.deepStrictEqual(entry.aws, { roleArn: `arn:aws:iam::${ACCOUNT}:role/iot-authz-ext-host`, region: REGION }, 'what AWS does not know stays');
+    const again = await vscode.commands.executeCommand<{ written: boolean; changed: string[] }>('iotAuthz.aws.pullIntoProject', { authorizer: 'ExampleTokenAuthorizer', yes: true });
+    assert.deepStrictEqual(again?.changed, []);
+    assert.strictEqual(again.written, false);
   });
 });

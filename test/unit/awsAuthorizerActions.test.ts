@@ -7,6 +7,7 @@ import { IoTClient, UpdateAuthorizerCommand } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
 import { IotAuthorizers } from '../../src/aws/iot';
 import { authorizerConsoleUrl, keysWithAdded, keysWithRemoved } from '../../src/core/awsAuthorizerActions';
+import { pullAuthorizerIntoProject } from '../../src/core/pullAuthorizer';
 import { thrown } from './keyFixtures';
 
 function pem(): string {
@@ -60,5 +61,74 @@ suite('AWS authorizer actions', () => {
     } finally {
       iot.restore();
     }
+  });
+});
+
+suite('Pull into iot-authorizer.json', () => {
+  const PROJECT = `${JSON.stringify(
+    { authorizers: [{ name: 'A', handler: 'authorizer.js:handler', runtime: 'nodejs22.x', tokenKeyName: 'X-Token', signingKeys: ['example'], description: 'mine' }] },
+    null,
+    2,
+  )}\n`;
+  const inAws = {
+    name: 'A',
+    functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:iot-authz-A',
+    tokenKeyName: 'X-Token',
+    status: 'ACTIVE',
+    signingDisabled: false,
+    enableCachingForHttp: false,
+    keys: [{ awsName: 'example', workspaceKey: 'example' }],
+    region: 'eu-west-1',
+  };
+
+  test('an authorizer that matches the entry changes only what the file did not say; fields AWS does not know stay', () => {
+    const r = pullAuthorizerIntoProject(PROJECT, inAws);
+    assert.strictEqual(r.created, false);
+    assert.deepStrictEqual(r.changed, [
+      'signingDisabled: (unset) → false',
+      'enableCachingForHttp: (unset) → false',
+      'status: (unset) → "ACTIVE"',
+      'aws.region: (unset) → "eu-west-1"',
+    ]);
+    const entry = (JSON.parse(r.text) as { authorizers: Array<Record<string, unknown>> }).authorizers[0];
+    assert.strictEqual(entry.description, 'mine');
+    assert.deepStrictEqual(entry.aws, { region: 'eu-west-1' }, 'the default function name is not written');
+    assert.deepStrictEqual(pullAuthorizerIntoProject(r.text, inAws).changed, [], 'pulling again changes nothing');
+  });
+
+  test('changed settings, a renamed function and rotated keys are pulled; a key with no local copy is a note, not a name', () => {
+    const r = pullAuthorizerIntoProject(PROJECT, {
+      ...inAws,
+      functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:other-fn',
+      tokenKeyName: 'X-New',
+      keys: [
+        { awsName: 'next', workspaceKey: 'next' },
+        { awsName: 'theirs' },
+      ],
+    });
+    const entry = (JSON.parse(r.text) as { authorizers: Array<Record<string, unknown>> }).authorizers[0];
+    assert.strictEqual(entry.tokenKeyName, 'X-New');
+    assert.deepStrictEqual(entry.signingKeys, ['next']);
+    assert.deepStrictEqual(entry.aws, { functionName: 'other-fn', region: 'eu-west-1' });
+    assert.ok(r.changed.includes('signingKeys: ["example"] → ["next"]'), r.changed.join('\n'));
+    assert.strictEqual(r.notes.length, 1);
+    assert.match(r.notes[0], /AWS key "theirs" matches no workspace key/);
+  });
+
+  test('an authorizer not in the file needs a handler; with one it is a new entry; a broken file is refused', () => {
+    const other = { ...inAws, name: 'B' };
+    assert.strictEqual(thrown(() => pullAuthorizerIntoProject(PROJECT, other)).code, 'HANDLER_REQUIRED');
+    const r = pullAuthorizerIntoProject(PROJECT, other, { handler: 'b.py:lambda_handler', runtime: 'python3.13' });
+    assert.strictEqual(r.created, true);
+    const list = (JSON.parse(r.text) as { authorizers: Array<Record<string, unknown>> }).authorizers;
+    assert.deepStrictEqual(list.map((a) => a.name), ['A', 'B']);
+    assert.strictEqual(list[1].handler, 'b.py:lambda_handler');
+    assert.strictEqual(list[1].tokenKeyName, 'X-Token');
+    assert.deepStrictEqual(list[1].aws, { functionName: 'iot-authz-A', region: 'eu-west-1' });
+    const fresh = pullAuthorizerIntoProject(undefined, inAws, { handler: 'authorizer.js:handler', runtime: 'nodejs22.x' });
+    assert.strictEqual((JSON.parse(fresh.text) as { authorizers: unknown[] }).authorizers.length, 1);
+    const broken = thrown(() => pullAuthorizerIntoProject('{ "authorizers": [', inAws));
+    assert.strictEqual(broken.code, 'PROJECT_INVALID');
+    assert.match(broken.message, /not valid JSON.*fix it before pulling/);
   });
 });
