@@ -236,6 +236,7 @@ export class AwsFeature implements vscode.Disposable {
             project,
             authorizer,
             factory,
+            createRole: asRecord(arg).createRole === true,
             signal: abort.signal,
             log: (line) => {
               log.info(line);
@@ -256,6 +257,15 @@ export class AwsFeature implements vscode.Disposable {
           });
         },
       );
+      if (report.outcome === 'blocked' && asRecord(arg).createRole === undefined && /needs an execution role/.test(report.summary)) {
+        const pick = await vscode.window.showWarningMessage(
+          `${authorizer.name} has no execution role ("aws.roleArn" in ${PROJECT_FILE_NAME}).`,
+          { modal: true, detail: 'Deploy can create a minimal one: Lambda may assume it, with AWSLambdaBasicExecutionRole (CloudWatch Logs) only. The plan shows it before anything changes.' },
+          'Create Role and Deploy',
+        );
+        if (pick === 'Create Role and Deploy') return this.deploy({ ...asRecord(arg), authorizer: authorizer.name, createRole: true });
+        return report;
+      }
       if (report.testInvoke) await this.s.runs.add(report.testInvoke);
       if (report.outcome === 'done' || report.outcome === 'nothing-to-do') void vscode.window.showInformationMessage(report.summary);
       else if (report.outcome === 'declined') vscode.window.setStatusBarMessage('$(circle-slash) Deploy not confirmed: nothing changed', 8000);
