@@ -13,14 +13,19 @@ const CONSOLE_HOSTS: Readonly<Record<string, string>> = {
   'aws-us-gov': 'console.amazonaws-us-gov.com',
 };
 
-/** The AWS IoT console's page of the authorizer `arn` (arn:PARTITION:iot:REGION:ACCOUNT:authorizer/NAME), in its region. */
+/**
+ * The AWS IoT console's custom-authorizer page (`#/authorizerhub`, the address AWS's developer
+ * guide links to) in the region and partition of the authorizer `arn`
+ * (arn:PARTITION:iot:REGION:ACCOUNT:authorizer/NAME), where it is listed. The console's
+ * per-authorizer fragment is not documented, so it is not guessed.
+ */
 export function authorizerConsoleUrl(arn: string): string {
   const m = /^arn:([a-z-]+):iot:([a-z0-9-]+):(\d{12}):authorizer\/(.+)$/.exec(arn);
   if (!m) throw new UserError(`"${arn}" is not an authorizer ARN (arn:aws:iot:REGION:ACCOUNT:authorizer/NAME).`, 'AWS_ARN_INVALID');
-  const [, partition, region, , name] = m;
+  const [, partition, region] = m;
   const host = CONSOLE_HOSTS[partition];
   if (!host) throw new UserError(`No AWS console is known for partition "${partition}" (known: ${Object.keys(CONSOLE_HOSTS).join(', ')}).`, 'AWS_PARTITION_UNKNOWN');
-  return `https://${region}.${host}/iot/home?region=${region}#/authorizer/${encodeURIComponent(name)}`;
+  return `https://${region}.${host}/iot/home?region=${region}#/authorizerhub`;
 }
 
 function fingerprintOf(pem: string, what: string): string {

@@ -123,6 +123,7 @@ export class AwsFeature implements vscode.Disposable {
         if (!node) return undefined;
         const url = authorizerConsoleUrl(node.details.arn);
         await vscode.env.openExternal(vscode.Uri.parse(url, true));
+        vscode.window.setStatusBarMessage(`$(link-external) ${node.details.name} is listed on the Custom authorizers page of ${node.target.region}`, 8000);
         return url;
       },
       'iotAuthz.aws.rotatePublicKey': (arg?: unknown) => this.guard('Rotate Public Key', () => this.rotatePublicKey(arg)),

@@ -17,10 +17,10 @@ function pem(): string {
 suite('AWS authorizer actions', () => {
   const [a, b, c] = [pem(), pem(), pem()];
 
-  test('the console address names the authorizer in its own region and partition', () => {
+  test('the console address is the custom-authorizer page in the authorizer\'s own region and partition', () => {
     assert.strictEqual(
       authorizerConsoleUrl('arn:aws:iot:eu-west-1:123456789012:authorizer/My Auth'),
-      'https://eu-west-1.console.aws.amazon.com/iot/home?region=eu-west-1#/authorizer/My%20Auth',
+      'https://eu-west-1.console.aws.amazon.com/iot/home?region=eu-west-1#/authorizerhub',
     );
     assert.match(authorizerConsoleUrl('arn:aws-cn:iot:cn-north-1:123456789012:authorizer/x'), /^https:\/\/cn-north-1\.console\.amazonaws\.cn\//);
     const bad = thrown(() => authorizerConsoleUrl('arn:aws:lambda:eu-west-1:123456789012:function:f'));
