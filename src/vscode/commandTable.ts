@@ -254,6 +254,31 @@ export const COMMANDS = [
     icon: '$(json)',
     menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@2' }],
   },
+  {
+    id: 'iotAuthz.aws.openConsole',
+    title: 'Open in AWS Console',
+    icon: '$(link-external)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@3' }],
+  },
+  {
+    id: 'iotAuthz.aws.rotatePublicKey',
+    title: 'Rotate Public Key…',
+    icon: '$(key)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '2_manage@3' }],
+  },
+  {
+    id: 'iotAuthz.aws.removePublicKey',
+    title: 'Remove Public Key from Authorizer…',
+    icon: '$(trash)',
+    palette: false,
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsKey', group: '9_delete@1' }],
+  },
+  {
+    id: 'iotAuthz.aws.pullIntoProject',
+    title: 'Pull into iot-authorizer.json…',
+    icon: '$(cloud-download)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@4' }],
+  },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];
