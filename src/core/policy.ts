@@ -14,6 +14,7 @@ import { representativeRequest } from './policyRows';
 import { retainNeedsPublish } from './retainPublish';
 import { DEFAULT_ARN_PARTITION, IOT_POLICY_VERSION } from './constants';
 import { UserError } from './errors';
+import { cidrContains, parseCidr, parseIp } from './cidr';
 import {
   CompiledPattern,
   ConnectionValues,
@@ -68,6 +69,8 @@ export interface PolicyContext {
   thingAttributes?: Readonly<Record<string, string>>;
   sourceIp?: string;
   domainName?: string;
+  /** iot:ConnectAttributes of the CONNECT (`PersistentConnect`, `LastWill`); unset when unknown. */
+  connectAttributes?: readonly string[];
 }
 
 export interface AuthorizationRequest {
@@ -98,7 +101,8 @@ export type UnsupportedCode =
   | 'VARIABLE_NO_VALUE'
   | 'VARIABLE_NOT_SUBSTITUTED'
   | 'CONDITION_UNSUPPORTED'
-  | 'CONDITION_KEY_NO_VALUE';
+  | 'CONDITION_KEY_NO_VALUE'
+  | 'CONDITION_VALUE_MALFORMED';
 
 export interface UnsupportedFinding {
   code: UnsupportedCode;
@@ -259,6 +263,7 @@ function connectionValues(ctx: PolicyContext, request?: AuthorizationRequest): C
     thingAttributes: ctx.thingAttributes,
     sourceIp: ctx.sourceIp,
     domainName: ctx.domainName,
+    connectAttributes: ctx.connectAttributes,
   };
 }
 
@@ -312,11 +317,42 @@ const STRING_OPERATORS: Readonly<Record<string, { negate: boolean; like: boolean
   Bool: { negate: false, like: false, ignoreCase: true },
 };
 
+const IP_OPERATORS: Readonly<Record<string, { negate: boolean }>> = {
+  IpAddress: { negate: false },
+  NotIpAddress: { negate: true },
+};
+
+/** The multi-valued condition key AWS IoT documents for MQTT CONNECT flags. */
+const CONNECT_ATTRIBUTES = 'iot:ConnectAttributes';
+
+type SetQualifier = 'ForAllValues' | 'ForAnyValue' | undefined;
+
+function splitOperator(operator: string): { qualifier: SetQualifier; base: string } {
+  const m = /^(ForAllValues|ForAnyValue):(.+)$/.exec(operator);
+  return m ? { qualifier: m[1] as SetQualifier, base: m[2] } : { qualifier: undefined, base: operator };
+}
+
+/** The values a condition key has for this connection: one for single-valued keys, a set for iot:ConnectAttributes. */
+function conditionKeyValues(key: string, values: ConnectionValues): { kind: 'values'; values: string[] } | { kind: 'unknown' | 'no-value'; reason: string } {
+  if (key === CONNECT_ATTRIBUTES) {
+    if (values.connectAttributes === undefined) {
+      return {
+        kind: 'no-value',
+        reason: 'the test event does not state the CONNECT flags; add "cleanSession" (and "will" when the device sends one) to "mqtt"',
+      };
+    }
+    return { kind: 'values', values: [...values.connectAttributes] };
+  }
+  const actual = lookupPolicyVariable(key, values);
+  return actual.kind === 'value' ? { kind: 'values', values: [actual.value] } : actual;
+}
+
 /**
  * Three-valued evaluation of a Condition block: operators AND together, keys within an operator
- * AND together, values of a key OR together. Supported: the string operators and Bool above, on
- * keys with a value for this connection. `...IfExists`, `ForAnyValue:`, IpAddress, Numeric, Date,
- * Arn and Null operators are reported and count as unknown.
+ * AND together, values of a key OR together. Supported: the string operators and Bool above, and
+ * IpAddress/NotIpAddress on aws:SourceIp, on keys with a value for this connection; with
+ * `ForAllValues:`/`ForAnyValue:` for the multi-valued iot:ConnectAttributes. `...IfExists`,
+ * Numeric, Date, Arn and Null operators are reported and count as unknown.
  */
 function evaluateCondition(st: ReadStatement, values: ConnectionValues, findings: UnsupportedFinding[]): Tri {
   const condition = st.condition;
@@ -333,15 +369,30 @@ function evaluateCondition(st: ReadStatement, values: ConnectionValues, findings
     result = value === false ? false : 'unknown';
   };
   for (const [operator, block] of Object.entries(condition)) {
-    const op = STRING_OPERATORS[operator];
-    if (!op || !isRecord(block)) {
+    const { qualifier, base } = splitOperator(operator);
+    const stringOp = STRING_OPERATORS[base];
+    const ipOp = IP_OPERATORS[base];
+    if ((!stringOp && !ipOp) || !isRecord(block)) {
       report('CONDITION_UNSUPPORTED', `Condition operator "${operator}" is not evaluated by this tool`);
       and('unknown');
       continue;
     }
     for (const [key, expected] of Object.entries(block)) {
-      const actual = lookupPolicyVariable(key, values);
-      if (actual.kind !== 'value') {
+      if (ipOp && key !== 'aws:SourceIp') {
+        report('CONDITION_UNSUPPORTED', `${operator} is evaluated only on aws:SourceIp, not on "${key}"`);
+        and('unknown');
+        continue;
+      }
+      if (key === CONNECT_ATTRIBUTES && qualifier === undefined) {
+        report(
+          'CONDITION_UNSUPPORTED',
+          `${CONNECT_ATTRIBUTES} holds a set of values: write ForAllValues:${base} or ForAnyValue:${base}, as AWS's examples do, not ${operator}`,
+        );
+        and('unknown');
+        continue;
+      }
+      const actual = conditionKeyValues(key, values);
+      if (actual.kind !== 'values') {
         report(
           actual.kind === 'unknown' ? 'CONDITION_UNSUPPORTED' : 'CONDITION_KEY_NO_VALUE',
           `Condition key "${key}" under ${operator} cannot be evaluated (${actual.reason})`,
@@ -350,19 +401,53 @@ function evaluateCondition(st: ReadStatement, values: ConnectionValues, findings
         continue;
       }
       const list = (Array.isArray(expected) ? expected : [expected]).map((v) => String(v));
-      const patterns = list.map((v) => compilePattern(v, st.substitutes ? resolve : undefined));
-      if (patterns.some((p) => p.unresolved.length > 0)) {
-        report('CONDITION_UNSUPPORTED', `A value under ${operator}.${key} uses a variable without a value`);
-        and('unknown');
-        continue;
+      let test: (value: string) => Tri;
+      if (ipOp) {
+        const blocks = list.map((v) => ({ text: v, block: parseCidr(v) }));
+        const malformed = blocks.filter((b) => b.block === undefined).map((b) => b.text);
+        if (malformed.length > 0) {
+          report(
+            'CONDITION_VALUE_MALFORMED',
+            `${operator}.${key} holds ${malformed.map((m) => JSON.stringify(m)).join(', ')}, which is not an IP address or CIDR block ` +
+              '(write "203.0.113.0/24" or "2001:db8::/32")',
+          );
+        }
+        test = (value) => {
+          const address = parseIp(value);
+          const inside = address !== undefined && blocks.some((b) => b.block !== undefined && cidrContains(b.block, address));
+          const undecided = !inside && malformed.length > 0;
+          return undecided ? 'unknown' : ipOp.negate ? !inside : inside;
+        };
+      } else {
+        const op = stringOp;
+        const patterns = list.map((v) => compilePattern(v, st.substitutes ? resolve : undefined));
+        if (patterns.some((p) => p.unresolved.length > 0)) {
+          report('CONDITION_UNSUPPORTED', `A value under ${operator}.${key} uses a variable without a value`);
+          and('unknown');
+          continue;
+        }
+        test = (value) => {
+          const any = patterns.some((p) =>
+            op.like ? patternMatches(p, value, op.ignoreCase) : equalsText(instantiatePattern(p, '*', '?'), value, op.ignoreCase),
+          );
+          return op.negate ? !any : any;
+        };
       }
-      const any = patterns.some((p) =>
-        op.like ? patternMatches(p, actual.value, op.ignoreCase) : equalsText(instantiatePattern(p, '*', '?'), actual.value, op.ignoreCase),
-      );
-      and(op.negate ? !any : any);
+      and(overValues(qualifier, actual.values, test));
     }
   }
   return result;
+}
+
+/**
+ * Applies a per-value test to a key's values: ForAllValues needs every value to pass (true for no
+ * values), ForAnyValue needs one (false for none); a single-valued key has exactly one value.
+ */
+function overValues(qualifier: SetQualifier, keyValues: readonly string[], test: (value: string) => Tri): Tri {
+  const results = keyValues.map(test);
+  if (qualifier === 'ForAnyValue') return results.includes(true) ? true : results.includes('unknown') ? 'unknown' : false;
+  if (qualifier === 'ForAllValues') return results.includes(false) ? false : results.includes('unknown') ? 'unknown' : true;
+  return results[0] ?? 'unknown';
 }
 
 function equalsText(a: string, b: string, ignoreCase: boolean): boolean {
