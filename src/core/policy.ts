@@ -176,14 +176,22 @@ export interface ReadStatement {
   substitutes: boolean;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not a list). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function stringList(value: unknown): string[] | undefined {
+/** A string or a non-empty list of strings, as Action/Resource hold; undefined otherwise. */
+export function stringList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
   return undefined;
+}
+
+/** A document's "Statement" (one object or a list) as entries with their JSON paths under `statementPath`. */
+export function statementEntries(raw: unknown, statementPath: string): { statement: unknown; path: string }[] {
+  if (!Array.isArray(raw)) return [{ statement: raw, path: statementPath }];
+  return raw.map((statement: unknown, i) => ({ statement, path: `${statementPath}[${i}]` }));
 }
 
 /** The well-formed statements of the documents (objects, or JSON strings as test-invoke returns them). */
@@ -218,9 +226,7 @@ export function readStatements(
       problems.push({ code: 'DOCUMENT_UNREADABLE', documentIndex, path: `${docPath}.Statement`, message: '"Statement" must be an object or a list of objects; this document grants and denies nothing here.' });
       return;
     }
-    const list: unknown[] = Array.isArray(raw) ? raw : [raw];
-    list.forEach((st, statementIndex) => {
-      const path = Array.isArray(raw) ? `${docPath}.Statement[${statementIndex}]` : `${docPath}.Statement`;
+    statementEntries(raw, `${docPath}.Statement`).forEach(({ statement: st, path }, statementIndex) => {
       const malformed = (why: string) =>
         problems.push({ code: 'STATEMENT_MALFORMED', documentIndex, statementIndex, path, message: `${why}; the statement is skipped.` });
       if (!isRecord(st)) return malformed('The statement is not an object');
