@@ -10,7 +10,7 @@ const BROWSER_MESSAGE = 'This module is bundled into the results panel (browser 
 const NO_NODE_BUILTIN_NAMES = builtinModules.filter((m) => !m.startsWith('_')).map((name) => ({ name, message: BROWSER_MESSAGE }));
 const NO_NODE_BUILTINS = { group: ['node:*'], message: BROWSER_MESSAGE };
 /** Core modules the webview bundles (esbuild's metafile of src/webview/panel.ts), plus the shapes it reads. */
-const BROWSER_SAFE_CORE = ['src/core/constants.ts', 'src/core/errors.ts', 'src/core/policyMatch.ts', 'src/core/policy.ts', 'src/core/outcomes.ts', 'src/core/result.ts'];
+const BROWSER_SAFE_CORE = ['src/core/constants.ts', 'src/core/errors.ts', 'src/core/policyMatch.ts', 'src/core/policy.ts', 'src/core/cidr.ts', 'src/core/retainPublish.ts', 'src/core/wildcard.ts', 'src/core/outcomes.ts', 'src/core/result.ts'];
 const restrict = (paths, patterns) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
 
 export default tseslint.config(

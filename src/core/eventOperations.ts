@@ -1,8 +1,9 @@
 // What a test event may add for policy evaluation: the operations the device will attempt
 // ("may dev1 publish to a/b?"), evaluated and shown like the what-if rows, and the source IP
-// that aws:SourceIp conditions read.
+// that aws:SourceIp conditions read, and the CONNECT flags that iot:ConnectAttributes reads.
 import { Node as JsonNode, findNodeAtLocation } from 'jsonc-parser';
 import type { ParsedJsonText } from './jsonText';
+import type { MqttConnectData, MqttWill } from './testEvent';
 import { AuthorizationRequest, IOT_ACTIONS, IotAction } from './policy';
 
 export const OPERATION_FIELDS = ['action', 'topic', 'topicFilter', 'clientId'] as const;
@@ -57,4 +58,63 @@ export function readSourceIp(root: JsonNode, at: ParsedJsonText['report']): stri
     return undefined;
   }
   return node.value as string;
+}
+
+/** `"mqtt": {"cleanSession": false}`: CONNECT's Clean Session (MQTT 5: Clean Start) flag; undefined when absent. */
+export function readCleanSession(mqttNode: JsonNode, at: ParsedJsonText['report']): boolean | undefined {
+  const node = findNodeAtLocation(mqttNode, ['cleanSession']);
+  if (node === undefined) return undefined;
+  if (node.type !== 'boolean') {
+    at(node, 'mqtt.cleanSession', '"cleanSession" must be true or false (false: the device asks for a persistent session).');
+    return undefined;
+  }
+  return node.value as boolean;
+}
+
+/** `"mqtt": {"will": {"topic": "a/b"}}`: CONNECT's will message; undefined when absent or wrong. */
+export function readWill(
+  mqttNode: JsonNode,
+  at: ParsedJsonText['report'],
+  warnUnknown: (node: JsonNode, prefix: string) => void,
+): MqttWill | undefined {
+  const node = findNodeAtLocation(mqttNode, ['will']);
+  if (node === undefined) return undefined;
+  const shape = '"will" is the CONNECT will message: {"topic": "devices/dev1/lost", "message": "gone", "qos": 0, "retain": false}.';
+  if (node.type !== 'object') {
+    at(node, 'mqtt.will', shape);
+    return undefined;
+  }
+  warnUnknown(node, 'mqtt.will.');
+  const topic = findNodeAtLocation(node, ['topic']);
+  const message = findNodeAtLocation(node, ['message']);
+  const qos = findNodeAtLocation(node, ['qos']);
+  const retain = findNodeAtLocation(node, ['retain']);
+  let ok = true;
+  const bad = (n: JsonNode, field: string, why: string) => {
+    at(n, `mqtt.will.${field}`, why);
+    ok = false;
+  };
+  if (topic === undefined) bad(node, 'topic', `Missing "topic". ${shape}`);
+  else if (topic.type !== 'string' || topic.value === '') bad(topic, 'topic', '"topic" must be a non-empty topic name, e.g. "devices/dev1/lost".');
+  if (message !== undefined && message.type !== 'string') bad(message, 'message', '"message" must be a string.');
+  // AWS IoT Core supports QoS 0 and 1 only.
+  if (qos !== undefined && qos.value !== 0 && qos.value !== 1) bad(qos, 'qos', '"qos" must be 0 or 1 (AWS IoT Core does not support QoS 2).');
+  if (retain !== undefined && retain.type !== 'boolean') bad(retain, 'retain', '"retain" must be true or false.');
+  if (!ok || topic === undefined) return undefined;
+  return {
+    topic: topic.value as string,
+    ...(message !== undefined ? { message: message.value as string } : {}),
+    ...(qos !== undefined ? { qos: qos.value as 0 | 1 } : {}),
+    ...(retain !== undefined ? { retain: retain.value as boolean } : {}),
+  };
+}
+
+/**
+ * The values of iot:ConnectAttributes for a CONNECT: `PersistentConnect` when Clean Session is
+ * false, `LastWill` when it carries a will. Undefined (the condition cannot be decided) when the
+ * event does not state `cleanSession`: the tool does not guess what the device sends.
+ */
+export function connectAttributesOf(mqtt: MqttConnectData | undefined): string[] | undefined {
+  if (mqtt?.cleanSession === undefined) return undefined;
+  return [...(mqtt.cleanSession ? [] : ['PersistentConnect']), ...(mqtt.will ? ['LastWill'] : [])];
 }

@@ -36,7 +36,8 @@ import {
 import { readPrivateKey, readPublicKey } from './keyStore';
 import type { AuthorizerConfig, AuthorizerProject } from './project';
 import { DeviceRequest, SignableValue, TestProtocol } from './testEvent';
-import { NamedPublicKey, SignatureFinding, signToken, verifyToken } from './tokens';
+import type { SignatureFinding } from './signatureDiagnosis';
+import { NamedPublicKey, signToken, verifyToken } from './tokens';
 
 export type IotProtocolName = 'tls' | 'http' | 'mqtt';
 

@@ -1,6 +1,7 @@
 // An InvocationResult as text for people: what `iot-authz invoke` prints and the output channel
 // shows. Reads only the result object (already secret-free), so every front end prints the same.
-import type { AuthorizationDecision, PolicyWarning } from './policy';
+import type { AuthorizationDecision } from './policy';
+import type { PolicyWarning } from './policySummary';
 import type { ValidationFinding } from './response';
 import type { InvocationResult, RunOutcome } from './result';
 import type { EventProblem, SignatureCheck } from './events';

@@ -191,6 +191,22 @@ export function testEventSchema(): JsonSchema {
           username: { type: 'string', description: `The user name as sent, e.g. "user?${AUTHORIZER_NAME_PARAM}=N&<tokenKeyName>=T&${SIGNATURE_PARAM}=<URL-encoded S>".` },
           password: { type: 'string', description: 'The password as text; the Lambda receives it base64-encoded.' },
           passwordBase64: { type: 'string', pattern: STANDARD_BASE64, description: 'A binary password, base64.' },
+          cleanSession: {
+            type: 'boolean',
+            description: 'The CONNECT Clean Session (MQTT 5: Clean Start) flag; false asks for a persistent session (iot:ConnectAttributes "PersistentConnect"). Without it, iot:ConnectAttributes conditions stay undecided.',
+          },
+          will: {
+            type: 'object',
+            description: 'The CONNECT will message, if the device sends one (iot:ConnectAttributes "LastWill").',
+            properties: {
+              topic: { type: 'string', minLength: 1 },
+              message: { type: 'string' },
+              qos: { enum: [0, 1] },
+              retain: { type: 'boolean' },
+            },
+            required: ['topic'],
+            additionalProperties: false,
+          },
         },
         additionalProperties: false,
         not: { required: ['password', 'passwordBase64'] },

@@ -1,5 +1,5 @@
 // Evaluates the policies an authorizer returned against what a device tries to do (docs/aws-custom-auth.md: "Policy evaluation"): which
-// statement allows or denies `iot:Publish` to `a/b`, and a plain summary of what is allowed.
+// statement allows or denies `iot:Publish` to `a/b`. The plain summary of what is allowed is policySummary.ts.
 // Pure: the caller supplies region, account and connection values.
 //
 // Choices where AWS is silent, stated once here:
@@ -10,17 +10,16 @@
 //   Resource entry match nothing, for Allow and Deny alike: IAM's rule for unresolved variables.
 // - Variables are substituted as literal text: a client id `*` or `+` is not a wildcard.
 // - Thing variables resolve only when the caller sets `thingName` (see PolicyContext).
-import { representativeRequest } from './policyRows';
 import { retainNeedsPublish } from './retainPublish';
 import { DEFAULT_ARN_PARTITION, IOT_POLICY_VERSION } from './constants';
 import { UserError } from './errors';
+import { cidrContains, parseCidr, parseIp } from './cidr';
 import {
   CompiledPattern,
   ConnectionValues,
   compilePattern,
   instantiatePattern,
   lookupPolicyVariable,
-  parseArn,
   patternMatches,
   VariableResolver,
 } from './policyMatch';
@@ -68,6 +67,8 @@ export interface PolicyContext {
   thingAttributes?: Readonly<Record<string, string>>;
   sourceIp?: string;
   domainName?: string;
+  /** iot:ConnectAttributes of the CONNECT (`PersistentConnect`, `LastWill`); unset when unknown. */
+  connectAttributes?: readonly string[];
 }
 
 export interface AuthorizationRequest {
@@ -98,7 +99,8 @@ export type UnsupportedCode =
   | 'VARIABLE_NO_VALUE'
   | 'VARIABLE_NOT_SUBSTITUTED'
   | 'CONDITION_UNSUPPORTED'
-  | 'CONDITION_KEY_NO_VALUE';
+  | 'CONDITION_KEY_NO_VALUE'
+  | 'CONDITION_VALUE_MALFORMED';
 
 export interface UnsupportedFinding {
   code: UnsupportedCode;
@@ -121,7 +123,7 @@ export interface AuthorizationDecision {
   certain: boolean;
 }
 
-const RESOURCE_TYPE_OF: Readonly<Record<IotAction, 'client' | 'topic' | 'topicfilter'>> = {
+export const RESOURCE_TYPE_OF: Readonly<Record<IotAction, 'client' | 'topic' | 'topicfilter'>> = {
   'iot:Connect': 'client',
   'iot:Publish': 'topic',
   'iot:Receive': 'topic',
@@ -174,14 +176,22 @@ export interface ReadStatement {
   substitutes: boolean;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not a list). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function stringList(value: unknown): string[] | undefined {
+/** A string or a non-empty list of strings, as Action/Resource hold; undefined otherwise. */
+export function stringList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
   return undefined;
+}
+
+/** A document's "Statement" (one object or a list) as entries with their JSON paths under `statementPath`. */
+export function statementEntries(raw: unknown, statementPath: string): { statement: unknown; path: string }[] {
+  if (!Array.isArray(raw)) return [{ statement: raw, path: statementPath }];
+  return raw.map((statement: unknown, i) => ({ statement, path: `${statementPath}[${i}]` }));
 }
 
 /** The well-formed statements of the documents (objects, or JSON strings as test-invoke returns them). */
@@ -190,7 +200,7 @@ export function policyStatements(documents: ReadonlyArray<PolicyDocument | strin
 }
 
 /** Parses documents (objects, or JSON strings as test-invoke returns them) into statements. */
-function readStatements(
+export function readStatements(
   documents: ReadonlyArray<PolicyDocument | string>,
   pathPrefix: string,
 ): { statements: ReadStatement[]; problems: UnsupportedFinding[] } {
@@ -216,9 +226,7 @@ function readStatements(
       problems.push({ code: 'DOCUMENT_UNREADABLE', documentIndex, path: `${docPath}.Statement`, message: '"Statement" must be an object or a list of objects; this document grants and denies nothing here.' });
       return;
     }
-    const list: unknown[] = Array.isArray(raw) ? raw : [raw];
-    list.forEach((st, statementIndex) => {
-      const path = Array.isArray(raw) ? `${docPath}.Statement[${statementIndex}]` : `${docPath}.Statement`;
+    statementEntries(raw, `${docPath}.Statement`).forEach(({ statement: st, path }, statementIndex) => {
       const malformed = (why: string) =>
         problems.push({ code: 'STATEMENT_MALFORMED', documentIndex, statementIndex, path, message: `${why}; the statement is skipped.` });
       if (!isRecord(st)) return malformed('The statement is not an object');
@@ -249,7 +257,7 @@ function readStatements(
   return { statements, problems };
 }
 
-function connectionValues(ctx: PolicyContext, request?: AuthorizationRequest): ConnectionValues {
+export function connectionValues(ctx: PolicyContext, request?: AuthorizationRequest): ConnectionValues {
   // A CONNECT's client id is the connection's client id: the two cannot differ, so the request wins.
   const clientId = request?.action === 'iot:Connect' ? request.clientId ?? ctx.clientId : ctx.clientId;
   return {
@@ -259,21 +267,22 @@ function connectionValues(ctx: PolicyContext, request?: AuthorizationRequest): C
     thingAttributes: ctx.thingAttributes,
     sourceIp: ctx.sourceIp,
     domainName: ctx.domainName,
+    connectAttributes: ctx.connectAttributes,
   };
 }
 
-function resolverFor(values: ConnectionValues): VariableResolver {
+export function resolverFor(values: ConnectionValues): VariableResolver {
   return (name) => lookupPolicyVariable(name, values);
 }
 
 /** The first Action/NotAction entry that matches (or, for NotAction, undefined when one matches). */
-function matchAction(st: ReadStatement, action: string): { applies: boolean; matched: string } {
+export function matchAction(st: ReadStatement, action: string): { applies: boolean; matched: string } {
   const hit = st.actions.find((a) => patternMatches(compilePattern(a), action, true));
   if (st.notAction) return { applies: hit === undefined, matched: `NotAction ${JSON.stringify(st.actions)}` };
   return { applies: hit !== undefined, matched: hit ?? '' };
 }
 
-function variableFindings(st: ReadStatement, patterns: readonly CompiledPattern[], element: string): UnsupportedFinding[] {
+export function variableFindings(st: ReadStatement, patterns: readonly CompiledPattern[], element: string): UnsupportedFinding[] {
   const out: UnsupportedFinding[] = [];
   for (const p of patterns) {
     for (const u of p.unresolved) {
@@ -289,7 +298,7 @@ function variableFindings(st: ReadStatement, patterns: readonly CompiledPattern[
   return out;
 }
 
-function literalVariableFindings(st: ReadStatement, element: string, values: readonly string[]): UnsupportedFinding[] {
+export function literalVariableFindings(st: ReadStatement, element: string, values: readonly string[]): UnsupportedFinding[] {
   if (st.substitutes || !values.some((v) => v.includes('${'))) return [];
   return [{
     code: 'VARIABLE_NOT_SUBSTITUTED',
@@ -312,11 +321,42 @@ const STRING_OPERATORS: Readonly<Record<string, { negate: boolean; like: boolean
   Bool: { negate: false, like: false, ignoreCase: true },
 };
 
+const IP_OPERATORS: Readonly<Record<string, { negate: boolean }>> = {
+  IpAddress: { negate: false },
+  NotIpAddress: { negate: true },
+};
+
+/** The multi-valued condition key AWS IoT documents for MQTT CONNECT flags. */
+const CONNECT_ATTRIBUTES = 'iot:ConnectAttributes';
+
+type SetQualifier = 'ForAllValues' | 'ForAnyValue' | undefined;
+
+function splitOperator(operator: string): { qualifier: SetQualifier; base: string } {
+  const m = /^(ForAllValues|ForAnyValue):(.+)$/.exec(operator);
+  return m ? { qualifier: m[1] as SetQualifier, base: m[2] } : { qualifier: undefined, base: operator };
+}
+
+/** The values a condition key has for this connection: one for single-valued keys, a set for iot:ConnectAttributes. */
+function conditionKeyValues(key: string, values: ConnectionValues): { kind: 'values'; values: string[] } | { kind: 'unknown' | 'no-value'; reason: string } {
+  if (key === CONNECT_ATTRIBUTES) {
+    if (values.connectAttributes === undefined) {
+      return {
+        kind: 'no-value',
+        reason: 'the test event does not state the CONNECT flags; add "cleanSession" (and "will" when the device sends one) to "mqtt"',
+      };
+    }
+    return { kind: 'values', values: [...values.connectAttributes] };
+  }
+  const actual = lookupPolicyVariable(key, values);
+  return actual.kind === 'value' ? { kind: 'values', values: [actual.value] } : actual;
+}
+
 /**
  * Three-valued evaluation of a Condition block: operators AND together, keys within an operator
- * AND together, values of a key OR together. Supported: the string operators and Bool above, on
- * keys with a value for this connection. `...IfExists`, `ForAnyValue:`, IpAddress, Numeric, Date,
- * Arn and Null operators are reported and count as unknown.
+ * AND together, values of a key OR together. Supported: the string operators and Bool above, and
+ * IpAddress/NotIpAddress on aws:SourceIp, on keys with a value for this connection; with
+ * `ForAllValues:`/`ForAnyValue:` for the multi-valued iot:ConnectAttributes. `...IfExists`,
+ * Numeric, Date, Arn and Null operators are reported and count as unknown.
  */
 function evaluateCondition(st: ReadStatement, values: ConnectionValues, findings: UnsupportedFinding[]): Tri {
   const condition = st.condition;
@@ -333,15 +373,30 @@ function evaluateCondition(st: ReadStatement, values: ConnectionValues, findings
     result = value === false ? false : 'unknown';
   };
   for (const [operator, block] of Object.entries(condition)) {
-    const op = STRING_OPERATORS[operator];
-    if (!op || !isRecord(block)) {
+    const { qualifier, base } = splitOperator(operator);
+    const stringOp = STRING_OPERATORS[base];
+    const ipOp = IP_OPERATORS[base];
+    if ((!stringOp && !ipOp) || !isRecord(block)) {
       report('CONDITION_UNSUPPORTED', `Condition operator "${operator}" is not evaluated by this tool`);
       and('unknown');
       continue;
     }
     for (const [key, expected] of Object.entries(block)) {
-      const actual = lookupPolicyVariable(key, values);
-      if (actual.kind !== 'value') {
+      if (ipOp && key !== 'aws:SourceIp') {
+        report('CONDITION_UNSUPPORTED', `${operator} is evaluated only on aws:SourceIp, not on "${key}"`);
+        and('unknown');
+        continue;
+      }
+      if (key === CONNECT_ATTRIBUTES && qualifier === undefined) {
+        report(
+          'CONDITION_UNSUPPORTED',
+          `${CONNECT_ATTRIBUTES} holds a set of values: write ForAllValues:${base} or ForAnyValue:${base}, as AWS's examples do, not ${operator}`,
+        );
+        and('unknown');
+        continue;
+      }
+      const actual = conditionKeyValues(key, values);
+      if (actual.kind !== 'values') {
         report(
           actual.kind === 'unknown' ? 'CONDITION_UNSUPPORTED' : 'CONDITION_KEY_NO_VALUE',
           `Condition key "${key}" under ${operator} cannot be evaluated (${actual.reason})`,
@@ -350,19 +405,53 @@ function evaluateCondition(st: ReadStatement, values: ConnectionValues, findings
         continue;
       }
       const list = (Array.isArray(expected) ? expected : [expected]).map((v) => String(v));
-      const patterns = list.map((v) => compilePattern(v, st.substitutes ? resolve : undefined));
-      if (patterns.some((p) => p.unresolved.length > 0)) {
-        report('CONDITION_UNSUPPORTED', `A value under ${operator}.${key} uses a variable without a value`);
-        and('unknown');
-        continue;
+      let test: (value: string) => Tri;
+      if (ipOp) {
+        const blocks = list.map((v) => ({ text: v, block: parseCidr(v) }));
+        const malformed = blocks.filter((b) => b.block === undefined).map((b) => b.text);
+        if (malformed.length > 0) {
+          report(
+            'CONDITION_VALUE_MALFORMED',
+            `${operator}.${key} holds ${malformed.map((m) => JSON.stringify(m)).join(', ')}, which is not an IP address or CIDR block ` +
+              '(write "203.0.113.0/24" or "2001:db8::/32")',
+          );
+        }
+        test = (value) => {
+          const address = parseIp(value);
+          const inside = address !== undefined && blocks.some((b) => b.block !== undefined && cidrContains(b.block, address));
+          const undecided = !inside && malformed.length > 0;
+          return undecided ? 'unknown' : ipOp.negate ? !inside : inside;
+        };
+      } else {
+        const op = stringOp;
+        const patterns = list.map((v) => compilePattern(v, st.substitutes ? resolve : undefined));
+        if (patterns.some((p) => p.unresolved.length > 0)) {
+          report('CONDITION_UNSUPPORTED', `A value under ${operator}.${key} uses a variable without a value`);
+          and('unknown');
+          continue;
+        }
+        test = (value) => {
+          const any = patterns.some((p) =>
+            op.like ? patternMatches(p, value, op.ignoreCase) : equalsText(instantiatePattern(p, '*', '?'), value, op.ignoreCase),
+          );
+          return op.negate ? !any : any;
+        };
       }
-      const any = patterns.some((p) =>
-        op.like ? patternMatches(p, actual.value, op.ignoreCase) : equalsText(instantiatePattern(p, '*', '?'), actual.value, op.ignoreCase),
-      );
-      and(op.negate ? !any : any);
+      and(overValues(qualifier, actual.values, test));
     }
   }
   return result;
+}
+
+/**
+ * Applies a per-value test to a key's values: ForAllValues needs every value to pass (true for no
+ * values), ForAnyValue needs one (false for none); a single-valued key has exactly one value.
+ */
+function overValues(qualifier: SetQualifier, keyValues: readonly string[], test: (value: string) => Tri): Tri {
+  const results = keyValues.map(test);
+  if (qualifier === 'ForAnyValue') return results.includes(true) ? true : results.includes('unknown') ? 'unknown' : false;
+  if (qualifier === 'ForAllValues') return results.includes(false) ? false : results.includes('unknown') ? 'unknown' : true;
+  return results[0] ?? 'unknown';
 }
 
 function equalsText(a: string, b: string, ignoreCase: boolean): boolean {
@@ -473,234 +562,4 @@ export function evaluateMatrix(
   requests: readonly AuthorizationRequest[],
 ): AuthorizationDecision[] {
   return requests.map((r) => evaluatePolicies(documents, r, ctx));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Summary
-
-export interface ResourcePatternView {
-  /** As written in the policy. */
-  pattern: string;
-  /** With variables substituted; unresolved ones stay as `${name}`. */
-  resolved: string;
-  /** True when the statement uses NotResource: everything except this pattern. */
-  except: boolean;
-  /** True when the statement has a Condition, so the entry applies only sometimes. */
-  conditional: boolean;
-  /** Variables in the pattern that have no value here: the entry matches nothing. */
-  unresolvedVariables: string[];
-  documentIndex: number;
-  statementIndex: number;
-  sid?: string;
-}
-
-export interface ActionSummary {
-  action: IotAction;
-  allowed: ResourcePatternView[];
-  denied: ResourcePatternView[];
-}
-
-export type PolicyWarningCode =
-  | 'NO_ALLOW'
-  | 'NO_CONNECT'
-  | 'CONNECT_DENIED_FOR_CLIENT'
-  | 'SUBSCRIBE_WITHOUT_RECEIVE'
-  | 'RECEIVE_WITHOUT_SUBSCRIBE'
-  | 'RETAIN_WITHOUT_PUBLISH'
-  | 'ALLOW_EVERYTHING'
-  | 'CLIENT_ID_VARIABLE_IN_TOPIC_FILTER';
-
-export interface PolicyWarning {
-  code: PolicyWarningCode;
-  severity: 'warning' | 'info';
-  message: string;
-  hint: string;
-}
-
-export interface PolicySummary {
-  actions: ActionSummary[];
-  warnings: PolicyWarning[];
-  unsupported: UnsupportedFinding[];
-}
-
-function viewsFor(st: ReadStatement, values: ConnectionValues): ResourcePatternView[] {
-  const resolve = st.substitutes ? resolverFor(values) : undefined;
-  return st.resources.map((r) => {
-    const p = compilePattern(r, resolve);
-    return {
-      pattern: r,
-      resolved: p.display,
-      except: st.notResource,
-      conditional: st.condition !== undefined && Object.keys(st.condition).length > 0,
-      unresolvedVariables: p.unresolved.map((u) => u.variable),
-      documentIndex: st.documentIndex,
-      statementIndex: st.statementIndex,
-      sid: st.sid,
-    };
-  });
-}
-
-/**
- * Whether an entry could match some resource of the type at all: `topic/a` can never match a
- * `topicfilter/` ARN, `*` and `arn:aws:iot:*` can.
- */
-function couldMatchType(view: ResourcePatternView, type: string, ctx: PolicyContext): boolean {
-  if (view.except) return true;
-  // Without a client id in the context, client/${iot:ClientId} still admits whichever id connects.
-  if (view.unresolvedVariables.some((v) => !(type === 'client' && v === 'iot:ClientId'))) return false;
-  const arn = parseArn(view.resolved);
-  if (!arn) {
-    const partition = ctx.partition ?? DEFAULT_ARN_PARTITION;
-    return patternMatches(compilePattern(view.resolved), `arn:${partition}:iot:${ctx.region}:${ctx.accountId}:${type}/x`);
-  }
-  // The entry's own name stands in for the resource name, so only the type part can fail.
-  return patternMatches(compilePattern(arn.resource), `${type}/${arn.name ?? ''}`);
-}
-
-/**
- * What the documents allow and deny, per action, in plain terms, with the traps that make a
- * policy behave differently from what its author meant.
- */
-export function summarizePolicies(documents: ReadonlyArray<PolicyDocument | string>, ctx: PolicyContext): PolicySummary {
-  const { statements, problems } = readStatements(documents, 'policyDocuments');
-  const values = connectionValues(ctx);
-  const actions: ActionSummary[] = IOT_ACTIONS.map((action) => ({ action, allowed: [], denied: [] }));
-  for (const st of statements) {
-    const views = viewsFor(st, values);
-    for (const entry of actions) {
-      if (!matchAction(st, entry.action).applies) continue;
-      (st.effect === 'Allow' ? entry.allowed : entry.denied).push(...views);
-    }
-  }
-  const allowedFor = (action: IotAction) =>
-    (actions.find((a) => a.action === action)?.allowed ?? []).filter((v) => couldMatchType(v, RESOURCE_TYPE_OF[action], ctx));
-  const warnings: PolicyWarning[] = [];
-  if (!statements.some((s) => s.effect === 'Allow')) {
-    warnings.push({
-      code: 'NO_ALLOW',
-      severity: 'warning',
-      message: 'No statement allows anything: every request is denied.',
-      hint: 'Add an "Effect": "Allow" statement for iot:Connect and the topics the device uses.',
-    });
-  } else if (allowedFor('iot:Connect').length === 0) {
-    warnings.push({
-      code: 'NO_CONNECT',
-      severity: 'warning',
-      message: 'Nothing allows iot:Connect: HTTPS publish can work, but MQTT and MQTT-over-WebSocket clients are disconnected at CONNECT.',
-      hint: `Allow iot:Connect on arn:aws:iot:${ctx.region}:${ctx.accountId}:client/\${iot:ClientId} (or the client ids you expect).`,
-    });
-  } else if (ctx.clientId !== undefined) {
-    const connect = evaluatePolicies(documents, { action: 'iot:Connect', clientId: ctx.clientId }, ctx);
-    if (!connect.allowed) {
-      warnings.push({
-        code: 'CONNECT_DENIED_FOR_CLIENT',
-        severity: 'warning',
-        message: `iot:Connect is allowed for some client ids, but not for "${ctx.clientId}" (${connect.reason}).`,
-        hint: `Check the client/ ARNs against ${connect.resourceArn}.`,
-      });
-    }
-  }
-  if (allowedFor('iot:Subscribe').length > 0 && allowedFor('iot:Receive').length === 0) {
-    warnings.push({
-      code: 'SUBSCRIBE_WITHOUT_RECEIVE',
-      severity: 'warning',
-      message: 'iot:Subscribe is allowed but iot:Receive is not: subscriptions succeed, yet no message is ever delivered.',
-      hint: 'Allow iot:Receive on the matching topic/ ARNs (Receive is checked against topic names, Subscribe against topic filters).',
-    });
-  }
-  if (allowedFor('iot:Receive').length > 0 && allowedFor('iot:Subscribe').length === 0) {
-    warnings.push({
-      code: 'RECEIVE_WITHOUT_SUBSCRIBE',
-      severity: 'info',
-      message: 'iot:Receive is allowed but iot:Subscribe is not: the client cannot subscribe, so it receives only from subscriptions of an earlier persistent session.',
-      hint: 'Allow iot:Subscribe on the matching topicfilter/ ARNs.',
-    });
-  }
-  if (allowedFor('iot:RetainPublish').length > 0 && allowedFor('iot:Publish').length === 0) {
-    warnings.push({
-      code: 'RETAIN_WITHOUT_PUBLISH',
-      severity: 'warning',
-      message: 'iot:RetainPublish is allowed without iot:Publish: a retained publish needs both.',
-      hint: 'Allow iot:Publish on the same topic/ ARNs.',
-    });
-  }
-  for (const st of statements) {
-    if (st.effect !== 'Allow' || st.notAction || st.notResource || st.condition) continue;
-    const everyAction = st.actions.some((a) => a === '*' || a.toLowerCase() === 'iot:*');
-    const everyResource = st.resources.some((r) => r === '*' || /^arn:[^:]*:iot:\*:\*:\*$/.test(r));
-    if (everyAction && everyResource) {
-      warnings.push({
-        code: 'ALLOW_EVERYTHING',
-        severity: 'warning',
-        message: `${st.path} allows every IoT action on every resource: any client id, any topic.`,
-        hint: 'Fine for a first test; before production, allow only the client id and topics the device needs.',
-      });
-    }
-  }
-  const subscribeUsesClientId = allowedFor('iot:Subscribe').some((v) => v.pattern.includes('${iot:ClientId}'));
-  // client/${iot:ClientId} admits every client id too: the variable is whatever id connects.
-  const connectAnyClient = allowedFor('iot:Connect').some((v) => {
-    const arn = parseArn(v.pattern);
-    return v.pattern === '*' || (arn !== undefined && (arn.resource === '*' || arn.name === '*' || arn.name === '${iot:ClientId}' || arn.resource.startsWith('*')));
-  });
-  if (subscribeUsesClientId && connectAnyClient) {
-    warnings.push({
-      code: 'CLIENT_ID_VARIABLE_IN_TOPIC_FILTER',
-      severity: 'warning',
-      message: 'A topicfilter/ resource uses ${iot:ClientId} while any client id may connect: a client connecting as "+" or "#" may subscribe to everyone\'s topics.',
-      hint: 'Restrict iot:Connect to the client ids you expect (AWS "Basic policy variables" page gives this advice).',
-    });
-  }
-  const unsupported = [...problems];
-  for (const st of statements) {
-    const element = st.notResource ? 'NotResource' : 'Resource';
-    unsupported.push(...literalVariableFindings(st, element, st.resources));
-    // Unknown variables are reported here; variables merely without a value show on their entry.
-    const resolve = st.substitutes ? resolverFor(values) : undefined;
-    const patterns = st.resources.map((r) => compilePattern(r, resolve));
-    unsupported.push(...variableFindings(st, patterns, element).filter((u) => u.code === 'VARIABLE_UNKNOWN'));
-  }
-  return { actions, warnings, unsupported };
-}
-
-/**
- * Rows for a results table that needs no input: connect as the context's client id, then each
- * topic and filter the policies name, with variables substituted and `*` / `?` filled in with
- * "example" / "x" so the row is a concrete request.
- */
-export function defaultRequestsFor(ctx: PolicyContext, summary: PolicySummary): AuthorizationRequest[] {
-  const rows: AuthorizationRequest[] = [];
-  const seen = new Set<string>();
-  const add = (r: AuthorizationRequest) => {
-    const key = `${r.action} ${r.clientId ?? ''} ${r.topic ?? ''} ${r.topicFilter ?? ''}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    rows.push(r);
-  };
-  if (ctx.clientId !== undefined && ctx.clientId !== '') add({ action: 'iot:Connect', clientId: ctx.clientId });
-  for (const entry of summary.actions) {
-    if (entry.action === 'iot:Connect') continue;
-    const type = RESOURCE_TYPE_OF[entry.action];
-    for (const view of [...entry.allowed, ...entry.denied]) {
-      if (view.except || view.unresolvedVariables.length > 0) continue;
-      const arn = parseArn(view.resolved);
-      if (!arn || arn.type !== type || arn.name === undefined || arn.name === '') continue;
-      const name = instantiatePattern(compilePattern(arn.name), 'example', 'x');
-      if (entry.action === 'iot:Subscribe') {
-        add({ action: 'iot:Subscribe', topicFilter: name });
-        // A filter without MQTT wildcards is also the topic its messages arrive on.
-        if (!/[+#]/.test(name)) add({ action: 'iot:Receive', topic: name });
-      } else {
-        add({ action: entry.action, topic: name });
-      }
-    }
-  }
-  // Actions granted or denied only by `*`, NotAction or NotResource still get a row.
-  for (const entry of summary.actions) {
-    const example = representativeRequest(entry.action);
-    const untyped = [...entry.allowed, ...entry.denied].some((v) => v.except || !/^[a-z]+$/.test(parseArn(v.resolved)?.type ?? ''));
-    if (example && untyped && !rows.some((r) => r.action === entry.action)) add(example);
-  }
-  const order = (r: AuthorizationRequest) => IOT_ACTIONS.indexOf(r.action);
-  return rows.map((r, i) => ({ r, i })).sort((a, b) => order(a.r) - order(b.r) || a.i - b.i).map((x) => x.r);
 }

@@ -159,6 +159,8 @@ export interface ConnectionValues {
   thingAttributes?: Readonly<Record<string, string>>;
   sourceIp?: string;
   domainName?: string;
+  /** iot:ConnectAttributes: a set, read only as a condition key (not a policy variable). */
+  connectAttributes?: readonly string[];
 }
 
 const THING_REASON =

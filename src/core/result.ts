@@ -2,7 +2,8 @@
 // Plain JSON data: no class instances, no vscode types, no secrets (passwords and private key
 // material never enter it). The results panel, the CLI's --json output, the history and the
 // tests all read this shape.
-import type { AuthorizationDecision, PolicySummary } from './policy';
+import type { AuthorizationDecision } from './policy';
+import type { PolicySummary } from './policySummary';
 import type { ResponseValidation } from './response';
 import type { AuthorizerEvent, EventProblem, ResolvedDeviceRequest, SignatureCheck } from './events';
 import type { TestProtocol } from './testEvent';

@@ -18,11 +18,13 @@
 import { MAX_POLICY_DOCUMENTS } from './constants';
 import { clientIdOverHttpsProblem } from './httpClientId';
 import { tooManyDocumentsToEvaluate } from './policyLimits';
+import { connectAttributesOf } from './eventOperations';
 import { replaceSecret } from './scrub';
 import { UserError } from './errors';
 import type { AuthorizerEvent, AuthorizerEventBuild, EventProblem, ResolvedDeviceRequest, SignatureCheck } from './events';
 import { plural } from './text';
-import { AuthorizationDecision, AuthorizationRequest, defaultRequestsFor, evaluatePolicies, PolicyContext, PolicyDocument, summarizePolicies } from './policy';
+import { AuthorizationDecision, AuthorizationRequest, evaluatePolicies, PolicyContext, PolicyDocument } from './policy';
+import { defaultRequestsFor, summarizePolicies } from './policySummary';
 import type { AuthorizerConfig } from './project';
 import { redactSecrets } from './redact';
 import { ResponseValidation, validateAuthorizerResponse } from './response';
@@ -133,6 +135,8 @@ export function assembleRunResult(input: RunAssemblyInput): InvocationResult {
   const normalized = validation?.normalized;
   if (!input.checked && handler && normalized?.isAuthenticated && (input.build || input.summary)) {
     const wire = connectionOf(input, summary);
+    // HTTPS publish sends no CONNECT, so it has no CONNECT flags.
+    const connectAttributes = wire.protocol === 'http' ? undefined : connectAttributesOf(input.request?.mqtt);
     const ctx: PolicyContext = {
       region: input.policyContext.region,
       accountId: input.policyContext.accountId,
@@ -141,6 +145,7 @@ export function assembleRunResult(input: RunAssemblyInput): InvocationResult {
       // iot:DomainName is the TLS server name the device connected with.
       ...(wire.serverName !== undefined ? { domainName: wire.serverName } : {}),
       ...(input.request?.sourceIp !== undefined ? { sourceIp: input.request.sourceIp } : {}),
+      ...(connectAttributes !== undefined ? { connectAttributes } : {}),
     };
     const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
     // AWS rejects such an answer outright: evaluating thousands of documents would say nothing more.

@@ -3,7 +3,7 @@
 // A signature can be written as `{"sign": "<keyName>"}` and is computed at run time with the
 // workspace key, so event files never go stale when keys rotate. Errors point at the line,
 // column and JSON path of the field at fault, like the project file's.
-import { readOperations, readSourceIp } from './eventOperations';
+import { readCleanSession, readOperations, readSourceIp, readWill } from './eventOperations';
 import type { AuthorizationRequest } from './policy';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -69,6 +69,13 @@ export interface DeviceCredentials {
   readonly authorizerName?: string;
 }
 
+export interface MqttWill {
+  readonly topic: string;
+  readonly message?: string;
+  readonly qos?: 0 | 1;
+  readonly retain?: boolean;
+}
+
 export interface MqttConnectData {
   /** The CONNECT user name as sent, `?key=value` parameters included. */
   readonly username?: string;
@@ -77,6 +84,10 @@ export interface MqttConnectData {
   /** The password's bytes, base64: what the Lambda receives. Set whenever a password is. */
   readonly passwordBase64?: string;
   readonly clientId?: string;
+  /** CONNECT's Clean Session (MQTT 5: Clean Start) flag; read by iot:ConnectAttributes (false means PersistentConnect). */
+  readonly cleanSession?: boolean;
+  /** CONNECT's will message; read by iot:ConnectAttributes (present means LastWill). */
+  readonly will?: MqttWill;
 }
 
 /** A test event file's content: the request as the device sends it. */
@@ -120,7 +131,8 @@ export const TEST_EVENT_FIELDS = [
   'operations',
   'sourceIp',
 ] as const;
-export const MQTT_FIELDS = ['username', 'password', 'passwordBase64', 'clientId'] as const;
+export const MQTT_FIELDS = ['username', 'password', 'passwordBase64', 'clientId', 'cleanSession', 'will'] as const;
+export const MQTT_WILL_FIELDS = ['topic', 'message', 'qos', 'retain'] as const;
 export const CREDENTIAL_FIELDS = ['token', 'signature', 'in', 'authorizerName'] as const;
 /** RFC 9110 token characters: what an HTTP header name may hold. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -247,7 +259,16 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
         );
       }
       if (password !== undefined) passwordBase64 = Buffer.from(password, 'utf8').toString('base64');
-      mqtt = { username, password, passwordBase64, clientId };
+      const cleanSession = readCleanSession(mqttNode, at);
+      const will = readWill(mqttNode, at, (n, prefix) => warnUnknown(n, prefix, MQTT_WILL_FIELDS));
+      mqtt = {
+        username,
+        password,
+        passwordBase64,
+        clientId,
+        ...(cleanSession !== undefined ? { cleanSession } : {}),
+        ...(will !== undefined ? { will } : {}),
+      };
       if (proto === 'http') at(mqttNode, 'mqtt', 'An HTTPS publish has no MQTT CONNECT, so "mqtt" is not sent. Use "mqtt" or "mqtt-wss".', 'warning');
     }
   }

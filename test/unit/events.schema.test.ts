@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { projectFileSchema, SCHEMA_FILES, schemaText, testEventSchema } from '../../src/core/jsonSchemas';
 import { parseProject } from '../../src/core/project';
-import { CREDENTIAL_FIELDS, MQTT_FIELDS, TEST_EVENT_FIELDS, findTestEventFiles, loadTestEvent } from '../../src/core/testEvent';
+import { CREDENTIAL_FIELDS, MQTT_FIELDS, MQTT_WILL_FIELDS, TEST_EVENT_FIELDS, findTestEventFiles, loadTestEvent } from '../../src/core/testEvent';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const EXAMPLES = path.join(ROOT, 'examples/workspace');
@@ -29,6 +29,7 @@ suite('JSON schemas', () => {
     const schema = testEventSchema() as unknown as Schema;
     assert.deepStrictEqual(Object.keys(schema.properties).sort(), [...TEST_EVENT_FIELDS].sort());
     assert.deepStrictEqual(Object.keys(schema.properties.mqtt.properties).sort(), [...MQTT_FIELDS].sort());
+    assert.deepStrictEqual(Object.keys(schema.properties.mqtt.properties.will.properties).sort(), [...MQTT_WILL_FIELDS].sort());
     assert.deepStrictEqual(Object.keys(schema.properties.credentials.properties).sort(), [...CREDENTIAL_FIELDS].sort());
   });
 

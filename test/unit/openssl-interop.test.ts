@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { ALLOWED_KEYGEN_BITS } from '../../src/core/constants';
 import { generateKeyPair, importPrivateKey } from '../../src/core/keys';
-import { signToken, SignatureFindingCode, verifyToken } from '../../src/core/tokens';
+import type { SignatureFindingCode } from '../../src/core/signatureDiagnosis';
+import { signToken, verifyToken } from '../../src/core/tokens';
 import { fixturePath, TEST_PASSPHRASE } from './keyFixtures';
 
 function available(command: string, args: string[]): boolean {

@@ -4,7 +4,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { defaultRequestsFor, PolicyStatement, summarizePolicies } from '../../src/core/policy';
+import { PolicyStatement } from '../../src/core/policy';
+import { defaultRequestsFor, summarizePolicies } from '../../src/core/policySummary';
 import { validateAuthorizerResponse } from '../../src/core/response';
 import { parseTestEvent } from '../../src/core/testEvent';
 import { invokeEventFile } from '../../src/local/invokeAuthorizer';

@@ -1,13 +1,7 @@
 import * as assert from 'assert';
 import { UserError } from '../../src/core/errors';
-import {
-  defaultRequestsFor,
-  evaluateMatrix,
-  evaluatePolicies,
-  PolicyDocument,
-  resourceArnFor,
-  summarizePolicies,
-} from '../../src/core/policy';
+import { evaluateMatrix, evaluatePolicies, PolicyDocument, resourceArnFor } from '../../src/core/policy';
+import { defaultRequestsFor, summarizePolicies } from '../../src/core/policySummary';
 import { ACCOUNT, allow, ARN, connect, deny, doc, EVALUATION_CASES, HTTP, MQTT, publish, REGION, subscribe } from './policy.cases';
 
 suite('policy evaluation table', () => {

@@ -6,8 +6,8 @@ import {
   MIN_REFRESH_SECONDS,
   PRINCIPAL_ID_MAX_LENGTH,
 } from '../../src/core/constants';
+import { lintPolicyDocument } from '../../src/core/policyLint';
 import {
-  lintPolicyDocument,
   ResponseValidation,
   validateAuthorizerResponse,
   validateAuthorizerResponseText,

@@ -3,7 +3,8 @@ import * as crypto from 'crypto';
 import { GNU_BASE64_WRAP_COLUMNS, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH } from '../../src/core/constants';
 import { credentialsToQueryString, extractCredentials } from '../../src/core/credentials';
 import { importPrivateKey, importPublicKey } from '../../src/core/keys';
-import { isStrictBase64, NamedPublicKey, signToken, SignatureFindingCode, verifyToken, VerifyResult } from '../../src/core/tokens';
+import { isStrictBase64, SignatureFindingCode } from '../../src/core/signatureDiagnosis';
+import { NamedPublicKey, signToken, verifyToken, VerifyResult } from '../../src/core/tokens';
 import { assertNoKeyMaterial, fixture, TEST_PASSPHRASE } from './keyFixtures';
 
 const TOKEN = 'MyStringThatNeedsToBeSigned';
