@@ -19,6 +19,10 @@ export interface PublishedMessage {
   readonly traceId: string;
   readonly authorizer?: string;
   readonly principalId?: string;
+  /** `mqtt` for a message an MQTT client published; HTTP publishes have none. */
+  readonly via?: 'mqtt';
+  /** The MQTT client that published it. */
+  readonly clientId?: string;
 }
 
 export interface EndpointCounters {
@@ -29,6 +33,9 @@ export interface EndpointCounters {
   savedBySignatureGate: number;
   cacheHits: number;
   malformedHttp: number;
+  /** MQTT connections accepted since the start, and open now. */
+  mqttConnects: number;
+  mqttConnectionsOpen: number;
   refusedByStage: Partial<Record<StageName, number>>;
 }
 
@@ -68,7 +75,17 @@ export interface EndpointContext {
 }
 
 export function newCounters(): EndpointCounters {
-  return { requests: 0, published: 0, handlerInvocations: 0, savedBySignatureGate: 0, cacheHits: 0, malformedHttp: 0, refusedByStage: {} };
+  return {
+    requests: 0,
+    published: 0,
+    handlerInvocations: 0,
+    savedBySignatureGate: 0,
+    cacheHits: 0,
+    malformedHttp: 0,
+    mqttConnects: 0,
+    mqttConnectionsOpen: 0,
+    refusedByStage: {},
+  };
 }
 
 /** `arn:aws:<service>:<region>:...` → region, else the endpoint's default. */

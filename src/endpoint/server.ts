@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
+import * as net from 'net';
 import type { Socket } from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,6 +21,7 @@ import { EndpointContext, MessageStore, newCounters } from './context';
 import { DecisionLog } from './decisions';
 import { IotApi } from './iotApi';
 import { LambdaApi } from './lambdaApi';
+import { MqttBroker } from './mqtt';
 import { handlePublish } from './publish';
 import { EndpointState } from './state';
 import { selfSignedCertificate } from './tls';
@@ -44,10 +46,12 @@ export interface EndpointOptions {
   /** Port of the HTTPS listener; 0 picks a free one. */
   readonly tlsPort?: number;
   readonly pythonPath?: string;
+  /** Also serve MQTT over TCP on this port (0 picks a free one). */
+  readonly mqttPort?: number;
 }
 
 export interface EndpointListener {
-  readonly protocol: 'http' | 'https';
+  readonly protocol: 'http' | 'https' | 'mqtt';
   readonly host: string;
   readonly port: number;
   readonly url: string;
@@ -67,6 +71,8 @@ export class LocalEndpoint {
   private readonly lambda: LambdaApi;
   private readonly tempRoot: string;
   private stopped = false;
+  private mqtt?: MqttBroker;
+  private mqttServer?: net.Server;
 
   private constructor(private readonly options: EndpointOptions) {
     const state = new EndpointState(options.stateDir ? path.resolve(options.stateDir) : undefined);
@@ -98,6 +104,7 @@ export class LocalEndpoint {
         const cert = await selfSignedCertificate(options.stateDir ? path.resolve(options.stateDir, 'tls') : path.join(endpoint.tempRoot, 'tls'), host);
         await endpoint.listen(https.createServer({ key: cert.key, cert: cert.cert }), 'https', host, options.tlsPort ?? 0, cert.certFile);
       }
+      if (options.mqttPort !== undefined) await endpoint.listenMqtt(host, options.mqttPort);
     } catch (e) {
       await endpoint.stop();
       throw e;
@@ -141,6 +148,31 @@ export class LocalEndpoint {
         const actual = typeof address === 'object' && address ? address.port : port;
         const shownHost = host.includes(':') ? `[${host}]` : host;
         this.listeners.push({ protocol, host, port: actual, url: `${protocol}://${shownHost}:${actual}`, ...(caFile ? { caFile } : {}) });
+        resolve();
+      });
+    });
+  }
+
+  /** The MQTT broker, once an MQTT listener is up. */
+  get broker(): MqttBroker | undefined {
+    return this.mqtt;
+  }
+
+  private async listenMqtt(host: string, port: number): Promise<void> {
+    const broker = (this.mqtt = await MqttBroker.create(this.context));
+    const server = (this.mqttServer = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      broker.handle(socket, { protocol: 'mqtt', tls: false, ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}) });
+    }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        const actual = typeof address === 'object' && address ? address.port : port;
+        const shownHost = host.includes(':') ? `[${host}]` : host;
+        this.listeners.push({ protocol: 'mqtt', host, port: actual, url: `mqtt://${shownHost}:${actual}` });
         resolve();
       });
     });
@@ -206,6 +238,7 @@ export class LocalEndpoint {
         defaultAuthorizer: this.context.state.defaultAuthorizer ?? null,
         functions: [...this.context.state.functions.keys()],
         counters: this.context.counters,
+        connections: this.mqtt?.connections ?? [],
       });
     }
     if (what === 'messages') {
@@ -221,9 +254,12 @@ export class LocalEndpoint {
     if (this.stopped) return;
     this.stopped = true;
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const mqttServer = this.mqttServer;
+    if (mqttServer) closing.push(new Promise<void>((resolve) => mqttServer.close(() => resolve())));
     for (const s of this.sockets) s.destroy();
     for (const s of this.servers) s.closeAllConnections();
     await Promise.all(closing);
+    await this.mqtt?.close();
     this.lambda.settleAll();
     await this.context.runtime.dispose();
     await this.context.log.close();

@@ -12,6 +12,7 @@ function portOf(text: string | undefined, option: string): number | undefined {
 }
 
 function readyLine(l: EndpointListener): string {
+  if (l.protocol === 'mqtt') return `iot-authz endpoint: listening on ${l.url} (MQTT 3.1.1, custom auth in the username): mosquitto_sub -h ${l.host} -p ${l.port} -V mqttv311 -i CLIENT -u 'user?x-amz-customauthorizer-name=NAME&TOKENKEY=T&x-amz-customauthorizer-signature=S' -t TOPIC\n`;
   if (l.protocol === 'https') return `iot-authz endpoint: listening on ${l.url} (HTTP publish over TLS; trust ${l.caFile ?? 'the printed certificate'})\n`;
   return `iot-authz endpoint: listening on ${l.url} (IoT and Lambda APIs, HTTP publish): aws --endpoint-url ${l.url} iot list-authorizers\n`;
 }
@@ -19,13 +20,14 @@ function readyLine(l: EndpointListener): string {
 function decisionLine(d: EndpointDecision): string {
   const who = d.authorizer ? ` ${d.authorizer}` : '';
   const verdict = d.allowed ? 'allowed' : `refused at ${d.decidedBy}`;
-  return `${d.status} ${d.request.topic ?? d.request.path}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
+  const what = d.request.protocol === 'http' ? d.request.topic ?? d.request.path : `MQTT ${d.request.method} ${d.request.clientId ?? ''} ${d.request.topic ?? d.request.topicFilter ?? ''}`.trimEnd();
+  return `${d.status} ${what}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
 }
 
 export const endpointCommand: CliCommand = {
   name: 'endpoint',
   summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, and HTTP publish enforced by your authorizer.',
-  usage: 'iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--json]',
+  usage: 'iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--json]',
   options: [
     { name: 'host', value: 'H', description: `Address to listen on (default ${ENDPOINT_DEFAULT_HOST}).` },
     { name: 'port', value: 'N', description: 'Port of the HTTP listener (default 0: a free port, printed when ready).' },
@@ -36,6 +38,7 @@ export const endpointCommand: CliCommand = {
     { name: 'log', value: 'FILE', description: 'Append every decision to FILE as JSON lines.' },
     { name: 'tls', description: 'Also serve HTTPS with a self-signed certificate (its path is printed).' },
     { name: 'tls-port', value: 'N', description: 'Port of the HTTPS listener (default 0: a free port).' },
+    { name: 'mqtt-port', value: 'N', description: 'Also serve MQTT 3.1.1 over TCP on port N (0: a free port), custom auth enforced on CONNECT, PUBLISH, SUBSCRIBE and delivery.' },
     { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
     { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision.' },
   ],
@@ -48,6 +51,7 @@ decisions: GET /_iot-authz/decisions. Stops cleanly on Ctrl+C (SIGINT) or SIGTER
     const accountId = optionValue(args, 'account');
     if (accountId !== undefined && !AWS_ACCOUNT_ID_PATTERN.test(accountId)) throw new UsageError(`--account ${accountId}: an AWS account id is 12 digits.`);
     const tlsPort = portOf(optionValue(args, 'tls-port'), 'tls-port');
+    const mqttPort = portOf(optionValue(args, 'mqtt-port'), 'mqtt-port');
     if (tlsPort !== undefined && !args.flags.has('tls')) throw new UsageError('--tls-port needs --tls.');
     const resolved = (name: string) => {
       const v = optionValue(args, name);
@@ -64,6 +68,7 @@ decisions: GET /_iot-authz/decisions. Stops cleanly on Ctrl+C (SIGINT) or SIGTER
       logFile: resolved('log'),
       tls: args.flags.has('tls'),
       ...(tlsPort !== undefined ? { tlsPort } : {}),
+      ...(mqttPort !== undefined ? { mqttPort } : {}),
       ...(optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) !== undefined ? { pythonPath: optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) } : {}),
     });
     const ws = endpoint.workspace;
