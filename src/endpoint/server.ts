@@ -9,6 +9,7 @@ import * as net from 'net';
 import type { Socket } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import {
   ENDPOINT_DEFAULT_HOST,
   ENDPOINT_LOCAL_PATH_PREFIX,
@@ -16,6 +17,7 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_DEFAULT_REGION,
 } from '../core/constants';
+import { MQTT_WEBSOCKET_PATH } from '../core/credentials';
 import { LocalRuntime } from '../local/runtime';
 import { EndpointContext, MessageStore, newCounters } from './context';
 import { DecisionLog } from './decisions';
@@ -99,6 +101,7 @@ export class LocalEndpoint {
       endpoint.context.state.load();
       if (options.workspace) endpoint.workspace = await registerWorkspace(endpoint.context, path.resolve(options.workspace));
       const host = options.host ?? ENDPOINT_DEFAULT_HOST;
+      endpoint.mqtt = await MqttBroker.create(endpoint.context);
       await endpoint.listen(http.createServer(), 'http', host, options.port ?? 0);
       if (options.tls) {
         const cert = await selfSignedCertificate(options.stateDir ? path.resolve(options.stateDir, 'tls') : path.join(endpoint.tempRoot, 'tls'), host);
@@ -132,6 +135,8 @@ export class LocalEndpoint {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
     });
+    // MQTT over WebSocket at /mqtt; the WebSocket sub-protocols AWS IoT's clients ask for.
+    server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head, protocol === 'https'));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       this.context.counters.malformedHttp++;
       if (!socket.writable || socket.destroyed) return socket.destroy();
@@ -159,7 +164,8 @@ export class LocalEndpoint {
   }
 
   private async listenMqtt(host: string, port: number): Promise<void> {
-    const broker = (this.mqtt = await MqttBroker.create(this.context));
+    const broker = this.mqtt;
+    if (!broker) throw new Error('The MQTT broker starts before the MQTT listener.');
     const server = (this.mqttServer = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -174,6 +180,38 @@ export class LocalEndpoint {
         const shownHost = host.includes(':') ? `[${host}]` : host;
         this.listeners.push({ protocol: 'mqtt', host, port: actual, url: `mqtt://${shownHost}:${actual}` });
         resolve();
+      });
+    });
+  }
+
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 256 * 1024,
+    handleProtocols: (offered: Set<string>) => ['mqtt', 'mqttv3.1', 'wss-custom-auth'].find((p) => offered.has(p)) ?? false,
+  });
+
+  private upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, tls: boolean): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q >= 0 ? url.slice(0, q) : url;
+    const broker = this.mqtt;
+    if (rawPath !== MQTT_WEBSOCKET_PATH || !broker) {
+      const body = JSON.stringify({ message: `MQTT over WebSocket is served at ${MQTT_WEBSOCKET_PATH}, not ${rawPath}.` });
+      socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => stream.destroy());
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      broker.handle(stream, {
+        protocol: 'mqtt-ws',
+        tls,
+        headers,
+        ...(q >= 0 ? { queryString: url.slice(q + 1) } : {}),
+        serverName: (req.socket as Socket & { servername?: string }).servername || (headers.host ?? '').replace(/:\d+$/, ''),
+        ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
       });
     });
   }
@@ -259,6 +297,8 @@ export class LocalEndpoint {
     for (const s of this.sockets) s.destroy();
     for (const s of this.servers) s.closeAllConnections();
     await Promise.all(closing);
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
     await this.mqtt?.close();
     this.lambda.settleAll();
     await this.context.runtime.dispose();

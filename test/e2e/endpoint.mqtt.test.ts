@@ -245,6 +245,38 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     assert.match(r.stderr, /protocol version|Unsupported/i);
   });
 
+  test('MQTT over WebSocket at /mqtt on the HTTP port: credentials in the query string or in headers', async () => {
+    const token = 'connect-ws';
+    const query = `x-amz-customauthorizer-name=${AUTHORIZER}&${TOKEN_KEY}=${token}&x-amz-customauthorizer-signature=${encodeURIComponent(sign(token))}`;
+    const wsUrl = url.replace(/^http/, 'ws');
+    const logged = nextDecision((d) => d.request.method === 'CONNECT' && d.request.clientId === 'ws-query');
+    const byQuery = mqtt.connect(`${wsUrl}/mqtt?${query}`, { protocolVersion: 4, clientId: 'ws-query', reconnectPeriod: 0 });
+    byQuery.on('error', () => undefined);
+    clients.push(byQuery);
+    assert.strictEqual(await outcome(byQuery), 'connected');
+    const d = await logged;
+    assert.strictEqual(d.request.protocol, 'mqtt-ws');
+    assert.strictEqual(d.request.credentialsIn, 'query');
+    assert.deepStrictEqual(d.event?.protocols, ['tls', 'http', 'mqtt']);
+
+    const byHeaders = mqtt.connect(`${wsUrl}/mqtt`, {
+      protocolVersion: 4, clientId: 'ws-headers', reconnectPeriod: 0,
+      wsOptions: { headers: { 'x-amz-customauthorizer-name': AUTHORIZER, [TOKEN_KEY]: token, 'x-amz-customauthorizer-signature': sign(token) } },
+    });
+    byHeaders.on('error', () => undefined);
+    clients.push(byHeaders);
+    assert.strictEqual(await outcome(byHeaders), 'connected');
+    await byHeaders.subscribeAsync('devices/ws', { qos: 1 });
+    const got = nextMessage(byHeaders);
+    await byQuery.publishAsync('devices/ws', 'over-ws', { qos: 1 });
+    assert.deepStrictEqual(await got, { topic: 'devices/ws', payload: 'over-ws' });
+
+    const noConnect = mqtt.connect(`${wsUrl}/mqtt?${query.replace(`=${token}&`, '=noconnect&').replace(encodeURIComponent(sign(token)), encodeURIComponent(sign('noconnect')))}`, { protocolVersion: 4, clientId: 'ws-no', reconnectPeriod: 0 });
+    noConnect.on('error', () => undefined);
+    clients.push(noConnect);
+    assert.strictEqual(await outcome(noConnect), 'closed');
+  });
+
   test('a malformed CONNECT and a CONNECT with a 64 KB username (the MQTT maximum) are closed, and the endpoint keeps serving', async () => {
     const closedAfter = (bytes: Buffer): Promise<void> =>
       new Promise((resolve) => {
