@@ -6,6 +6,7 @@ import { EventEmitter } from 'events';
 import { ACCOUNT_ID_ENV, ENDPOINT_RECENT_MESSAGES, IOT_SERVICE_PRINCIPAL } from '../core/constants';
 import { compilePattern, patternMatches } from '../core/policyMatch';
 import type { LocalRuntime, RuntimeResult } from '../local/runtime';
+import type { EndpointClock } from './clock';
 import type { DecisionLog, StageName } from './decisions';
 import { handlerOf, runtimeConfigOf } from './functions';
 import type { EndpointState, FunctionRecord, PolicyStatementRecord } from './state';
@@ -36,6 +37,9 @@ export interface EndpointCounters {
   /** MQTT connections accepted since the start, and open now. */
   mqttConnects: number;
   mqttConnectionsOpen: number;
+  /** Handler re-invocations at refreshAfterInSeconds, and connections closed at disconnectAfterInSeconds. */
+  mqttRefreshes: number;
+  mqttLifetimeDisconnects: number;
   refusedByStage: Partial<Record<StageName, number>>;
 }
 
@@ -70,6 +74,8 @@ export interface EndpointContext {
   readonly log: DecisionLog;
   readonly messages: MessageStore;
   readonly counters: EndpointCounters;
+  /** The clock lifetimes and caches run on; `advance` moves it forward. */
+  readonly clock: EndpointClock;
   /** The endpoint's first listener, e.g. http://127.0.0.1:4566. */
   url(): string;
 }
@@ -84,6 +90,8 @@ export function newCounters(): EndpointCounters {
     malformedHttp: 0,
     mqttConnects: 0,
     mqttConnectionsOpen: 0,
+    mqttRefreshes: 0,
+    mqttLifetimeDisconnects: 0,
     refusedByStage: {},
   };
 }

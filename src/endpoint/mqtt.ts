@@ -27,6 +27,7 @@ import { eventConfigOf, publicKeysOf } from './authorizers';
 import { EndpointContext, regionOfArn } from './context';
 import type { EndpointDecision, StageName } from './decisions';
 import { CachedAnswer, checkPermission, Facts, invokeForAnswer, Refusal, Trace } from './publish';
+import type { ClockTimer } from './clock';
 import type { AuthorizerRecord } from './state';
 
 /** The server name a device would send (SNI), when the transport gives none. */
@@ -41,7 +42,9 @@ interface Session {
   answer: CachedAnswer;
   pctx: PolicyContext;
   readonly connectedAt: number;
-  readonly timers: NodeJS.Timeout[];
+  readonly timers: ClockTimer[];
+  refreshAt: number;
+  readonly disconnectAt: number;
 }
 
 export interface MqttConnectionInfo {
@@ -50,6 +53,8 @@ export interface MqttConnectionInfo {
   readonly authorizer: string;
   readonly protocol: 'mqtt' | 'mqtt-ws';
   readonly connectedAt: string;
+  readonly nextRefreshAt: string;
+  readonly disconnectAt: string;
 }
 
 /** The MQTT 5 CONNACK with reason 0x84 (unsupported protocol version), no properties. */
@@ -126,12 +131,14 @@ export class MqttBroker {
       authorizer: s.authorizer.authorizerName,
       protocol: s.protocol,
       connectedAt: new Date(s.connectedAt).toISOString(),
+      nextRefreshAt: new Date(s.refreshAt).toISOString(),
+      disconnectAt: new Date(s.disconnectAt).toISOString(),
     }));
   }
 
   async close(): Promise<void> {
     this.ctx.messages.off('message', this.onMessage);
-    for (const s of this.sessions.values()) for (const t of s.timers) clearTimeout(t);
+    for (const s of this.sessions.values()) for (const t of s.timers) this.ctx.clock.clearTimeout(t);
     this.sessions.clear();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
   }
@@ -139,7 +146,7 @@ export class MqttBroker {
   private forget(client: Client): void {
     const s = this.sessions.get(client);
     if (!s) return;
-    for (const t of s.timers) clearTimeout(t);
+    for (const t of s.timers) this.ctx.clock.clearTimeout(t);
     this.sessions.delete(client);
     this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
   }
@@ -153,7 +160,7 @@ export class MqttBroker {
     this.ctx.log.add({
       id: randomUUID(),
       traceId: randomUUID(),
-      at: new Date(Date.now() - (performance.now() - t0)).toISOString(),
+      at: new Date(this.ctx.clock.now() - (performance.now() - t0)).toISOString(),
       ...rest,
       cached: cached ?? false,
       timings: { totalMs: performance.now() - t0, ...(handlerMs !== undefined ? { handlerMs } : {}), ...(cold !== undefined ? { cold } : {}) },
@@ -302,8 +309,10 @@ export class MqttBroker {
       authorizer: a,
       answer,
       pctx,
-      connectedAt: Date.now(),
+      connectedAt: this.ctx.clock.now(),
       timers: [],
+      refreshAt: 0,
+      disconnectAt: this.ctx.clock.now() + (n.disconnectAfterInSeconds ?? MAX_DISCONNECT_SECONDS) * 1000,
     };
     this.sessions.set(client, session);
     this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
@@ -313,33 +322,62 @@ export class MqttBroker {
     return true;
   }
 
-  /** Disconnect at disconnectAfterInSeconds; re-ask the handler every refreshAfterInSeconds. */
+  /** Disconnect at disconnectAfterInSeconds; re-ask the handler every refreshAfterInSeconds (on the endpoint clock). */
   private schedule(client: Client, session: Session, refreshSeconds: number, disconnectSeconds: number): void {
-    const disconnect = setTimeout(() => {
-      const t0 = performance.now();
-      this.record({ request: this.opRequest(session, 'DISCONNECT'), ...this.sessionWho(session), allowed: false, status: 403, answer: 'connection closed', decidedBy: 'answer', reason: `disconnectAfterInSeconds (${disconnectSeconds} s) reached: AWS closes the connection.`, stages: [{ stage: 'answer', status: 'failed', detail: `Connected for ${disconnectSeconds} s.` }], t0 });
-      client.close();
-    }, disconnectSeconds * 1000);
-    disconnect.unref();
-    session.timers.push(disconnect);
-    const refresh = setInterval(() => void this.refresh(client, session), refreshSeconds * 1000);
-    refresh.unref();
-    session.timers.push(refresh);
+    const clock = this.ctx.clock;
+    session.timers.push(
+      clock.setTimeout(() => {
+        const t0 = performance.now();
+        this.ctx.counters.mqttLifetimeDisconnects++;
+        this.record({
+          request: this.opRequest(session, 'DISCONNECT'),
+          ...this.sessionWho(session),
+          allowed: false,
+          status: 403,
+          answer: 'connection closed',
+          decidedBy: 'answer',
+          reason: `disconnectAfterInSeconds (${disconnectSeconds} s) reached: AWS closes the connection; the device must reconnect (and is authorized again).`,
+          stages: [{ stage: 'answer', status: 'failed', detail: `Connected since ${new Date(session.connectedAt).toISOString()}, ${disconnectSeconds} s ago on the endpoint clock.` }],
+          t0,
+        });
+        client.close();
+      }, disconnectSeconds * 1000),
+    );
+    this.scheduleRefresh(client, session, refreshSeconds);
   }
 
+  private scheduleRefresh(client: Client, session: Session, refreshSeconds: number): void {
+    session.refreshAt = this.ctx.clock.now() + refreshSeconds * 1000;
+    session.timers.push(this.ctx.clock.setTimeout(() => void this.refresh(client, session), refreshSeconds * 1000));
+  }
+
+  /** Invokes the handler again with the connection's event; its new answer applies from now on, a refusal closes the connection. */
   private async refresh(client: Client, session: Session): Promise<void> {
+    if (this.sessions.get(client) !== session) return;
     const trace = new Trace();
     const partial: Facts = { cached: false, event: session.answer.event };
+    this.ctx.counters.mqttRefreshes++;
     const fn = checkPermission(this.ctx, session.authorizer, trace);
     const answer = 'stage' in fn ? fn : await invokeForAnswer(this.ctx, session.authorizer, fn, trace, partial);
-    const failed = 'stage' in answer ? answer : !answer.validation.normalized?.isAuthenticated ? { stage: 'answer' as const, status: 403, reason: 'The handler answered isAuthenticated false on refresh.' } : undefined;
-    if (failed || 'stage' in answer) {
-      this.record({ request: this.opRequest(session, 'REFRESH'), ...this.sessionWho(session), allowed: false, status: 403, answer: 'connection closed', decidedBy: (failed ?? (answer as Refusal)).stage, reason: `Policy refresh failed: ${(failed ?? (answer as Refusal)).reason}`, stages: trace.stages, t0: trace.t0 });
+    if (this.sessions.get(client) !== session) return;
+    const base = { request: this.opRequest(session, 'REFRESH'), ...this.sessionWho(session), stages: trace.stages, t0: trace.t0, ...(partial.response !== undefined ? { response: partial.response } : {}) };
+    const refusal: Refusal | undefined = 'stage' in answer
+      ? answer
+      : !answer.validation.normalized?.isAuthenticated
+        ? { stage: 'answer', status: 403, reason: `The handler answered isAuthenticated false for ${answer.principalId}.` }
+        : undefined;
+    if (refusal || 'stage' in answer) {
+      const r = refusal ?? { stage: 'answer' as const, reason: 'No answer.' };
+      this.record({ ...base, allowed: false, status: 403, answer: 'connection closed', decidedBy: r.stage, reason: `Policy refresh refused: ${r.reason}` });
       client.close();
       return;
     }
+    trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}.`);
     session.answer = answer;
-    this.record({ request: this.opRequest(session, 'REFRESH'), ...this.sessionWho(session), allowed: true, status: 200, decidedBy: 'answer', reason: `Policies refreshed for ${answer.principalId}; the new answer applies from now on.`, stages: trace.stages, ...(answer.response !== undefined ? { response: answer.response } : {}), t0: trace.t0 });
+    session.pctx = { ...session.pctx, principalId: answer.principalId };
+    const next = answer.validation.normalized?.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS;
+    this.scheduleRefresh(client, session, next);
+    this.record({ ...base, allowed: true, status: 200, answer: 'policies replaced', decidedBy: 'answer', reason: `Policies refreshed for ${answer.principalId} (refreshAfterInSeconds); the new answer applies from now on; next refresh in ${next} s.` });
   }
 
   private publish(client: Client | null, packet: PublishPacket): Error | null {

@@ -256,7 +256,7 @@ async function decide(
   trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
 
   // signature, before anything runs
-  const sig = await decideSignature(a, partial, headers, input.rawQuery, serverName, trace, input.req.socket);
+  const sig = await decideSignature(a, partial, headers, input.rawQuery, serverName, trace, input.req.socket, ctx.clock.now());
   if (sig) return sig;
 
   // permission
@@ -268,10 +268,10 @@ async function decide(
   const socketCache = a.enableCachingForHttp ? cacheBySocket.get(input.req.socket) : undefined;
   const hit = socketCache?.get(cacheKey);
   let answer: CachedAnswer;
-  if (hit && hit.expiresAt > Date.now()) {
+  if (hit && hit.expiresAt > ctx.clock.now()) {
     ctx.counters.cacheHits++;
     partial.cached = true;
-    trace.skip('handler', `Not invoked: answer cached on this connection (enableCachingForHttp) for ${Math.round((hit.expiresAt - Date.now()) / 1000)} s more.`);
+    trace.skip('handler', `Not invoked: answer cached on this connection (enableCachingForHttp) for ${Math.round((hit.expiresAt - ctx.clock.now()) / 1000)} s more.`);
     trace.pass('answer', 'Cached answer, valid when received.');
     answer = hit;
     partial.response = hit.response;
@@ -332,6 +332,7 @@ async function decideSignature(
   serverName: string,
   trace: Trace,
   socket: Socket,
+  now: number,
 ): Promise<Refusal | undefined> {
   const found = extractCredentials({ headers, queryString: rawQuery }, a.tokenKeyName);
   partial.token = found.token;
@@ -339,7 +340,7 @@ async function decideSignature(
   if (found.source === 'headers' || found.source === 'query') partial.credentialsIn = found.source;
   // The same token and signature already verified on this connection (its answer is cached).
   const hit = a.enableCachingForHttp ? cacheBySocket.get(socket)?.get(cacheKeyOf(a, partial)) : undefined;
-  if (hit && hit.expiresAt > Date.now() && hit.signature.status === 'verified') {
+  if (hit && hit.expiresAt > now && hit.signature.status === 'verified') {
     partial.signature = hit.signature;
     partial.event = hit.event;
     trace.pass('signature', `Same token and signature as verified earlier on this connection with key "${hit.signature.keyName ?? '?'}".`);
@@ -429,7 +430,7 @@ export async function invokeForAnswer(
   const documents = n.policyDocuments.map((d) => d.document ?? d.text);
   const region = regionOfArn(a.authorizerArn, ctx.defaultRegion);
   return {
-    expiresAt: Date.now() + (n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS) * 1000,
+    expiresAt: ctx.clock.now() + (n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS) * 1000,
     response,
     validation,
     documents,

@@ -18,7 +18,9 @@ import {
   LOCAL_DEFAULT_REGION,
 } from '../core/constants';
 import { MQTT_WEBSOCKET_PATH } from '../core/credentials';
+import { parseDurationSeconds } from '../core/duration';
 import { LocalRuntime } from '../local/runtime';
+import { EndpointClock } from './clock';
 import { EndpointContext, MessageStore, newCounters } from './context';
 import { DecisionLog } from './decisions';
 import { IotApi } from './iotApi';
@@ -27,7 +29,7 @@ import { MqttBroker } from './mqtt';
 import { handlePublish } from './publish';
 import { EndpointState } from './state';
 import { selfSignedCertificate } from './tls';
-import { AwsApiError, ApiService, sendAwsError, sendJson, sigV4Scope } from './wire';
+import { AwsApiError, ApiService, readBody, sendAwsError, sendJson, sigV4Scope } from './wire';
 import { registerWorkspace, WorkspaceRegistration } from './workspace';
 
 export interface EndpointOptions {
@@ -62,6 +64,8 @@ export interface EndpointListener {
 }
 
 const LOCAL_PREFIX = `${ENDPOINT_LOCAL_PATH_PREFIX}/`;
+/** A year: the clock is for watching lifetimes, not for overflowing timers. */
+const MAX_CLOCK_ADVANCE_SECONDS = 365 * 86400;
 
 export class LocalEndpoint {
   readonly listeners: EndpointListener[] = [];
@@ -88,6 +92,7 @@ export class LocalEndpoint {
       log: new DecisionLog(options.logFile),
       messages: new MessageStore(),
       counters: newCounters(),
+      clock: new EndpointClock(),
       url: () => this.listeners[0]?.url ?? '',
     };
     this.iot = new IotApi(this.context);
@@ -216,6 +221,28 @@ export class LocalEndpoint {
     });
   }
 
+  private clockState(): { now: string; offsetSeconds: number } {
+    return { now: new Date(this.context.clock.now()).toISOString(), offsetSeconds: this.context.clock.offsetMs / 1000 };
+  }
+
+  /** `POST /_iot-authz/clock {"advance": "6h"}`: moves the endpoint clock forward; due lifetimes fire now. */
+  private async advanceClock(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const text = (await readBody(req, 4096)).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const advance = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).advance : undefined;
+    const seconds = typeof advance === 'number' ? advance : typeof advance === 'string' ? parseDurationSeconds(advance) : undefined;
+    if (seconds === undefined || !(seconds >= 0) || seconds > MAX_CLOCK_ADVANCE_SECONDS) {
+      return sendJson(res, 400, { message: `Send {"advance": "6h"} (s, m, h, d, or seconds as a number), from 0 to ${MAX_CLOCK_ADVANCE_SECONDS / 86400} days; got ${text.slice(0, 100) || 'an empty body'}.` });
+    }
+    this.context.clock.advance(seconds * 1000);
+    sendJson(res, 200, { advancedSeconds: seconds, ...this.clockState() });
+  }
+
   private internalError(res: http.ServerResponse, e: unknown): void {
     process.stderr.write(`iot-authz endpoint: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     if (res.headersSent) {
@@ -239,6 +266,7 @@ export class LocalEndpoint {
       if (method !== 'POST') return sendJson(res, 405, { message: `${method} is not supported on /topics: publish with POST.` }, { allow: 'POST' });
       return handlePublish(this.context, { req, res, rawTopic: rawPath.slice('/topics/'.length), query, rawQuery, tls, ...(scope ? { sigv4: scope } : {}) });
     }
+    if (rawPath === `${LOCAL_PREFIX}clock` && method === 'POST') return this.advanceClock(req, res);
     if (rawPath.startsWith(LOCAL_PREFIX)) return this.localApi(req, res, rawPath.slice(LOCAL_PREFIX.length), query);
 
     const isLambda = rawPath === LAMBDA_API_VERSION_PATH || rawPath.startsWith(`${LAMBDA_API_VERSION_PATH}/`);
@@ -265,7 +293,8 @@ export class LocalEndpoint {
 
   private localApi(req: http.IncomingMessage, res: http.ServerResponse, what: string, query: URLSearchParams): void {
     const limit = query.has('limit') ? Math.max(1, Number(query.get('limit')) || 1) : undefined;
-    if (req.method !== 'GET') return sendJson(res, 405, { message: 'The endpoint API is read-only: use GET.' });
+    if (req.method !== 'GET') return sendJson(res, 405, { message: 'The endpoint API is read-only (use GET), except POST /_iot-authz/clock.' });
+    if (what === 'clock') return sendJson(res, 200, this.clockState());
     if (what === 'health') {
       return sendJson(res, 200, {
         status: 'ok',
@@ -284,7 +313,7 @@ export class LocalEndpoint {
       return sendJson(res, 200, { messages: this.context.messages.recent({ ...(topic !== undefined ? { topic } : {}), ...(limit ? { limit } : {}) }) });
     }
     if (what === 'decisions') return sendJson(res, 200, { decisions: this.context.log.recent(limit) });
-    sendJson(res, 404, { message: `Unknown endpoint path ${ENDPOINT_LOCAL_PATH_PREFIX}/${what}: use health, messages or decisions.` });
+    sendJson(res, 404, { message: `Unknown endpoint path ${ENDPOINT_LOCAL_PATH_PREFIX}/${what}: use health, messages, decisions or clock.` });
   }
 
   /** Closes every connection and listener, ends the handler workers, flushes the log; idempotent. */
@@ -300,6 +329,7 @@ export class LocalEndpoint {
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
     await this.mqtt?.close();
+    this.context.clock.dispose();
     this.lambda.settleAll();
     await this.context.runtime.dispose();
     await this.context.log.close();

@@ -10,7 +10,8 @@ import * as path from 'path';
 import * as mqtt from 'mqtt';
 import type { EndpointDecision } from '../../src/endpoint';
 import {
-  ACCOUNT, aws, curl, ensureBuilt, opensslKeyPair, opensslSign, REGION, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir, waitForLine, zipOf,
+  ACCOUNT, aws, curl, ensureBuilt, iotAuthz, opensslKeyPair, opensslSign, REGION, RunningEndpoint,
+  startEndpointProcess, stopEndpointProcess, tempDir, waitForLine, zipOf,
 } from './endpointFixtures';
 
 const AUTHORIZER = 'MqttAuthorizer';
@@ -20,8 +21,8 @@ const TOKEN_KEY = 'X-Token';
 /**
  * Answers by token: `deny` → isAuthenticated false; otherwise Publish/Receive on topic/*,
  * Subscribe on topicfilter/* except forbidden/*, Receive denied on secret/*, no RetainPublish;
- * tokens starting with `connect` also get iot:Connect on client/${iot:ClientId}. Each event is
- * appended to $EVENT_FILE.
+ * tokens starting with `connect` also get iot:Connect on client/${iot:ClientId}; `connect-life`
+ * loses iot:Publish on devices/life once $ANSWER_FILE exists. Each event is appended to $EVENT_FILE.
  */
 const MQTT_HANDLER = `const fs = require('fs');
 exports.handler = async (event) => {
@@ -35,6 +36,7 @@ exports.handler = async (event) => {
     { Effect: 'Deny', Action: 'iot:Subscribe', Resource: arn('topicfilter/forbidden/*') },
     { Effect: 'Deny', Action: 'iot:Receive', Resource: arn('topic/secret/*') },
   ];
+  if (t === 'connect-life' && fs.existsSync(process.env.ANSWER_FILE)) Statement.push({ Effect: 'Deny', Action: 'iot:Publish', Resource: arn('topic/devices/life') });
   if (t.startsWith('connect')) Statement.push({ Effect: 'Allow', Action: 'iot:Connect', Resource: arn('client/\${iot:ClientId}') });
   return { isAuthenticated: true, principalId: 'dev1', refreshAfterInSeconds: 300, disconnectAfterInSeconds: 3600,
     policyDocuments: [{ Version: '2012-10-17', Statement }] };
@@ -49,6 +51,7 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
   let url: string;
   let mqttPort: number;
   let eventFile: string;
+  let answerFile: string;
   const clients: mqtt.MqttClient[] = [];
 
   const sign = (token: string) => opensslSign(token, keys.privateKey);
@@ -85,13 +88,14 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     dir = tempDir('mqtt');
     keys = opensslKeyPair(dir);
     eventFile = path.join(dir, 'events.jsonl');
+    answerFile = path.join(dir, 'answer-changed');
     fs.writeFileSync(path.join(dir, 'function.zip'), zipOf({ 'index.js': MQTT_HANDLER }));
     ep = await startEndpointProcess(['--region', REGION, '--mqtt-port', '0']);
     url = ep.url;
     mqttPort = await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtt' ? (o.port as number) : undefined));
     const ok = (r: { code: number; stderr: string }) => assert.strictEqual(r.code, 0, r.stderr);
     ok(aws(url, ['lambda', 'create-function', '--function-name', FUNCTION, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-      '--role', `arn:aws:iam::${ACCOUNT}:role/authorizer`, '--zip-file', 'fileb://function.zip', '--environment', `Variables={EVENT_FILE=${eventFile}}`], dir));
+      '--role', `arn:aws:iam::${ACCOUNT}:role/authorizer`, '--zip-file', 'fileb://function.zip', '--environment', `Variables={EVENT_FILE=${eventFile},ANSWER_FILE=${answerFile}}`], dir));
     ok(aws(url, ['lambda', 'wait', 'function-active-v2', '--function-name', FUNCTION]));
     ok(aws(url, ['iot', 'create-authorizer', '--authorizer-name', AUTHORIZER, '--authorizer-function-arn', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FUNCTION}`,
       '--token-key-name', TOKEN_KEY, '--token-signing-public-keys', `key1=${keys.publicPem}`, '--status', 'ACTIVE']));
@@ -275,6 +279,46 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     noConnect.on('error', () => undefined);
     clients.push(noConnect);
     assert.strictEqual(await outcome(noConnect), 'closed');
+  });
+
+  test('endpoint clock: advancing past refreshAfterInSeconds re-invokes the handler and its new answer applies; disconnectAfterInSeconds closes', async () => {
+    const c = await connected('life', 'connect-life');
+    const allowed = nextDecision((d) => d.request.method === 'PUBLISH' && d.request.clientId === 'life');
+    await c.publishAsync('devices/life', 'before', { qos: 1 });
+    assert.strictEqual((await allowed).allowed, true);
+
+    fs.writeFileSync(answerFile, 'changed');
+    const refreshed = nextDecision((d) => d.request.method === 'REFRESH' && d.request.clientId === 'life');
+    const advanced = await iotAuthz(['endpoint', 'clock', 'advance', '5m', '--url', url], dir);
+    assert.strictEqual(advanced.code, 0, advanced.stderr);
+    assert.match(advanced.stdout, /advanced by 300 s/);
+    const r = await refreshed;
+    assert.strictEqual(r.allowed, true, r.reason);
+    assert.match(r.reason, /new answer applies from now on/);
+
+    const refused = nextDecision((d) => d.request.method === 'PUBLISH' && d.request.clientId === 'life');
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    c.publish('devices/life', 'after', { qos: 1 });
+    const d = await refused;
+    assert.strictEqual(d.allowed, false);
+    assert.match(d.reason, /iot:Publish on .*topic\/devices\/life is denied .*explicit Deny/);
+    await closed;
+
+    const long = await connected('long-lived');
+    const longClosed = new Promise<void>((resolve) => long.once('close', () => resolve()));
+    const disconnected = nextDecision((d) => d.request.method === 'DISCONNECT' && d.request.clientId === 'long-lived');
+    const later = await iotAuthz(['endpoint', 'clock', 'advance', '1h', '--url', url], dir);
+    assert.strictEqual(later.code, 0, later.stderr);
+    assert.match((await disconnected).reason, /disconnectAfterInSeconds \(3600 s\) reached/);
+    await longClosed;
+    const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number> };
+    assert.ok(health.counters.mqttRefreshes >= 1 && health.counters.mqttLifetimeDisconnects >= 1, JSON.stringify(health.counters));
+  });
+
+  test('endpoint clock: a bad duration is a usage error saying what to write', async () => {
+    const r = await iotAuthz(['endpoint', 'clock', 'advance', 'soon', '--url', url], dir);
+    assert.notStrictEqual(r.code, 0);
+    assert.match(r.stderr, /"soon" is not a duration: write 90s, 5m, 6h, 1d or 1h30m/);
   });
 
   test('a malformed CONNECT and a CONNECT with a 64 KB username (the MQTT maximum) are closed, and the endpoint keeps serving', async () => {
