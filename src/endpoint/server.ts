@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
+import * as tls from 'tls';
 import type { Socket } from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -28,7 +29,7 @@ import { LambdaApi } from './lambdaApi';
 import { MqttBroker } from './mqtt';
 import { handlePublish } from './publish';
 import { EndpointState } from './state';
-import { selfSignedCertificate } from './tls';
+import { EndpointCertificate, selfSignedCertificate } from './tls';
 import { AwsApiError, ApiService, readBody, sendAwsError, sendJson, sigV4Scope } from './wire';
 import { registerWorkspace, WorkspaceRegistration } from './workspace';
 
@@ -52,10 +53,12 @@ export interface EndpointOptions {
   readonly pythonPath?: string;
   /** Also serve MQTT over TCP on this port (0 picks a free one). */
   readonly mqttPort?: number;
+  /** Also serve MQTT over TLS (ALPN `mqtt`, the self-signed certificate) on this port (0 picks a free one). */
+  readonly mqttsPort?: number;
 }
 
 export interface EndpointListener {
-  readonly protocol: 'http' | 'https' | 'mqtt';
+  readonly protocol: 'http' | 'https' | 'mqtt' | 'mqtts';
   readonly host: string;
   readonly port: number;
   readonly url: string;
@@ -78,7 +81,7 @@ export class LocalEndpoint {
   private readonly tempRoot: string;
   private stopped = false;
   private mqtt?: MqttBroker;
-  private mqttServer?: net.Server;
+  private readonly mqttServers: net.Server[] = [];
 
   private constructor(private readonly options: EndpointOptions) {
     const state = new EndpointState(options.stateDir ? path.resolve(options.stateDir) : undefined);
@@ -108,11 +111,12 @@ export class LocalEndpoint {
       const host = options.host ?? ENDPOINT_DEFAULT_HOST;
       endpoint.mqtt = await MqttBroker.create(endpoint.context);
       await endpoint.listen(http.createServer(), 'http', host, options.port ?? 0);
-      if (options.tls) {
-        const cert = await selfSignedCertificate(options.stateDir ? path.resolve(options.stateDir, 'tls') : path.join(endpoint.tempRoot, 'tls'), host);
-        await endpoint.listen(https.createServer({ key: cert.key, cert: cert.cert }), 'https', host, options.tlsPort ?? 0, cert.certFile);
-      }
+      const cert = options.tls || options.mqttsPort !== undefined
+        ? await selfSignedCertificate(options.stateDir ? path.resolve(options.stateDir, 'tls') : path.join(endpoint.tempRoot, 'tls'), host)
+        : undefined;
+      if (options.tls && cert) await endpoint.listen(https.createServer({ key: cert.key, cert: cert.cert }), 'https', host, options.tlsPort ?? 0, cert.certFile);
       if (options.mqttPort !== undefined) await endpoint.listenMqtt(host, options.mqttPort);
+      if (options.mqttsPort !== undefined && cert) await endpoint.listenMqtt(host, options.mqttsPort, cert);
     } catch (e) {
       await endpoint.stop();
       throw e;
@@ -168,14 +172,20 @@ export class LocalEndpoint {
     return this.mqtt;
   }
 
-  private async listenMqtt(host: string, port: number): Promise<void> {
+  /** MQTT over TCP, or over TLS with ALPN `mqtt` (as devices reach AWS on port 443) when `cert` is given. */
+  private async listenMqtt(host: string, port: number, cert?: EndpointCertificate): Promise<void> {
     const broker = this.mqtt;
     if (!broker) throw new Error('The MQTT broker starts before the MQTT listener.');
-    const server = (this.mqttServer = net.createServer((socket) => {
+    const serve = (socket: Socket, serverName?: string) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      broker.handle(socket, { protocol: 'mqtt', tls: false, ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}) });
-    }));
+      broker.handle(socket, { protocol: 'mqtt', tls: cert !== undefined, ...(serverName ? { serverName } : {}), ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}) });
+    };
+    const server = cert
+      ? tls.createServer({ key: cert.key, cert: cert.cert, ALPNProtocols: ['mqtt'] }, (s) => serve(s, s.servername || undefined))
+      : net.createServer((s) => serve(s));
+    if (cert) server.on('tlsClientError', (_e: Error, s: Socket) => s.destroy());
+    this.mqttServers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -183,7 +193,7 @@ export class LocalEndpoint {
         const address = server.address();
         const actual = typeof address === 'object' && address ? address.port : port;
         const shownHost = host.includes(':') ? `[${host}]` : host;
-        this.listeners.push({ protocol: 'mqtt', host, port: actual, url: `mqtt://${shownHost}:${actual}` });
+        this.listeners.push({ protocol: cert ? 'mqtts' : 'mqtt', host, port: actual, url: `${cert ? 'mqtts' : 'mqtt'}://${shownHost}:${actual}`, ...(cert ? { caFile: cert.certFile } : {}) });
         resolve();
       });
     });
@@ -321,8 +331,7 @@ export class LocalEndpoint {
     if (this.stopped) return;
     this.stopped = true;
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    const mqttServer = this.mqttServer;
-    if (mqttServer) closing.push(new Promise<void>((resolve) => mqttServer.close(() => resolve())));
+    for (const m of this.mqttServers) closing.push(new Promise<void>((resolve) => m.close(() => resolve())));
     for (const s of this.sockets) s.destroy();
     for (const s of this.servers) s.closeAllConnections();
     await Promise.all(closing);

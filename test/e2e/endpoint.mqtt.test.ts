@@ -50,6 +50,7 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
   let ep: RunningEndpoint | undefined;
   let url: string;
   let mqttPort: number;
+  let mqtts: { port: number; caFile: string };
   let eventFile: string;
   let answerFile: string;
   const clients: mqtt.MqttClient[] = [];
@@ -90,9 +91,10 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     eventFile = path.join(dir, 'events.jsonl');
     answerFile = path.join(dir, 'answer-changed');
     fs.writeFileSync(path.join(dir, 'function.zip'), zipOf({ 'index.js': MQTT_HANDLER }));
-    ep = await startEndpointProcess(['--region', REGION, '--mqtt-port', '0']);
+    ep = await startEndpointProcess(['--region', REGION, '--mqtt-port', '0', '--mqtts-port', '0']);
     url = ep.url;
     mqttPort = await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtt' ? (o.port as number) : undefined));
+    mqtts = await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtts' ? { port: o.port as number, caFile: o.caFile as string } : undefined));
     const ok = (r: { code: number; stderr: string }) => assert.strictEqual(r.code, 0, r.stderr);
     ok(aws(url, ['lambda', 'create-function', '--function-name', FUNCTION, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
       '--role', `arn:aws:iam::${ACCOUNT}:role/authorizer`, '--zip-file', 'fileb://function.zip', '--environment', `Variables={EVENT_FILE=${eventFile},ANSWER_FILE=${answerFile}}`], dir));
@@ -319,6 +321,17 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     const r = await iotAuthz(['endpoint', 'clock', 'advance', 'soon', '--url', url], dir);
     assert.notStrictEqual(r.code, 0);
     assert.match(r.stderr, /"soon" is not a duration: write 90s, 5m, 6h, 1d or 1h30m/);
+  });
+
+  test('MQTT over TLS with ALPN mqtt (--mqtts-port): the certificate is trusted by its printed path, SNI reaches the event', async () => {
+    const logged = nextDecision((d) => d.request.method === 'CONNECT' && d.request.clientId === 'tls-dev');
+    const c = client('tls-dev', username('connect-tls'), {
+      protocol: 'mqtts', port: mqtts.port, ca: fs.readFileSync(mqtts.caFile), servername: 'localhost', ALPNProtocols: ['mqtt'], rejectUnauthorized: true,
+    });
+    assert.strictEqual(await outcome(c), 'connected');
+    const d = await logged;
+    assert.strictEqual(d.request.tls, true);
+    assert.strictEqual(d.event?.protocolData.tls?.serverName, 'localhost');
   });
 
   test('a malformed CONNECT and a CONNECT with a 64 KB username (the MQTT maximum) are closed, and the endpoint keeps serving', async () => {

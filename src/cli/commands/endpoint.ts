@@ -15,6 +15,7 @@ function portOf(text: string | undefined, option: string): number | undefined {
 
 function readyLine(l: EndpointListener): string {
   if (l.protocol === 'mqtt') return `iot-authz endpoint: listening on ${l.url} (MQTT 3.1.1, custom auth in the username): mosquitto_sub -h ${l.host} -p ${l.port} -V mqttv311 -i CLIENT -u 'user?x-amz-customauthorizer-name=NAME&TOKENKEY=T&x-amz-customauthorizer-signature=S' -t TOPIC\n`;
+  if (l.protocol === 'mqtts') return `iot-authz endpoint: listening on ${l.url} (MQTT over TLS, ALPN mqtt; trust ${l.caFile ?? 'the printed certificate'})\n`;
   if (l.protocol === 'https') return `iot-authz endpoint: listening on ${l.url} (HTTP publish over TLS; trust ${l.caFile ?? 'the printed certificate'})\n`;
   return `iot-authz endpoint: listening on ${l.url} (IoT and Lambda APIs, HTTP publish, MQTT over WebSocket at /mqtt): aws --endpoint-url ${l.url} iot list-authorizers\n`;
 }
@@ -46,7 +47,7 @@ async function advanceClock(words: string[], url: string | undefined, io: CliIO)
 export const endpointCommand: CliCommand = {
   name: 'endpoint',
   summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, and HTTP publish enforced by your authorizer.',
-  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--json]',
+  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--json]',
   options: [
     { name: 'host', value: 'H', description: `Address to listen on (default ${ENDPOINT_DEFAULT_HOST}).` },
     { name: 'port', value: 'N', description: 'Port of the HTTP listener (default 0: a free port, printed when ready).' },
@@ -58,6 +59,7 @@ export const endpointCommand: CliCommand = {
     { name: 'tls', description: 'Also serve HTTPS with a self-signed certificate (its path is printed).' },
     { name: 'tls-port', value: 'N', description: 'Port of the HTTPS listener (default 0: a free port).' },
     { name: 'mqtt-port', value: 'N', description: 'Also serve MQTT 3.1.1 over TCP on port N (0: a free port), custom auth enforced on CONNECT, PUBLISH, SUBSCRIBE and delivery.' },
+    { name: 'mqtts-port', value: 'N', description: 'Also serve MQTT over TLS with ALPN "mqtt" (the self-signed certificate, path printed) on port N.' },
     { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
     { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision.' },
     { name: 'url', value: 'URL', description: 'With "clock": the running endpoint (its HTTP URL as printed when ready).' },
@@ -76,6 +78,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
     if (accountId !== undefined && !AWS_ACCOUNT_ID_PATTERN.test(accountId)) throw new UsageError(`--account ${accountId}: an AWS account id is 12 digits.`);
     const tlsPort = portOf(optionValue(args, 'tls-port'), 'tls-port');
     const mqttPort = portOf(optionValue(args, 'mqtt-port'), 'mqtt-port');
+    const mqttsPort = portOf(optionValue(args, 'mqtts-port'), 'mqtts-port');
     if (tlsPort !== undefined && !args.flags.has('tls')) throw new UsageError('--tls-port needs --tls.');
     const resolved = (name: string) => {
       const v = optionValue(args, name);
@@ -93,6 +96,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
       tls: args.flags.has('tls'),
       ...(tlsPort !== undefined ? { tlsPort } : {}),
       ...(mqttPort !== undefined ? { mqttPort } : {}),
+      ...(mqttsPort !== undefined ? { mqttsPort } : {}),
       ...(optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) !== undefined ? { pythonPath: optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) } : {}),
     });
     const ws = endpoint.workspace;
