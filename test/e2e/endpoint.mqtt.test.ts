@@ -334,6 +334,38 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     assert.strictEqual(d.event?.protocolData.tls?.serverName, 'localhost');
   });
 
+  test('a token key name in the wrong case is refused at the signature stage, and the log names the near miss', async () => {
+    const token = 'connect-case';
+    const logged = nextDecision((d) => d.request.method === 'CONNECT' && d.request.clientId === 'case');
+    const wrongCase = `device?x-amz-customauthorizer-name=${AUTHORIZER}&x-token=${token}&x-amz-customauthorizer-signature=${encodeURIComponent(sign(token))}`;
+    const c = client('case', wrongCase);
+    assert.strictEqual(await outcome(c), 'closed');
+    const d = await logged;
+    assert.strictEqual(d.decidedBy, 'signature');
+    assert.strictEqual(d.signature?.status, 'missing');
+    assert.match(String(d.fix), /It has "x-token": query and username parameter names are case-sensitive/);
+  });
+
+  test('1,000 concurrent connections that vanish mid-handshake are all closed, and the endpoint keeps serving', async () => {
+    // Half a CONNECT (fixed header and the start of the protocol name), then the client is gone.
+    const partial = Buffer.from([0x10, 0x20, 0x00, 0x04, 0x4d, 0x51]);
+    await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        new Promise<void>((resolve) => {
+          const s = net.connect(mqttPort, '127.0.0.1', () => {
+            s.write(partial);
+            s.destroy();
+          });
+          s.on('error', () => undefined);
+          s.once('close', () => resolve());
+        }),
+      ),
+    );
+    await connected('after-vanish');
+    const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number>; connections: Array<{ clientId: string }> };
+    assert.ok(health.connections.some((c) => c.clientId === 'after-vanish'));
+  });
+
   test('a malformed CONNECT and a CONNECT with a 64 KB username (the MQTT maximum) are closed, and the endpoint keeps serving', async () => {
     const closedAfter = (bytes: Buffer): Promise<void> =>
       new Promise((resolve) => {
