@@ -5,6 +5,7 @@
 import * as assert from 'assert';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import * as mqtt from 'mqtt';
@@ -315,6 +316,41 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     await longClosed;
     const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number> };
     assert.ok(health.counters.mqttRefreshes >= 1 && health.counters.mqttLifetimeDisconnects >= 1, JSON.stringify(health.counters));
+  });
+
+  test('endpoint clock: the HTTP answer cache (enableCachingForHttp) expires when the clock passes refreshAfterInSeconds', async () => {
+    const ok = (r: { code: number; stderr: string }) => assert.strictEqual(r.code, 0, r.stderr);
+    ok(aws(url, ['iot', 'create-authorizer', '--authorizer-name', 'CachedAuthorizer', '--authorizer-function-arn', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FUNCTION}`,
+      '--token-key-name', TOKEN_KEY, '--token-signing-public-keys', `key1=${keys.publicPem}`, '--status', 'ACTIVE', '--enable-caching-for-http']));
+    ok(aws(url, ['lambda', 'add-permission', '--function-name', FUNCTION, '--principal', 'iot.amazonaws.com', '--statement-id', 'iot-cached',
+      '--action', 'lambda:InvokeFunction', '--source-arn', `arn:aws:iot:${REGION}:${ACCOUNT}:authorizer/CachedAuthorizer`]));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const token = 'cache';
+    const publish = async (): Promise<EndpointDecision> => {
+      const logged = nextDecision((d) => d.request.protocol === 'http' && d.authorizer === 'CachedAuthorizer');
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(`${url}/topics/devices%2Fcached?qos=1`, {
+          method: 'POST', agent, headers: { 'x-amz-customauthorizer-name': 'CachedAuthorizer', [TOKEN_KEY]: token, 'x-amz-customauthorizer-signature': sign(token) },
+        }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end('x');
+      });
+      assert.strictEqual(status, 200);
+      return logged;
+    };
+    try {
+      assert.strictEqual((await publish()).cached, false);
+      assert.strictEqual((await publish()).cached, true);
+      const advanced = await iotAuthz(['endpoint', 'clock', 'advance', '301s', '--url', url], dir);
+      assert.strictEqual(advanced.code, 0, advanced.stderr);
+      const after = await publish();
+      assert.strictEqual(after.cached, false, 'the same keep-alive connection asks the handler again once the answer expired');
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('endpoint clock: a bad duration is a usage error saying what to write', async () => {
