@@ -73,7 +73,7 @@ export interface EndpointDecision {
   readonly validation?: ResponseValidation;
   readonly evaluation?: PolicyEvaluationResult;
   readonly principalId?: string;
-  /** The handler's answer came from the HTTP cache (enableCachingForHttp). */
+  /** The handler was not invoked: HTTP, an answer cached with enableCachingForHttp; MQTT, the connection's answer. */
   readonly cached: boolean;
   readonly logs?: RunLogs;
   readonly timings: { readonly totalMs: number; readonly handlerMs?: number; readonly cold?: boolean };

@@ -121,7 +121,9 @@ export class MqttBroker {
   /** Serves one MQTT connection (a TCP or TLS socket, or a WebSocket stream). */
   handle(stream: Duplex, meta: ConnectionMeta): void {
     this.meta.set(stream, meta);
-    this.aedes.handle(stream);
+    const client = this.aedes.handle(stream);
+    // Also when the connection ends before aedes registers the client (no clientDisconnect then).
+    stream.once('close', () => this.forget(client));
   }
 
   get connections(): MqttConnectionInfo[] {
