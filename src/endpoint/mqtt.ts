@@ -217,7 +217,8 @@ export class MqttBroker {
     };
     if (version === 5) {
       trace.fail('transport', 'MQTT 5 CONNECT: the broker library of the local endpoint (aedes) speaks MQTT 3.1 and 3.1.1 only. AWS IoT accepts MQTT 5.');
-      client.conn.write(CONNACK_V5_UNSUPPORTED);
+      // Written (flushed) before aedes closes the connection.
+      await new Promise<void>((resolve) => client.conn.write(CONNACK_V5_UNSUPPORTED, () => resolve()));
       return refuse({ stage: 'transport', status: 403, reason: 'MQTT 5 is not supported by the local endpoint (aedes speaks MQTT 3.1.1); AWS IoT does support it.', fix: 'Connect with MQTT 3.1.1 (mqtt.js: protocolVersion 4; mosquitto: -V mqttv311).' }, 'CONNACK 0x84 (unsupported protocol version)');
     }
     trace.pass('transport', `MQTT ${version === 4 ? '3.1.1' : '3.1'} CONNECT over ${meta.protocol === 'mqtt-ws' ? 'WebSocket' : 'TCP'}${meta.tls ? ' with TLS' : ''}, client id "${clientId}".`);
