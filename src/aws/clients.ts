@@ -1,6 +1,7 @@
 // The one place AWS SDK clients are made. Every caller (deploy, test-invoke, the tree, the CLI)
 // asks an AwsClientFactory, so region, credentials, retries and the endpoint override are set
 // once, and tests swap in aws-sdk-client-mock or point the real SDK at a local HTTP server.
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -33,6 +34,8 @@ export interface AwsClientFactory {
   iot(): IoTClient;
   lambda(): LambdaClient;
   sts(): STSClient;
+  /** IAM, only when deploy creates an execution role: its SDK is evaluated on first call. */
+  iam(): Promise<IAMClient>;
   credentials(): AwsCredentialIdentityProvider;
   /** Closes the clients' sockets. */
   destroy(): void;
@@ -77,6 +80,7 @@ export function createAwsClientFactory(options: AwsClientOptions = {}): AwsClien
   let iot: IoTClient | undefined;
   let lambda: LambdaClient | undefined;
   let sts: STSClient | undefined;
+  let iam: IAMClient | undefined;
   const factory: AwsClientFactory = {
     settings: options,
     async region() {
@@ -92,11 +96,16 @@ export function createAwsClientFactory(options: AwsClientOptions = {}): AwsClien
     iot: () => (iot ??= new IoTClient(common)),
     lambda: () => (lambda ??= new LambdaClient(common)),
     sts: () => (sts ??= new STSClient(common)),
+    async iam() {
+      const { IAMClient: Client } = await import('@aws-sdk/client-iam');
+      return (iam ??= new Client(common));
+    },
     credentials: () => credentials,
     destroy() {
       iot?.destroy();
       lambda?.destroy();
       sts?.destroy();
+      iam?.destroy();
     },
   };
   return factory;

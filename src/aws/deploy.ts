@@ -4,7 +4,7 @@
 // with a freshly signed token. A failure names the step, AWS's reason and what was left as it
 // was; a plan with nothing to change changes nothing.
 import { UserError } from '../core/errors';
-import { DeployPlan, DesiredState, planDeploy, planIsNoop, PlanStep, StepKind, stepLabel } from '../core/deployPlan';
+import { defaultFunctionName, defaultRoleName, DeployPlan, DesiredState, planDeploy, planIsNoop, PlanStep, StepKind, stepLabel } from '../core/deployPlan';
 import { readPrivateKey, readPublicKey } from '../core/keyStore';
 import type { AuthorizerConfig, AuthorizerProject } from '../core/project';
 import type { InvocationResult } from '../core/result';
@@ -31,6 +31,11 @@ export interface DeployInput {
   /** One line per step outcome (the output channel, the terminal). */
   readonly log?: (line: string) => void;
   readonly signal?: AbortSignal;
+  /**
+   * With no aws.roleArn and no function yet: use the role named defaultRoleName(authorizer) if the
+   * account has it, else create it (Lambda trust, AWSLambdaBasicExecutionRole) before the function.
+   */
+  readonly createRole?: boolean;
   /** Test-invoke after a deploy that changed something (default true). */
   readonly testInvoke?: boolean;
   readonly wait?: WaitOptions;
@@ -60,10 +65,37 @@ export interface DeployReport {
 
 /** The Lambda function name of an authorizer: aws.functionName, else derived from its name. */
 export function functionNameFor(config: AuthorizerConfig): string {
-  return config.aws.functionName ?? `iot-authz-${config.name}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 64);
+  return config.aws.functionName ?? defaultFunctionName(config.name);
 }
 
 class Cancelled extends Error {}
+
+/** A new IAM role takes seconds to reach Lambda; until then CreateFunction says it "cannot be assumed". */
+const ROLE_PROPAGATION_DELAY_SECONDS = 2;
+const ROLE_PROPAGATION_ATTEMPTS = 8;
+
+async function createFunctionOnceRoleIsUsable<T>(
+  create: () => Promise<T>,
+  o: { retry: boolean; minDelaySeconds: number; log: (line: string) => void; signal?: AbortSignal },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (e) {
+      const notYet = o.retry && attempt < ROLE_PROPAGATION_ATTEMPTS && /cannot be assumed/i.test(e instanceof Error ? e.message : String(e));
+      if (!notYet) throw e;
+      const seconds = Math.min(o.minDelaySeconds * 2 ** (attempt - 1), 10);
+      o.log(`  the new role is not usable by Lambda yet (IAM propagation); trying again in ${seconds} s`);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, seconds * 1000);
+        o.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(new Cancelled());
+        });
+      });
+    }
+  }
+}
 
 async function desiredPublicKeys(root: string, config: AuthorizerConfig): Promise<Record<string, string>> {
   if (config.signingDisabled) return {};
@@ -85,6 +117,10 @@ export async function deployAuthorizer(input: DeployInput): Promise<DeployReport
   const iot = new IotAuthorizers(input.factory.iot(), profile);
   const lambda = new LambdaFunctions(input.factory.lambda(), profile);
   const fnName = functionNameFor(config);
+  // IAM's SDK is evaluated only when a role is wanted.
+  let roles: import('./iam').ExecutionRoles | undefined;
+  const executionRoles = async () => (roles ??= new (await import('./iam')).ExecutionRoles(await input.factory.iam(), profile));
+  let createdRoleArn: string | undefined;
   const record = (phase: DeployPhase, status: StepReport['status'], message: string) => {
     steps.push({ phase, status, message });
     log(`${status === 'failed' ? '✗' : status === 'not-run' ? '·' : '✓'} ${message}`);
@@ -143,6 +179,12 @@ export async function deployAuthorizer(input: DeployInput): Promise<DeployReport
   try {
     target = await resolveTarget(input.factory);
     observedFunction = await lambda.getFunction(fnName);
+    if (!observedFunction && !config.aws.roleArn && input.createRole) {
+      const roleName = defaultRoleName(config.name);
+      const existingRole = await (await executionRoles()).roleArn(roleName);
+      desired = { ...desired, function: { ...desired.function, ...(existingRole ? { roleArn: existingRole } : { createRole: roleName }) } };
+      if (existingRole) log(`  using the existing execution role ${existingRole}`);
+    }
     const [permissions, authorizer, defaultAuthorizerName] = await Promise.all([
       observedFunction ? lambda.getPolicyStatements(fnName) : Promise.resolve([]),
       iot.describeAuthorizer(config.name),
@@ -198,9 +240,18 @@ export async function deployAuthorizer(input: DeployInput): Promise<DeployReport
       const s = current;
       if (s.action === 'none') {
         record(s.kind, 'unchanged', `${stepLabel(s.kind)} ${s.target}: unchanged`);
+      } else if (s.kind === 'role') {
+        createdRoleArn = await (await executionRoles()).createExecutionRole(s.target, target.partition, config.name);
+        record(s.kind, 'done', `${stepLabel(s.kind)} ${s.target}: created (${createdRoleArn}), with AWSLambdaBasicExecutionRole`);
       } else if (s.kind === 'function') {
         if (s.action === 'create') {
-          await lambda.createFunction(fnName, { runtime: config.runtime, handler: pkg.handler, roleArn: config.aws.roleArn ?? '' }, pkg.zip);
+          const roleArn = config.aws.roleArn ?? createdRoleArn ?? desired.function.roleArn ?? '';
+          await createFunctionOnceRoleIsUsable(() => lambda.createFunction(fnName, { runtime: config.runtime, handler: pkg.handler, roleArn }, pkg.zip), {
+            retry: createdRoleArn !== undefined,
+            minDelaySeconds: input.wait?.minDelaySeconds ?? ROLE_PROPAGATION_DELAY_SECONDS,
+            log,
+            ...(input.signal ? { signal: input.signal } : {}),
+          });
           await lambda.waitUntilActive(fnName, wait);
         } else {
           if (busy(observedFunction)) {

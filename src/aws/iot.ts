@@ -148,6 +148,13 @@ export class IotAuthorizers {
     await call(this.ctx(`UpdateAuthorizer ${name} status ${status}`), () => this.client.send(new UpdateAuthorizerCommand({ authorizerName: name, status })));
   }
 
+  /** Replaces the authorizer's tokenSigningPublicKeys (key rotation), leaving everything else as it is. */
+  async setPublicKeys(name: string, publicKeys: Readonly<Record<string, string>>): Promise<void> {
+    await call(this.ctx(`UpdateAuthorizer ${name} keys ${Object.keys(publicKeys).join(', ')}`), () =>
+      this.client.send(new UpdateAuthorizerCommand({ authorizerName: name, tokenSigningPublicKeys: { ...publicKeys } })),
+    );
+  }
+
   /** An ACTIVE authorizer cannot be deleted: the DeleteConflictException says to deactivate it first. */
   async deleteAuthorizer(name: string): Promise<void> {
     await call(this.ctx(`DeleteAuthorizer ${name}`), () => this.client.send(new DeleteAuthorizerCommand({ authorizerName: name })));

@@ -174,6 +174,8 @@ export const FUNCTION_ACTIVATION_DELAY_MS = 250;
 export const IOT_DATA_ENDPOINT_TYPE = 'iot:Data-ATS';
 /** The editor setting and CLI option that point every AWS client at another endpoint (local endpoint, LocalStack). */
 export const AWS_ENDPOINT_URL_SETTING = 'iotAuthz.aws.endpointUrl';
+/** The port the editor's local endpoint listens on; 0 picks a free one. */
+export const ENDPOINT_PORT_SETTING = 'iotAuthz.endpoint.port';
 export const AWS_ENDPOINT_URL_OPTION = '--endpoint-url';
 /** SDK attempts per call (first try included) before throttling or a 5xx is reported. */
 export const AWS_MAX_ATTEMPTS = 5;

@@ -24,6 +24,10 @@ export interface EndpointDecision {
   readonly allowed: boolean;
   /** One line for lists, e.g. "Publish to sensors/1/temp: allowed by document 1, statement 2". */
   readonly headline: string;
+  /** The stage that decided, e.g. `signature`, `handler`, `policy` (endpoint decisions). */
+  readonly stage?: string;
+  /** The topic published, subscribed or received, when there is one. */
+  readonly topic?: string;
   /** `connect` and `refresh`: the authorizer run behind the decision. */
   readonly run?: InvocationResult;
   /** `publish`, `subscribe`, `receive`: the policy decision, from the policies of the connection's last run. */

@@ -10,6 +10,8 @@ export interface DesiredFunction {
   /** Lambda's handler setting, e.g. `authorizer.handler` or `src/app.lambda_handler`. */
   readonly handler: string;
   readonly roleArn?: string;
+  /** With no roleArn and no function yet: the minimal execution role deploy creates first (its name). */
+  readonly createRole?: string;
   /** base64 SHA-256 of the zip, as Lambda reports CodeSha256. */
   readonly codeSha256: string;
   readonly codeSize: number;
@@ -67,7 +69,7 @@ export interface ObservedState {
   readonly defaultAuthorizerName?: string;
 }
 
-export type StepKind = 'function' | 'permission' | 'authorizer' | 'default';
+export type StepKind = 'role' | 'function' | 'permission' | 'authorizer' | 'default';
 export type StepAction = 'create' | 'update' | 'none';
 
 export interface PlanStep {
@@ -90,6 +92,16 @@ export interface DeployPlan {
   readonly blockers: readonly string[];
   readonly warnings: readonly string[];
   readonly runtime: RuntimeCheck;
+}
+
+/** The Lambda function name deploy gives an authorizer without aws.functionName. */
+export function defaultFunctionName(authorizerName: string): string {
+  return `iot-authz-${authorizerName}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 64);
+}
+
+/** The execution role deploy creates for an authorizer's function when asked to (IAM role names: 64 characters). */
+export function defaultRoleName(authorizerName: string): string {
+  return `iot-authz-${authorizerName}-role`.replace(/[^a-zA-Z0-9_+=,.@-]/g, '-').slice(0, 64);
 }
 
 /** The statement id the toolkit gives the invoke permission of an authorizer. */
@@ -138,10 +150,18 @@ export function planDeploy(desired: DesiredState, observed: ObservedState, now: 
   const runtime = checkLambdaRuntime(f.runtime, now, o === undefined);
   if (runtime.standing === 'create-blocked' || runtime.standing === 'update-blocked') blockers.push(runtime.message ?? '');
   else if (runtime.standing === 'deprecated' || runtime.standing === 'unknown') warnings.push(runtime.message ?? '');
+  if (!o && !f.roleArn && f.createRole) {
+    steps.push({
+      kind: 'role',
+      action: 'create',
+      target: f.createRole,
+      changes: ['trust lambda.amazonaws.com (sts:AssumeRole), managed policy AWSLambdaBasicExecutionRole (CloudWatch Logs only)'],
+    });
+  }
   if (!o) {
-    if (!f.roleArn)
+    if (!f.roleArn && !f.createRole)
       blockers.push(
-        `The function ${f.name} does not exist yet and needs an execution role: set "aws": {"roleArn": "arn:aws:iam::<account>:role/<name>"} on the authorizer in iot-authorizer.json (a role Lambda can assume, with AWSLambdaBasicExecutionRole).`,
+        `The function ${f.name} does not exist yet and needs an execution role: set "aws": {"roleArn": "arn:aws:iam::<account>:role/<name>"} on the authorizer in iot-authorizer.json (a role Lambda can assume, with AWSLambdaBasicExecutionRole), or let deploy create a minimal one (iot-authz deploy --create-role; "Create Role and Deploy" in the editor).`,
       );
     steps.push({
       kind: 'function',
@@ -236,6 +256,7 @@ export function planIsNoop(plan: DeployPlan): boolean {
 }
 
 const STEP_LABEL: Record<StepKind, string> = {
+  role: 'Execution role',
   function: 'Lambda function',
   permission: 'Invoke permission',
   authorizer: 'Authorizer',

@@ -2,37 +2,28 @@
 // condition key have no value: statements that need them grant nothing and AWS refuses the
 // publish. The policy table shows the row; this finding says why, for the headline too.
 import type { EventProblem } from './events';
-import type { PolicyDocument } from './policy';
+import { PolicyDocument, policyStatements, ReadStatement } from './policy';
 import { ANY, ONE, wildcardMatch, WildcardToken } from './wildcard';
 
 const CLIENT_ID_USE = /\$\{\s*iot:ClientId\s*\}|"iot:ClientId"\s*:/;
 
 /** Does an Allow statement's Action (or NotAction) reach iot:Publish, the one action HTTPS publish needs? */
-function grantsPublish(statement: Record<string, unknown>): boolean {
-  if (statement.Effect !== 'Allow') return false;
-  if (statement.NotAction !== undefined) return true;
-  const actions = ([] as unknown[]).concat(statement.Action ?? []);
-  return actions.some((a) => typeof a === 'string' && wildcardMatch([...a].map((c): WildcardToken => (c === '*' ? ANY : c === '?' ? ONE : c)), 'iot:Publish', true));
+function grantsPublish(statement: ReadStatement): boolean {
+  if (statement.effect !== 'Allow') return false;
+  if (statement.notAction) return true;
+  return statement.actions.some((a) => wildcardMatch([...a].map((c): WildcardToken => (c === '*' ? ANY : c === '?' ? ONE : c)), 'iot:Publish', true));
 }
 
-function statementsOf(document: PolicyDocument | string): Record<string, unknown>[] {
-  let parsed: unknown = document;
-  if (typeof document === 'string') {
-    try {
-      parsed = JSON.parse(document);
-    } catch {
-      return [];
-    }
-  }
-  const statement = (parsed as { Statement?: unknown } | null)?.Statement;
-  return ([] as unknown[]).concat(statement ?? []).filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+/** Do the statement's resources or conditions use the client id? */
+function usesClientId(statement: ReadStatement): boolean {
+  return CLIENT_ID_USE.test(JSON.stringify([statement.resources, statement.condition ?? {}]));
 }
 
 export function clientIdOverHttpsProblem(documents: ReadonlyArray<PolicyDocument | string>, protocol: string): EventProblem | undefined {
   if (protocol !== 'http') return undefined;
   // Only statements that could allow the publish matter: a Connect statement on
   // client/${iot:ClientId} is for MQTT devices and harms no HTTPS publish.
-  const uses = documents.some((d) => statementsOf(d).some((st) => grantsPublish(st) && CLIENT_ID_USE.test(JSON.stringify(st))));
+  const uses = policyStatements(documents).some((st) => grantsPublish(st) && usesClientId(st));
   if (!uses) return undefined;
   return {
     severity: 'warning',

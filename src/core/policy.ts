@@ -158,7 +158,8 @@ export function resourceArnFor(request: AuthorizationRequest, ctx: PolicyContext
 // ---------------------------------------------------------------------------------------------
 // Reading documents into statements
 
-interface ReadStatement {
+/** A statement as read from a document: what evaluation and the findings about it use. */
+export interface ReadStatement {
   documentIndex: number;
   statementIndex: number;
   path: string;
@@ -181,6 +182,11 @@ function stringList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
   return undefined;
+}
+
+/** The well-formed statements of the documents (objects, or JSON strings as test-invoke returns them). */
+export function policyStatements(documents: ReadonlyArray<PolicyDocument | string>): ReadStatement[] {
+  return readStatements(documents, 'policyDocuments').statements;
 }
 
 /** Parses documents (objects, or JSON strings as test-invoke returns them) into statements. */

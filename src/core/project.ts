@@ -5,6 +5,7 @@ import { LAMBDA_RUNTIME_IDS } from './lambdaRuntimes';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findNodeAtLocation, Node as JsonNode } from 'jsonc-parser';
+import { readEditedFile } from './jsonFile';
 import { JsonIssue, ParsedJsonText, parseJsonText } from './jsonText';
 import {
   AUTHORIZER_NAME_MAX_LENGTH,
@@ -257,14 +258,8 @@ function readMemorySize(node: JsonNode | undefined, jsonPath: string, at: Parsed
 
 /** Reads and parses the project file at `file`. */
 export function loadProject(file: string): ProjectParseResult {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return { issues: [{ severity: 'error', jsonPath: '', line: 1, column: 1, message: `Cannot read ${file}: ${err.code ?? err.message}.` }] };
-  }
-  return parseProject(text, path.resolve(file));
+  const read = readEditedFile(file);
+  return 'text' in read ? parseProject(read.text, path.resolve(file)) : { issues: [read.issue] };
 }
 
 /** Finds iot-authorizer.json in `startDir` or the nearest folder above it. */

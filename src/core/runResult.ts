@@ -1,9 +1,12 @@
 // Judging a run and assembling its InvocationResult (core/result.ts), whoever produced it. Three
 // producers feed this one function: a local run (src/local/invokeAuthorizer.ts), an AWS
-// test-invoke and a local endpoint decision. Each does its own part (build the event, pass the
-// signature gate, call a handler) and hands over what happened; this module decides the outcome
-// and headline, checks the answer against the response rules, evaluates the returned policies
-// for the connection, and removes the MQTT password wherever it could show up.
+// test-invoke (core/awsTestInvoke.ts) and a local endpoint decision (src/endpoint/decisionResult.ts).
+// Each does its own part (build the event, pass the signature gate, call a handler, ask AWS) and
+// hands over what happened; this module decides the outcome and headline, checks the answer
+// against the response rules, evaluates the returned policies for the connection, and removes
+// the MQTT password wherever it could show up. A producer that decided itself (AWS refused the
+// request, the endpoint stopped at a stage) hands over its `verdict`; one that already checked
+// the answer hands over `checked`.
 //
 // Choices made here (see docs/aws-custom-auth.md, "The authorizer's response" and "Policy
 // evaluation"):
@@ -18,6 +21,7 @@ import { tooManyDocumentsToEvaluate } from './policyLimits';
 import { replaceSecret } from './scrub';
 import { UserError } from './errors';
 import type { AuthorizerEvent, AuthorizerEventBuild, EventProblem, ResolvedDeviceRequest, SignatureCheck } from './events';
+import { plural } from './text';
 import { AuthorizationDecision, AuthorizationRequest, defaultRequestsFor, evaluatePolicies, PolicyContext, PolicyDocument, summarizePolicies } from './policy';
 import type { AuthorizerConfig } from './project';
 import { redactSecrets } from './redact';
@@ -59,8 +63,13 @@ export interface RunAssemblyInput {
   /** ISO 8601 start time. */
   readonly startedAt: string;
   readonly target: RunTarget;
-  /** The device's request as given (test event, endpoint connection...): the source of the passwords to hide. */
-  readonly request: DeviceRequest;
+  /**
+   * The device's request as given (test event, endpoint connection...): the source of the passwords
+   * to hide. Absent when the producer only has `summary` (an AWS test-invoke, an endpoint decision).
+   */
+  readonly request?: DeviceRequest;
+  /** The request as the producer recorded it, used as is; default: built from `request` and `build`. */
+  readonly summary?: RunRequestSummary;
   /** The authorizer AWS would use for the request; absent when none could be chosen (outcome request-error). */
   readonly authorizer?: AuthorizerConfig;
   /**
@@ -68,8 +77,18 @@ export interface RunAssemblyInput {
    * (core/events.ts `buildAuthorizerEvent`); absent when no authorizer could be chosen.
    */
   readonly build?: AuthorizerEventBuild;
+  /** The signature check when there is no `build` (AWS checked it, the endpoint's gate); default: the gate's, else not checked. */
+  readonly signature?: SignatureCheck;
+  /** The event the handler got when there is no `build` (the endpoint's). */
+  readonly event?: AuthorizerEvent;
   /** Absent when the handler was not invoked (the gate refused, or there was nothing to invoke). */
   readonly handler?: HandlerOutcome;
+  /** The producer's own verdict (AWS refused the request, the endpoint decided at a stage): used as is, nothing is judged. */
+  readonly verdict?: RunVerdict;
+  /** The answer's validation and policy evaluation, when the producer already did them: not done again. */
+  readonly checked?: { readonly validation?: ResponseValidation; readonly evaluation?: PolicyEvaluationResult };
+  /** Put before a judged headline, whose first letter is then lower-cased: 'AWS: ' gives "AWS: allowed as ...". */
+  readonly headlinePrefix?: string;
   readonly policyContext: PolicyRegionAndAccount;
   /** Extra requests to evaluate the returned policies against (the panel's "what if" rows). */
   readonly whatIf?: readonly AuthorizationRequest[];
@@ -98,46 +117,51 @@ export const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not 
  * same result. Throws only for bugs, never for what a handler or a user got wrong.
  */
 export function assembleRunResult(input: RunAssemblyInput): InvocationResult {
-  const secrets = passwordForms(input.request);
+  const secrets = input.request ? passwordForms(input.request) : [];
   const problems: EventProblem[] = [...input.problems];
   const handler = input.handler;
+  const summary = input.summary ?? (input.request ? requestSummary(input.request, input.build, input.authorizer?.name) : undefined);
+  if (!summary) throw new Error('assembleRunResult: give the request or its summary');
 
-  let validation: ResponseValidation | undefined;
-  if (handler?.kind === 'response') validation = validateAuthorizerResponse(handler.response);
-  else if (handler?.kind === 'no-response') validation = validateAuthorizerResponse(undefined);
+  let validation = input.checked?.validation;
+  if (!input.checked) {
+    if (handler?.kind === 'response') validation = validateAuthorizerResponse(handler.response);
+    else if (handler?.kind === 'no-response') validation = validateAuthorizerResponse(undefined);
+  }
 
-  let evaluation: PolicyEvaluationResult | undefined;
+  let evaluation = input.checked?.evaluation;
   const normalized = validation?.normalized;
-  if (normalized?.isAuthenticated && input.build) {
-    const clientId = input.build.request.protocol !== 'http' ? input.build.request.mqtt?.clientId : undefined;
+  if (!input.checked && handler && normalized?.isAuthenticated && (input.build || input.summary)) {
+    const wire = connectionOf(input, summary);
     const ctx: PolicyContext = {
       region: input.policyContext.region,
       accountId: input.policyContext.accountId,
-      ...(clientId !== undefined && clientId !== '' ? { clientId } : {}),
+      ...(wire.clientId !== undefined && wire.clientId !== '' ? { clientId: wire.clientId } : {}),
       ...(normalized.principalId ? { principalId: normalized.principalId } : {}),
       // iot:DomainName is the TLS server name the device connected with.
-      ...(input.build.request.serverName !== undefined ? { domainName: input.build.request.serverName } : {}),
-      ...(input.request.sourceIp !== undefined ? { sourceIp: input.request.sourceIp } : {}),
+      ...(wire.serverName !== undefined ? { domainName: wire.serverName } : {}),
+      ...(input.request?.sourceIp !== undefined ? { sourceIp: input.request.sourceIp } : {}),
     };
     const documents = normalized.policyDocuments.map((d) => d.document ?? d.text);
     // AWS rejects such an answer outright: evaluating thousands of documents would say nothing more.
     if (documents.length > MAX_POLICY_DOCUMENTS) problems.push(tooManyDocumentsToEvaluate(documents.length));
-    else evaluation = evaluateForConnection(documents, ctx, [...(input.request.operations ?? []), ...(input.whatIf ?? [])], problems);
-    const noClientId = clientIdOverHttpsProblem(documents, input.build.request.protocol);
+    else evaluation = evaluateForConnection(documents, ctx, [...(input.request?.operations ?? []), ...(input.whatIf ?? [])], problems);
+    const noClientId = clientIdOverHttpsProblem(documents, wire.protocol);
     if (noClientId) problems.push(noClientId);
   }
 
-  const verdict = judgeRun(input, validation, evaluation);
+  const verdict = input.verdict ?? prefixed(judgeRun(input, validation, evaluation), input.headlinePrefix);
   const config = input.authorizer;
+  const event = input.build && handler ? input.build.event : input.event;
   const result: InvocationResult = {
     id: input.id,
     startedAt: input.startedAt,
     target: input.target,
     outcome: verdict.outcome,
     headline: scrub(verdict.headline, secrets),
-    request: requestSummary(input.request, input.build, config?.name),
-    signature: input.build?.gate.signature ?? NOT_CHECKED,
-    ...(input.build && handler ? { event: redactEvent(input.build.event) } : {}),
+    request: summary,
+    signature: input.build?.gate.signature ?? input.signature ?? NOT_CHECKED,
+    ...(event ? { event: redactEvent(event) } : {}),
     ...(handler?.kind === 'response' ? { response: scrub(handler.response, secrets) } : {}),
     ...(validation ? { validation: scrub(validation, secrets) } : {}),
     ...(evaluation ? { evaluation } : {}),
@@ -152,6 +176,20 @@ export function assembleRunResult(input: RunAssemblyInput): InvocationResult {
   };
   // Every part, the evaluation included: a policy or principal can echo the password too.
   return plainData(scrub(result, secrets));
+}
+
+/** Protocol, client id and server name of the connection: from the wire when there is an event, else from the summary. */
+function connectionOf(input: RunAssemblyInput, summary: RunRequestSummary): { protocol: string; clientId?: string; serverName?: string } {
+  const wire = input.build?.request;
+  const protocol = wire?.protocol ?? summary.protocol;
+  const clientId = protocol === 'http' ? undefined : wire ? wire.mqtt?.clientId : summary.clientId;
+  const serverName = wire ? wire.serverName : summary.serverName;
+  return { protocol, ...(clientId !== undefined ? { clientId } : {}), ...(serverName !== undefined ? { serverName } : {}) };
+}
+
+function prefixed(verdict: RunVerdict, prefix: string | undefined): RunVerdict {
+  if (!prefix) return verdict;
+  return { ...verdict, headline: `${prefix}${verdict.headline.charAt(0).toLowerCase()}${verdict.headline.slice(1)}` };
 }
 
 /** A run that stopped before any event existed: the request, project or runtime set-up was wrong. */
@@ -195,13 +233,16 @@ export function runNotStartedResult(input: RunNotStartedInput): InvocationResult
 export function judgeRun(input: RunAssemblyInput, validation: ResponseValidation | undefined, evaluation: PolicyEvaluationResult | undefined): RunVerdict {
   const config = input.authorizer;
   const build = input.build;
+  const handler = input.handler;
   const firstError = input.problems.find((p) => p.severity === 'error');
-  if (!config || !build) {
+  // A producer with no event of its own (AWS test-invoke) hands over the handler's answer and its summary alone.
+  const answeredElsewhere = handler !== undefined && input.summary !== undefined;
+  if ((!config || !build) && !answeredElsewhere) {
     const message = firstError?.message ?? 'The request names no authorizer this project defines.';
     return { outcome: 'request-error', headline: `Not run: ${message}`, error: { code: 'AUTHORIZER_NOT_FOUND', message } };
   }
-  const handler = input.handler;
   if (!handler) {
+    if (!config || !build) throw new Error('judgeRun: no handler outcome and no authorizer');
     if (config.status === 'INACTIVE') {
       return { outcome: 'signature-rejected', headline: `Not invoked: authorizer "${config.name}" is INACTIVE` };
     }
@@ -226,9 +267,9 @@ export function judgeRun(input: RunAssemblyInput, validation: ResponseValidation
   if (connect && !connect.allowed && !connect.certain) {
     headline += `, but whether iot:Connect is allowed for client "${evaluation?.context.clientId}" cannot be decided locally (a condition or variable is not evaluated): see the policy table`;
   } else if (connect && !connect.allowed) headline += `, but iot:Connect is denied for client "${evaluation?.context.clientId}": MQTT clients are disconnected`;
-  else if (build.request.protocol !== 'http' && evaluation?.summary.warnings.some((w) => w.code === 'NO_CONNECT' || w.code === 'NO_ALLOW')) {
+  else if ((build?.request.protocol ?? input.summary?.protocol) !== 'http' && evaluation?.summary.warnings.some((w) => w.code === 'NO_CONNECT' || w.code === 'NO_ALLOW')) {
     headline += ', but nothing allows iot:Connect: MQTT clients are disconnected';
-  } else if (evaluation && clientIdOverHttpsProblem(n.policyDocuments.map((d) => d.document ?? d.text), build.request.protocol)) {
+  } else if (evaluation && clientIdOverHttpsProblem(n.policyDocuments.map((d) => d.document ?? d.text), build?.request.protocol ?? input.summary?.protocol ?? 'http')) {
     headline += ', but HTTPS publish has no client id: statements using ${iot:ClientId} grant nothing';
   }
   return { outcome: 'allowed', headline };
@@ -331,8 +372,4 @@ function wireOf(r: ResolvedDeviceRequest): RunRequestSummary['wire'] {
       hasPassword: mqtt.passwordBase64 !== undefined,
     },
   };
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }

@@ -236,3 +236,95 @@ export function snippetRequestFromRun(run: InvocationResult, options: { tokenKey
     mqttUsername: wire.mqtt?.username,
   };
 }
+
+/** One authorizer registered on the local endpoint, as the local snippets need it. */
+export interface LocalEndpointAuthorizer {
+  readonly name: string;
+  readonly tokenKeyName?: string;
+  readonly signingDisabled: boolean;
+  /** The private key file to sign the token with, relative to the workspace (signing enabled). */
+  readonly privateKeyFile?: string;
+}
+
+/**
+ * Snippets for the local endpoint at `url` (e.g. `http://127.0.0.1:4567`): an HTTP publish
+ * per authorizer with curl, and the AWS CLI pointed at it with `--endpoint-url`. The token is
+ * read from $TOKEN and signed with openssl from the workspace key file, so no secret is written.
+ */
+export function localEndpointSnippets(
+  url: string,
+  authorizers: readonly LocalEndpointAuthorizer[],
+  options: { region: string; topic?: string },
+): ConnectionSnippet[] {
+  const base = url.replace(/\/+$/, '');
+  const topic = options.topic ?? DEFAULT_SNIPPET_TOPIC;
+  const out: ConnectionSnippet[] = [];
+  for (const a of authorizers) {
+    const comment = [`# Publish to ${topic} through ${a.name} (any credentials the handler accepts in $TOKEN).`, `TOKEN=${shellQuote('my-token')}`];
+    const headerArgs: string[][] = [['-H', shellQuote(`${AUTHORIZER_NAME_PARAM}: ${a.name}`)]];
+    if (a.tokenKeyName !== undefined) headerArgs.push(['-H', `"${a.tokenKeyName}: $TOKEN"`]);
+    if (!a.signingDisabled) {
+      const keyFile = a.privateKeyFile ?? '<private_key.pem>';
+      comment.push(`SIGNATURE=$(printf %s "$TOKEN" | openssl dgst -sha256 -sign ${shellQuote(keyFile)} | openssl base64 -A)`);
+      headerArgs.push(['-H', `"${SIGNATURE_PARAM}: $SIGNATURE"`]);
+    }
+    out.push({
+      kind: 'curl',
+      label: `curl (HTTP publish through ${a.name})`,
+      language: 'shell',
+      text: shellCommand(comment, 'curl', [
+        ['-sS', '-X', 'POST', shellQuote(`${base}/topics/${topicUrlPath(topic)}?qos=1`)],
+        ...headerArgs,
+        ['-H', shellQuote('content-type: application/json')],
+        ['--data', shellQuote(MESSAGE)],
+      ]),
+    });
+  }
+  const ep = `--endpoint-url ${shellQuote(base)}`;
+  const lines = [
+    '# The local endpoint accepts any credentials; the AWS CLI only needs some to sign with.',
+    `export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${shellQuote(options.region)}`,
+    `aws ${ep} iot list-authorizers`,
+    `aws ${ep} lambda list-functions`,
+  ];
+  for (const a of authorizers) {
+    lines.push(`aws ${ep} iot describe-authorizer --authorizer-name ${shellQuote(a.name)}`);
+    lines.push(
+      `aws ${ep} iot test-invoke-authorizer --authorizer-name ${shellQuote(a.name)} --token "$TOKEN"${a.signingDisabled ? '' : ' --token-signature "$SIGNATURE"'}`,
+    );
+  }
+  out.push({ kind: 'aws-cli', label: 'AWS CLI (--endpoint-url)', language: 'shell', text: lines.join('\n') });
+  return out;
+}
+
+/** An HTTP publish to the local endpoint carrying a run's credentials. */
+export interface HttpPublishRequest {
+  readonly topic: string;
+  /** `/topics/<topic>?<query>`. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The run's request as an HTTP publish (what "Run against endpoint" sends): an HTTP run's own
+ * headers and query string; an MQTT run's credentials moved to headers (or the query string
+ * when they travelled there). The topic is one the run's policies allowed, else the default.
+ */
+export function httpPublishFromRun(run: InvocationResult, options: { tokenKeyName?: string } = {}): HttpPublishRequest | { readonly error: string } {
+  const r = snippetRequestFromRun(run, options);
+  if (!r) return { error: 'This run has no request to send: it stopped before a request was built. Fix the event file and run it again first.' };
+  let headers: Record<string, string> = {};
+  let query = 'qos=1';
+  if (r.protocol === 'http' && r.httpContext) {
+    headers = { ...r.httpContext.headers };
+    const q = (r.httpContext.queryString ?? '').replace(/^\?/, '');
+    if (q !== '') query = q;
+  } else if (r.credentials) {
+    if (r.credentialsIn === 'query') query = `qos=1&${credentialsToQueryString(r.credentials)}`;
+    else headers = credentialsToHeaders(r.credentials);
+  }
+  const isName = (k: string) => k.toLowerCase() === AUTHORIZER_NAME_PARAM;
+  const named = Object.keys(headers).some(isName) || parseQueryParams(query).some(([k]) => isName(k));
+  if (!named && r.authorizer !== undefined) headers = { [AUTHORIZER_NAME_PARAM]: r.authorizer, ...headers };
+  return { topic: r.topic, path: `/topics/${topicUrlPath(r.topic)}?${query}`, headers };
+}

@@ -8,6 +8,7 @@ import type { AuthorizationRequest } from './policy';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findNodeAtLocation, Node as JsonNode } from 'jsonc-parser';
+import { readEditedFile } from './jsonFile';
 import { parseJsonText } from './jsonText';
 import { AUTHORIZER_NAME_PATTERN, SIGNING_KEY_NAME_PATTERN, TEST_EVENT_SUFFIX } from './constants';
 import type { CredentialSource } from './credentials';
@@ -303,14 +304,8 @@ export function parseTestEvent(text: string, file = 'event.authz.json'): TestEve
 
 /** Reads and parses a test event file. */
 export function loadTestEvent(file: string): TestEventParseResult {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return { issues: [{ severity: 'error', jsonPath: '', line: 1, column: 1, message: `Cannot read ${file}: ${err.code ?? err.message}.` }] };
-  }
-  return parseTestEvent(text, file);
+  const read = readEditedFile(file);
+  return 'text' in read ? parseTestEvent(read.text, file) : { issues: [read.issue] };
 }
 
 /** Every `*.authz.json` under `dir` (dot folders and node_modules skipped), sorted. */

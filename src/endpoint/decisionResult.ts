@@ -1,7 +1,10 @@
 // The one place an endpoint decision becomes the product's result object (target `endpoint`),
-// so the results panel, the history and --json read a device request like a local run.
+// so the results panel, the history and --json read a device request like a local run. The
+// endpoint decided at one stage and already checked the answer: it hands its verdict, validation
+// and evaluation to the same assembly as a local run and an AWS test-invoke (core/runResult.ts).
 import type { InvocationResult, RunOutcome, RunError } from '../core/result';
 import type { SignatureCheck } from '../core/events';
+import { assembleRunResult, HandlerOutcome } from '../core/runResult';
 import type { EndpointDecision } from './decisions';
 
 const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not checked: the endpoint refused the request before the signature stage.' };
@@ -28,17 +31,22 @@ function outcomeOf(d: EndpointDecision): { outcome: RunOutcome; error?: RunError
   }
 }
 
+function handlerOf(d: EndpointDecision): HandlerOutcome | undefined {
+  if (d.handlerError) return { kind: 'error', error: { code: d.handlerError.code, message: d.handlerError.message } };
+  if (d.response !== undefined) return { kind: 'response', response: d.response };
+  return undefined;
+}
+
 /** The decision as an InvocationResult; plain JSON data, no secrets (HTTP publish carries no password). */
 export function decisionToInvocationResult(d: EndpointDecision): InvocationResult {
   const { outcome, error } = outcomeOf(d);
   const verdict = d.request.protocol !== 'http' ? `${d.request.method} ${d.allowed ? 'allowed' : `refused at ${d.decidedBy}`}` : d.allowed ? `Published to ${d.request.topic ?? '?'}` : `Refused (${d.status}) at ${d.decidedBy}`;
-  const result: InvocationResult = {
+  const handler = handlerOf(d);
+  return assembleRunResult({
     id: d.id,
     startedAt: d.at,
     target: { kind: 'endpoint', url: d.endpointUrl },
-    outcome,
-    headline: `${verdict}: ${d.reason}`,
-    request: {
+    summary: {
       ...(d.authorizer !== undefined ? { authorizer: d.authorizer } : {}),
       protocol: d.request.protocol === 'mqtt' ? 'mqtt' : d.request.protocol === 'mqtt-ws' ? 'mqtt-wss' : 'http',
       ...(d.request.token !== undefined ? { token: d.request.token } : {}),
@@ -53,18 +61,18 @@ export function decisionToInvocationResult(d: EndpointDecision): InvocationResul
     },
     signature: d.signature ?? NOT_CHECKED,
     ...(d.event ? { event: d.event } : {}),
-    ...(d.response !== undefined ? { response: d.response } : {}),
-    ...(d.validation ? { validation: d.validation } : {}),
-    ...(d.evaluation ? { evaluation: d.evaluation } : {}),
+    ...(handler ? { handler } : {}),
+    verdict: { outcome, headline: `${verdict}: ${d.reason}`, ...(error ? { error } : {}) },
+    checked: { ...(d.validation ? { validation: d.validation } : {}), ...(d.evaluation ? { evaluation: d.evaluation } : {}) },
+    // Not used: the endpoint evaluated the publish with its own context (checked.evaluation).
+    policyContext: { region: d.evaluation?.context.region ?? '', accountId: d.evaluation?.context.accountId ?? '' },
     problems: d.stages.filter((s) => s.status === 'failed').map((s) => ({ severity: 'error' as const, field: s.stage, message: `${s.detail}${d.fix ? ` ${d.fix}` : ''}` })),
-    ...(error ? { error } : {}),
-    logs: d.logs ?? { text: '', truncated: false },
+    ...(d.logs ? { logs: d.logs } : {}),
     timings: {
       totalMs: d.timings.totalMs,
       ...(d.timings.handlerMs !== undefined ? { invokeMs: d.timings.handlerMs } : {}),
       ...(d.timings.cold !== undefined ? { cold: d.timings.cold } : {}),
     },
     source: {},
-  };
-  return JSON.parse(JSON.stringify(result)) as InvocationResult;
+  });
 }

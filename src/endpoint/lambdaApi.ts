@@ -244,14 +244,7 @@ export class LambdaApi {
     const env = environmentOf(body) ?? {};
     const zip = zipOf(body, 'Code');
     if (this.ctx.state.functions.has(name)) throw conflict(`Function already exist: ${name}`);
-    const dir = newCodeDir(this.ctx.state.dir, this.ctx.tempRoot, name);
-    let code: { sha256: string; size: number };
-    try {
-      code = unpackZip(zip, dir.absolute);
-    } catch (e) {
-      fs.rmSync(dir.absolute, { recursive: true, force: true });
-      throw e;
-    }
+    const { dir, code } = this.unpackCode(name, zip);
     const f: FunctionRecord = {
       FunctionName: name,
       FunctionArn: functionArn(this.ctx, r.region, name),
@@ -302,6 +295,17 @@ export class LambdaApi {
     sendJson(r.res, 204, undefined);
   }
 
+  /** Unpacks a deployment zip into a new code folder; a zip that fails leaves no folder behind. */
+  private unpackCode(functionName: string, zip: Buffer): { dir: { stored: string; absolute: string }; code: { sha256: string; size: number } } {
+    const dir = newCodeDir(this.ctx.state.dir, this.ctx.tempRoot, functionName);
+    try {
+      return { dir, code: unpackZip(zip, dir.absolute) };
+    } catch (e) {
+      fs.rmSync(dir.absolute, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
   private checkUpdatable(f: FunctionRecord): void {
     if (f.State === 'Pending' || f.LastUpdateStatus === 'InProgress') {
       throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${f.FunctionArn}`);
@@ -344,14 +348,7 @@ export class LambdaApi {
     this.checkUpdatable(f);
     if (f.workspaceHandler) throw lambdaInvalidParameter(`Function ${f.FunctionName} runs the workspace's handler in place; edit its file instead.`);
     const zip = zipOf(body, 'ZipFile');
-    const dir = newCodeDir(this.ctx.state.dir, this.ctx.tempRoot, f.FunctionName);
-    let code: { sha256: string; size: number };
-    try {
-      code = unpackZip(zip, dir.absolute);
-    } catch (e) {
-      fs.rmSync(dir.absolute, { recursive: true, force: true });
-      throw e;
-    }
+    const { dir, code } = this.unpackCode(f.FunctionName, zip);
     const old = { ...f };
     f.codeDir = dir.stored;
     f.CodeSha256 = code.sha256;

@@ -2,20 +2,27 @@
 // cancellable progress, each step in the output channel), test-invoke (token signed with a
 // workspace key, typed, or a test event's request), and the actions on an authorizer in the
 // account. Results go to the run store, so the results panel shows AWS runs like local ones.
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AWS_REGION_PATTERN, PROJECT_FILE_NAME } from '../core/constants';
+import { authorizerConsoleUrl, keysWithAdded, keysWithRemoved, MAX_AUTHORIZER_KEYS } from '../core/awsAuthorizerActions';
 import { formatPlan } from '../core/deployPlan';
+import { matchAwsKeys } from '../core/keyMatch';
+import { newestRuntime } from '../core/lambdaRuntimes';
+import { pullAuthorizerIntoProject, PullResult } from '../core/pullAuthorizer';
 import { UserError } from '../core/errors';
 import { resolveDeviceRequest, EventProblem, workspacePublicKeys } from '../core/events';
 import { formatInvocationResult } from '../core/format';
-import { readPrivateKey } from '../core/keyStore';
+import { listKeys, readPrivateKey, readPublicKey } from '../core/keyStore';
 import type { AuthorizerConfig, AuthorizerProject } from '../core/project';
 import type { InvocationResult } from '../core/result';
 import { findTestEventFiles, loadTestEvent, DeviceRequest } from '../core/testEvent';
+import { importPublicKey } from '../core/keys';
 import { signToken } from '../core/tokens';
 import { invokeAuthorizer } from '../local/invokeAuthorizer';
 import type { AwsClientFactory, AwsTarget, DeployReport } from '../aws';
+import { asRecord, authorizerNameOf } from './commandArgs';
 import { AwsTargetStore, openSignInTerminal, showAwsError } from './awsTarget';
 import { AwsAuthorizerNode, AwsTree } from './awsTree';
 import type { CommandId } from './commandTable';
@@ -23,7 +30,6 @@ import type { CommandHandler } from './commands';
 import type { Services } from './features';
 import { createWorkspaceSigner } from './keySource';
 import { LocalRuntimeHost } from './localRuntimeHost';
-import { WorkspaceProjects } from './workspaceProjects';
 
 const COMMON_REGIONS = [
   'us-east-1',
@@ -46,8 +52,8 @@ interface LocalAuthorizer {
   readonly project: AuthorizerProject;
 }
 
-function asRecord(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+function importFingerprint(pem: string): string {
+  return importPublicKey(pem).fingerprint;
 }
 
 function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
@@ -58,7 +64,6 @@ function awsNodeOf(arg: unknown): AwsAuthorizerNode | undefined {
 export class AwsFeature implements vscode.Disposable {
   readonly targets: AwsTargetStore;
   readonly tree: AwsTree;
-  private readonly projects = new WorkspaceProjects();
   private readonly runtime = new LocalRuntimeHost();
 
   constructor(private readonly s: Services) {
@@ -108,6 +113,17 @@ export class AwsFeature implements vscode.Disposable {
         vscode.window.setStatusBarMessage(`$(copy) Copied ${node.details.arn}`, 5000);
         return node.details.arn;
       },
+      'iotAuthz.aws.openConsole': async (arg?: unknown) => {
+        const node = await this.pickAwsAuthorizer(arg);
+        if (!node) return undefined;
+        const url = authorizerConsoleUrl(node.details.arn);
+        await vscode.env.openExternal(vscode.Uri.parse(url, true));
+        vscode.window.setStatusBarMessage(`$(link-external) ${node.details.name} is listed on the Custom authorizers page of ${node.target.region}`, 8000);
+        return url;
+      },
+      'iotAuthz.aws.rotatePublicKey': (arg?: unknown) => this.guard('Rotate Public Key', () => this.rotatePublicKey(arg)),
+      'iotAuthz.aws.removePublicKey': (arg?: unknown) => this.guard('Remove Public Key', () => this.removePublicKey(arg)),
+      'iotAuthz.aws.pullIntoProject': (arg?: unknown) => this.guard('Pull into iot-authorizer.json', () => this.pullIntoProject(arg)),
       'iotAuthz.aws.showDetails': async (arg?: unknown) => {
         const node = await this.pickAwsAuthorizer(arg);
         if (!node) return undefined;
@@ -171,16 +187,8 @@ export class AwsFeature implements vscode.Disposable {
   // --- deploy --------------------------------------------------------------------------------
 
   private async pickLocalAuthorizer(arg: unknown, placeHolder: string): Promise<LocalAuthorizer | undefined> {
-    const r = asRecord(arg);
-    const all = this.projects.authorizers();
-    const name =
-      r.kind === 'authorizer'
-        ? (asRecord(r.authorizer).name as string | undefined)
-        : typeof r.authorizer === 'string'
-          ? r.authorizer
-          : typeof arg === 'string'
-            ? arg
-            : undefined;
+    const all = this.s.projects.authorizers();
+    const name = authorizerNameOf(arg);
     if (name !== undefined) {
       const found = all.find((a) => a.authorizer.name === name);
       if (!found) throw new UserError(`No authorizer named "${name}" in ${PROJECT_FILE_NAME}.`, 'AUTHORIZER_NOT_FOUND');
@@ -216,6 +224,7 @@ export class AwsFeature implements vscode.Disposable {
             project,
             authorizer,
             factory,
+            createRole: asRecord(arg).createRole === true,
             signal: abort.signal,
             log: (line) => {
               log.info(line);
@@ -236,6 +245,15 @@ export class AwsFeature implements vscode.Disposable {
           });
         },
       );
+      if (report.outcome === 'blocked' && asRecord(arg).createRole === undefined && /needs an execution role/.test(report.summary)) {
+        const pick = await vscode.window.showWarningMessage(
+          `${authorizer.name} has no execution role ("aws.roleArn" in ${PROJECT_FILE_NAME}).`,
+          { modal: true, detail: 'Deploy can create a minimal one: Lambda may assume it, with AWSLambdaBasicExecutionRole (CloudWatch Logs) only. The plan shows it before anything changes.' },
+          'Create Role and Deploy',
+        );
+        if (pick === 'Create Role and Deploy') return this.deploy({ ...asRecord(arg), authorizer: authorizer.name, createRole: true });
+        return report;
+      }
       if (report.testInvoke) await this.s.runs.add(report.testInvoke);
       if (report.outcome === 'done' || report.outcome === 'nothing-to-do') void vscode.window.showInformationMessage(report.summary);
       else if (report.outcome === 'declined') vscode.window.setStatusBarMessage('$(circle-slash) Deploy not confirmed: nothing changed', 8000);
@@ -268,7 +286,7 @@ export class AwsFeature implements vscode.Disposable {
           : arg instanceof vscode.Uri
             ? arg.fsPath
             : undefined;
-    const local = this.projects.authorizers();
+    const local = this.s.projects.authorizers();
     let name = node?.details.name ?? (typeof r.authorizer === 'string' ? r.authorizer : undefined);
     let eventFile = argEvent;
     if (eventFile && name === undefined) {
@@ -417,6 +435,12 @@ export class AwsFeature implements vscode.Disposable {
     const node = awsNodeOf(arg);
     if (node) return node;
     const loaded = await this.tree.authorizers();
+    const named = asRecord(arg).authorizer;
+    if (typeof named === 'string') {
+      const d = loaded.authorizers.find((a) => a.name === named);
+      if (!d) throw new UserError(`No authorizer named "${named}" in ${loaded.target.accountId} · ${loaded.target.region}: refresh the AWS node, or deploy it first.`, 'AUTHORIZER_NOT_FOUND');
+      return { kind: 'awsAuthorizer', details: d, isDefault: d.name === loaded.defaultName, target: loaded.target };
+    }
     const pick = await vscode.window.showQuickPick(
       loaded.authorizers.map((d) => ({ label: d.name, description: `${d.status ?? ''}${d.name === loaded.defaultName ? ' · default' : ''}`, d })),
       { placeHolder: `Authorizer in ${loaded.target.accountId} · ${loaded.target.region}` },
@@ -478,9 +502,167 @@ export class AwsFeature implements vscode.Disposable {
     return `${name} deleted.`;
   }
 
+  /**
+   * Adds a workspace key to the authorizer next to the key it has (AWS allows two), so devices can
+   * move to the new key while the old one still works; then offers to remove the old one. With
+   * two keys already, asks which one the new key replaces. Arguments for tests and scripts:
+   * `{ authorizer node, keyName, replace?, yes? }`.
+   */
+  async rotatePublicKey(arg: unknown): Promise<string | undefined> {
+    const node = await this.pickAwsAuthorizer(arg);
+    if (!node) return undefined;
+    const r = asRecord(arg);
+    const d = node.details;
+    if (d.signingDisabled) throw new UserError(`${d.name} has signing disabled: it has no public keys to rotate.`, 'SIGNING_DISABLED');
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const stored = (await Promise.all(roots.map(async (root) => (await listKeys(root)).map((k) => ({ root, k })))))
+      .flat()
+      .filter((x) => x.k.hasPublicKey && x.k.fingerprint);
+    const inAws = new Set(
+      Object.values(d.publicKeys).map((pem) => {
+        try {
+          return importFingerprint(pem);
+        } catch {
+          return '';
+        }
+      }),
+    );
+    const candidates = stored.filter((x) => !inAws.has(x.k.fingerprint ?? ''));
+    let chosen = typeof r.keyName === 'string' ? stored.find((x) => x.k.name === r.keyName) : undefined;
+    if (typeof r.keyName === 'string' && !chosen)
+      throw new UserError(`No workspace key named "${r.keyName}" with a public key: create one with "Generate Key Pair…".`, 'KEY_NOT_FOUND');
+    if (!chosen) {
+      if (candidates.length === 0)
+        throw new UserError(`Every workspace key is already on ${d.name}: generate a new key pair ("Generate Key Pair…") to rotate to.`, 'NO_NEW_KEY');
+      const pick = await vscode.window.showQuickPick(
+        candidates.map((x) => ({ label: x.k.name, description: `${x.k.shortFingerprint ?? ''} · ${x.k.bits ?? '?'} bits`, x })),
+        { title: `Rotate the public key of ${d.name}`, placeHolder: 'Workspace key to add to the authorizer' },
+      );
+      if (!pick) return undefined;
+      chosen = pick.x;
+    }
+    let replace = typeof r.replace === 'string' ? r.replace : undefined;
+    const current = Object.keys(d.publicKeys);
+    if (replace === undefined && current.length >= MAX_AUTHORIZER_KEYS) {
+      const pick = await vscode.window.showQuickPick(
+        current.map((name) => ({ label: name, description: 'remove it to make room' })),
+        { title: `${d.name} has ${MAX_AUTHORIZER_KEYS} keys, the most AWS allows`, placeHolder: `Key that ${chosen.k.name} replaces (devices signing with it stop connecting)` },
+      );
+      if (!pick) return undefined;
+      replace = pick.label;
+    }
+    const pem = (await readPublicKey(chosen.root, chosen.k.name)).keyObject.export({ type: 'spki', format: 'pem' }).toString();
+    const next = keysWithAdded(d.publicKeys, { name: chosen.k.name, pem }, replace);
+    if (r.yes !== true) {
+      const answer = await vscode.window.showWarningMessage(
+        `Add key ${chosen.k.name} to ${d.name} in ${node.target.accountId} · ${node.target.region}?`,
+        { modal: true, detail: `Keys after the change: ${Object.keys(next).join(', ')}.${replace ? ` ${replace} is removed: devices signing with it stop connecting.` : ' Both keys verify tokens until you remove the old one.'}` },
+        'Update Authorizer',
+      );
+      if (answer !== 'Update Authorizer') return undefined;
+    }
+    await this.withIot((iot) => iot.setPublicKeys(d.name, next));
+    this.tree.refresh();
+    const old = Object.keys(next).filter((n) => n in d.publicKeys);
+    const message = `${d.name} now verifies tokens with ${Object.keys(next).join(' and ')}.`;
+    if (old.length > 0 && r.yes !== true) {
+      void vscode.window
+        .showInformationMessage(`${message} Once devices sign with ${chosen.k.name}, remove the old key.`, ...old.map((n) => `Remove ${n}`))
+        .then((pick) => {
+          const name = pick?.replace(/^Remove /, '');
+          if (name) void vscode.commands.executeCommand('iotAuthz.aws.removePublicKey', { authorizer: d.name, keyName: name });
+        });
+    } else vscode.window.setStatusBarMessage(`$(check) ${message}`, 8000);
+    return message;
+  }
+
+  /**
+   * Writes the authorizer's settings from the account into iot-authorizer.json (its entry of the
+   * same name, or a new one), after showing the difference and asking. Arguments for tests:
+   * `{ authorizer, handler?, runtime?, yes? }`.
+   */
+  async pullIntoProject(arg: unknown): Promise<(PullResult & { file: string; written: boolean }) | undefined> {
+    const node = await this.pickAwsAuthorizer(arg);
+    if (!node) return undefined;
+    const r = asRecord(arg);
+    const d = node.details;
+    const local = this.s.projects.authorizers().find((a) => a.authorizer.name === d.name);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const file = local?.project.file ?? (folder ? path.join(folder, PROJECT_FILE_NAME) : undefined);
+    if (!file) throw new UserError(`Open a folder first: ${PROJECT_FILE_NAME} is written at its top.`, 'NO_WORKSPACE');
+    const open = vscode.workspace.textDocuments.find((doc) => doc.uri.fsPath === file);
+    if (open?.isDirty) throw new UserError(`${PROJECT_FILE_NAME} has unsaved changes: save or revert them, then pull again.`, 'PROJECT_UNSAVED');
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    const keys = (await listKeys(path.dirname(file))).map((k) => ({ name: k.name, ...(k.fingerprint ? { fingerprint: k.fingerprint } : {}) }));
+    const matched = matchAwsKeys(d.publicKeys, keys).map((k) => ({ awsName: k.name, ...(k.workspaceKey ? { workspaceKey: k.workspaceKey } : {}) }));
+    const pulled = { ...d, keys: matched, region: node.target.region };
+    let result: PullResult;
+    try {
+      result = pullAuthorizerIntoProject(text, pulled);
+    } catch (e) {
+      if (!(e instanceof UserError) || e.code !== 'HANDLER_REQUIRED') throw e;
+      const handler =
+        typeof r.handler === 'string'
+          ? r.handler
+          : await vscode.window.showInputBox({
+              title: `${d.name} is not in ${PROJECT_FILE_NAME} yet`,
+              prompt: "The handler in this workspace that the function runs (path relative to the project file, then ':' and the function)",
+              value: 'authorizer.js:handler',
+              validateInput: (v) => (/^[^:]+\.(py|js|mjs|cjs|ts):[A-Za-z_$][\w$]*$/.test(v) ? undefined : 'path/to/file.(py|js|ts):functionName'),
+            });
+      if (handler === undefined) return undefined;
+      const runtime = typeof r.runtime === 'string' ? r.runtime : (newestRuntime(/\.py:/.test(handler) ? 'python' : 'nodejs')?.id ?? 'nodejs22.x');
+      result = pullAuthorizerIntoProject(text, pulled, { handler, runtime });
+    }
+    if (result.changed.length === 0) {
+      const message = `${PROJECT_FILE_NAME} already matches ${d.name} in ${node.target.accountId} · ${node.target.region}.`;
+      vscode.window.setStatusBarMessage(`$(check) ${message}`, 8000);
+      return { ...result, file, written: false };
+    }
+    if (r.yes !== true) {
+      const proposed = await vscode.workspace.openTextDocument({ language: 'json', content: result.text });
+      if (text !== undefined) await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(file), proposed.uri, `${PROJECT_FILE_NAME} ↔ ${d.name} in AWS`);
+      else await vscode.window.showTextDocument(proposed, { preview: true });
+      const answer = await vscode.window.showWarningMessage(
+        `Write ${d.name}'s settings from AWS into ${PROJECT_FILE_NAME}?`,
+        { modal: true, detail: [...result.changed, ...result.notes].join('\n') },
+        'Write',
+      );
+      if (answer !== 'Write') return { ...result, file, written: false };
+    }
+    fs.writeFileSync(file, result.text);
+    for (const note of result.notes) this.s.log.warn(note);
+    vscode.window.setStatusBarMessage(`$(check) ${d.name} pulled into ${PROJECT_FILE_NAME}`, 8000);
+    return { ...result, file, written: true };
+  }
+
+  /** Removes one key from an authorizer in the account (never its last). Arguments: an AWS key node, or `{ authorizer, keyName, yes? }`. */
+  async removePublicKey(arg: unknown): Promise<string | undefined> {
+    const r = asRecord(arg);
+    const keyNode = r.kind === 'awsKey' ? (arg as { key: { name: string }; authorizer: AwsAuthorizerNode }) : undefined;
+    const name = keyNode?.authorizer.details.name ?? (typeof r.authorizer === 'string' ? r.authorizer : undefined);
+    const keyName = keyNode?.key.name ?? (typeof r.keyName === 'string' ? r.keyName : undefined);
+    if (!name || !keyName) throw new UserError('Remove Public Key needs an authorizer key: use it on a key under an authorizer in the AWS node.', 'KEY_NOT_FOUND');
+    return this.withIot(async (iot) => {
+      const d = await iot.describeAuthorizer(name);
+      if (!d) throw new UserError(`No authorizer named "${name}" in the account: refresh the AWS node.`, 'AUTHORIZER_NOT_FOUND');
+      const next = keysWithRemoved(d.publicKeys, keyName);
+      if (r.yes !== true) {
+        const answer = await vscode.window.showWarningMessage(
+          `Remove key ${keyName} from ${name}?`,
+          { modal: true, detail: `Devices whose tokens are signed with ${keyName} stop connecting. ${Object.keys(next).join(', ')} stays.` },
+          'Remove Key',
+        );
+        if (answer !== 'Remove Key') return undefined;
+      }
+      await iot.setPublicKeys(name, next);
+      this.tree.refresh();
+      return `${name} now verifies tokens with ${Object.keys(next).join(' and ')}.`;
+    });
+  }
+
   dispose(): void {
     this.targets.dispose();
-    this.projects.dispose();
     void this.runtime.dispose();
   }
 }

@@ -19,7 +19,7 @@ export type AwsTreeNode =
   | { readonly kind: 'awsRoot' }
   | AwsAuthorizerNode
   | { readonly kind: 'awsDetail'; readonly label: string; readonly description: string; readonly icon: string; readonly tooltip?: string }
-  | { readonly kind: 'awsKey'; readonly key: MatchedAwsKey }
+  | { readonly kind: 'awsKey'; readonly key: MatchedAwsKey; readonly authorizer: AwsAuthorizerNode }
   | { readonly kind: 'awsMessage'; readonly message: string; readonly error: boolean; readonly signIn?: string };
 
 export function isAwsNode(node: { kind: string }): node is AwsTreeNode {
@@ -95,7 +95,7 @@ export class AwsTree {
     const workspaceKeys = (await Promise.all(this.workspaceRoots().map((r) => listKeys(r))))
       .flat()
       .map((k) => ({ name: k.name, ...(k.fingerprint ? { fingerprint: k.fingerprint } : {}) }));
-    const keys = matchAwsKeys(d.publicKeys, workspaceKeys).map((key): AwsTreeNode => ({ kind: 'awsKey', key }));
+    const keys = matchAwsKeys(d.publicKeys, workspaceKeys).map((key): AwsTreeNode => ({ kind: 'awsKey', key, authorizer: node }));
     return [
       { kind: 'awsDetail', label: 'Function', description: d.functionArn?.split(':').pop() ?? '(none)', icon: 'symbol-function', tooltip: d.functionArn },
       { kind: 'awsDetail', label: 'Token key', description: d.signingDisabled ? '(signing disabled)' : (d.tokenKeyName ?? '(none)'), icon: 'symbol-key' },

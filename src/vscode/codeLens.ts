@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { CODELENS_SELECTOR } from './ids';
 import { commandRef } from './commands';
 import type { CommandId } from './commandTable';
-import { TEST_EVENT_SUFFIX } from '../core/constants';
+import * as path from 'path';
+import { PROJECT_FILE_NAME, TEST_EVENT_SUFFIX } from '../core/constants';
 import { outcomeIcon } from '../core/outcomes';
 import type { InvocationResult } from '../core/result';
 import { findHandlerLine } from './handlerLocation';
@@ -27,6 +28,7 @@ type LensData =
   | { readonly kind: 'invoke'; readonly authorizer: string; readonly projectFile: string; readonly named: boolean }
   | { readonly kind: 'run-event'; readonly file: string }
   | { readonly kind: 'test-invoke-aws'; readonly file: string }
+  | { readonly kind: 'deploy-aws'; readonly authorizer: string }
   | { readonly kind: 'last-run'; readonly runId: string }
   | { readonly kind: 'open-results'; readonly runId?: string };
 
@@ -37,6 +39,17 @@ class AuthorizerLens extends vscode.CodeLens {
   ) {
     super(range);
   }
+}
+
+/** "Deploy to AWS…" above each authorizer's `"name"` in iot-authorizer.json (found by regex; the file may not parse yet). */
+function projectFileLenses(text: string): AuthorizerLens[] {
+  const lenses: AuthorizerLens[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    const m = /^\s*"name"\s*:\s*"([^"\\]+)"/.exec(line);
+    if (m) lenses.push(new AuthorizerLens(new vscode.Range(i, 0, i, 0), { kind: 'deploy-aws', authorizer: m[1] }));
+  });
+  return lenses;
 }
 
 export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<AuthorizerLens>, vscode.Disposable {
@@ -68,6 +81,7 @@ export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<Autho
     this.onFirstUse();
     const file = document.uri.fsPath;
     if (file.endsWith(TEST_EVENT_SUFFIX)) return this.eventFileLenses(file);
+    if (path.basename(file) === PROJECT_FILE_NAME) return projectFileLenses(document.getText());
     const owners = this.projects.authorizersForHandler(file);
     if (owners.length === 0) return [];
     const text = document.getText();
@@ -111,6 +125,14 @@ export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<Autho
           tooltip: 'Send this request to the deployed authorizer with TestInvokeAuthorizer (the AWS target in the status bar)',
           command: 'iotAuthz.aws.testInvoke',
           arguments: [{ eventFile: d.file }],
+        };
+        break;
+      case 'deploy-aws':
+        lens.command = {
+          title: '$(cloud-upload) Deploy to AWS…',
+          tooltip: `Deploy ${d.authorizer} to the AWS target in the status bar: shows the plan and asks before changing anything`,
+          command: 'iotAuthz.aws.deploy',
+          arguments: [{ authorizer: d.authorizer }],
         };
         break;
       case 'last-run': {

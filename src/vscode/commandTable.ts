@@ -138,6 +138,48 @@ export const COMMANDS = [
     icon: '$(clear-all)',
     menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '7_history@2' }],
   },
+  // --- the local IoT endpoint (src/vscode/endpointCommands.ts) ---
+  {
+    id: 'iotAuthz.endpoint.start',
+    title: 'Start Local Endpoint',
+    icon: '$(play)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^endpoint\\.(stopped|failed)$/', group: 'inline@1' }],
+  },
+  {
+    id: 'iotAuthz.endpoint.stop',
+    title: 'Stop Local Endpoint',
+    icon: '$(debug-stop)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^endpoint\\.(running|starting)$/', group: 'inline@1' }],
+  },
+  {
+    id: 'iotAuthz.endpoint.copyUrl',
+    title: 'Copy Local Endpoint URL',
+    icon: '$(copy)',
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: '1_endpoint@1' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpointAddress', group: 'inline@1' },
+    ],
+  },
+  {
+    id: 'iotAuthz.endpoint.snippets',
+    title: 'Connection Snippets for the Local Endpoint',
+    icon: '$(terminal)',
+    menus: [
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: 'inline@2' },
+      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: '1_endpoint@2' },
+    ],
+  },
+  {
+    id: 'iotAuthz.endpoint.runAgainst',
+    title: 'Run Against Local Endpoint',
+    icon: '$(radio-tower)',
+    palette: false,
+  },
+  {
+    id: 'iotAuthz.endpoint.actions',
+    title: 'Local Endpoint Actions…',
+    icon: '$(radio-tower)',
+  },
   // --- AWS: target, deploy, test-invoke, the account's authorizers (src/vscode/awsCommands.ts) ---
   {
     id: 'iotAuthz.aws.selectTarget',
@@ -211,6 +253,31 @@ export const COMMANDS = [
     title: 'Show Details (JSON)',
     icon: '$(json)',
     menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@2' }],
+  },
+  {
+    id: 'iotAuthz.aws.openConsole',
+    title: 'Open in AWS Console',
+    icon: '$(link-external)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@3' }],
+  },
+  {
+    id: 'iotAuthz.aws.rotatePublicKey',
+    title: 'Rotate Public Key…',
+    icon: '$(key)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '2_manage@3' }],
+  },
+  {
+    id: 'iotAuthz.aws.removePublicKey',
+    title: 'Remove Public Key from Authorizer…',
+    icon: '$(trash)',
+    palette: false,
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsKey', group: '9_delete@1' }],
+  },
+  {
+    id: 'iotAuthz.aws.pullIntoProject',
+    title: 'Pull into iot-authorizer.json…',
+    icon: '$(cloud-download)',
+    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@4' }],
   },
 ] as const satisfies readonly CommandSpec[];
 

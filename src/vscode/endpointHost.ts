@@ -1,8 +1,9 @@
-// Runs the local IoT endpoint in a child process (`node dist/cli.js endpoint --json --port 0
+// Runs the local IoT endpoint in a child process (`node dist/cli.js endpoint --json --port N
 // --workspace DIR`) so it never blocks the extension host. It reads the child's stdout: one
 // JSON object per line ("listening", "workspace", "decision", "stopped"). Each decision becomes
 // an InvocationResult (target endpoint) pushed to the DecisionStream, so the results panel opens
-// it as a run. Stop and dispose kill the child by its pid.
+// it as a run. Its status (stopped / starting / running / failed with the reason) drives the
+// Authorizers view and the status bar. Stop and dispose kill the child by its pid.
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import type { DecisionKind, DecisionStream } from '../core/decisions';
@@ -14,6 +15,20 @@ export interface EndpointRunning {
   readonly url: string;
   readonly port: number;
   readonly authorizers: readonly string[];
+  /** The workspace folder whose iot-authorizer.json was registered. */
+  readonly workspace: string;
+}
+
+export type EndpointStatus =
+  | { readonly state: 'stopped' }
+  | { readonly state: 'starting'; readonly workspace: string }
+  | ({ readonly state: 'running' } & EndpointRunning)
+  | { readonly state: 'failed'; readonly reason: string; readonly fix: string };
+
+export interface EndpointStartOptions {
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  readonly pythonPath?: string;
 }
 
 type Line =
@@ -22,35 +37,91 @@ type Line =
   | { event: 'decision'; decision: EndpointDecision }
   | { event: 'stopped' };
 
+/** Why the child could not start or stopped on its own, and what the user can do about it. */
+export function explainEndpointFailure(stderr: string, code: number | null, signal: string | null, port: number): { reason: string; fix: string } {
+  const text = stderr.trim();
+  const last = text.split('\n').filter((l) => l.trim() !== '').slice(-3).join(' ') || `exit code ${code ?? '?'}${signal ? `, signal ${signal}` : ''}`;
+  if (/EADDRINUSE/.test(text)) {
+    return {
+      reason: `Port ${port} on 127.0.0.1 is already in use.`,
+      fix: 'Stop the program using that port, or set "iotAuthz.endpoint.port" to 0 so the endpoint picks a free port, then start it again.',
+    };
+  }
+  if (/PROJECT_INVALID|iot-authorizer\.json/.test(text)) {
+    return { reason: `The workspace's iot-authorizer.json could not be registered: ${last}`, fix: 'Fix the errors shown in the Problems view for iot-authorizer.json, then start the endpoint again.' };
+  }
+  return {
+    reason: `The local endpoint exited (${signal ? `signal ${signal}` : `code ${code ?? '?'}`}): ${last}`,
+    fix: 'Check "IoT Authorizer: Show Output" for the endpoint\'s messages, then start it again.',
+  };
+}
+
 export class EndpointHost {
   private child: ChildProcess | undefined;
-  private state: EndpointRunning | undefined;
+  private current: EndpointStatus = { state: 'stopped' };
+  private stopping = false;
 
   constructor(
     /** dist/cli.js of this extension. */
     private readonly cliFile: string,
     private readonly decisions: DecisionStream,
     private readonly changed: () => void,
+    /** Lines the child writes to stderr (warnings such as a key that could not be registered). */
+    private readonly onStderr: (line: string) => void = () => {},
   ) {}
 
+  get status(): EndpointStatus {
+    return this.current;
+  }
+
   get running(): EndpointRunning | undefined {
-    return this.state;
+    const s = this.current;
+    return s.state === 'running' ? { pid: s.pid, url: s.url, port: s.port, authorizers: s.authorizers, workspace: s.workspace } : undefined;
+  }
+
+  /** The child's pid while it runs (starting or running). */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
+  private set(status: EndpointStatus): void {
+    this.current = status;
+    this.changed();
   }
 
   /** Starts the endpoint for `workspace` and resolves once it listens and registered the workspace. */
-  start(workspace: string): Promise<EndpointRunning> {
-    if (this.state) return Promise.resolve(this.state);
-    const child = spawn(process.execPath, [this.cliFile, 'endpoint', '--json', '--port', '0', '--workspace', workspace], {
+  start(workspace: string, options: EndpointStartOptions = {}): Promise<EndpointRunning> {
+    const running = this.running;
+    if (running) return Promise.resolve(running);
+    if (this.child) return Promise.reject(new Error('The local endpoint is already starting: wait for it, or stop it first.'));
+    const port = options.port ?? 0;
+    const args = [this.cliFile, 'endpoint', '--json', '--port', String(port), '--workspace', workspace];
+    if (options.pythonPath) args.push('--python', options.pythonPath);
+    const child = spawn(process.execPath, args, {
       cwd: path.dirname(workspace),
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.stopping = false;
+    this.set({ state: 'starting', workspace });
     let stderr = '';
-    child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    let stderrLine = '';
+    child.stderr?.on('data', (b: Buffer) => {
+      const text = b.toString();
+      stderr = (stderr + text).slice(-4000);
+      stderrLine += text;
+      let nl: number;
+      while ((nl = stderrLine.indexOf('\n')) >= 0) {
+        const line = stderrLine.slice(0, nl);
+        stderrLine = stderrLine.slice(nl + 1);
+        if (line.trim() !== '') this.onStderr(line);
+      }
+    });
     return new Promise((resolve, reject) => {
       let buffered = '';
       let listening: { url: string; port: number } | undefined;
+      let settled = false;
       child.stdout?.on('data', (b: Buffer) => {
         buffered += b.toString();
         let nl: number;
@@ -64,20 +135,31 @@ export class EndpointHost {
             continue;
           }
           if (line.event === 'listening' && !listening) listening = { url: line.url, port: line.port };
-          else if (line.event === 'workspace' && listening && child.pid !== undefined) {
-            this.state = { pid: child.pid, ...listening, authorizers: line.authorizers.map((a) => a.name) };
-            this.changed();
-            resolve(this.state);
+          else if (line.event === 'workspace' && listening && child.pid !== undefined && this.child === child) {
+            const r: EndpointRunning = { pid: child.pid, ...listening, authorizers: line.authorizers.map((a) => a.name), workspace };
+            this.set({ state: 'running', ...r });
+            settled = true;
+            resolve(r);
           } else if (line.event === 'decision') this.onDecision(line.decision);
         }
       });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        const wasRunning = this.state !== undefined;
-        this.state = undefined;
-        this.child = undefined;
-        if (wasRunning) this.changed();
-        else reject(new Error(`The local endpoint exited (code ${code ?? '?'}) before it listened: ${stderr.trim()}`));
+      child.on('error', (e) => {
+        if (this.child === child) this.child = undefined;
+        this.set({ state: 'failed', reason: `The local endpoint could not be started: ${e.message}`, fix: 'Check "IoT Authorizer: Show Output", then start it again.' });
+        if (!settled) reject(e);
+        settled = true;
+      });
+      child.on('exit', (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        if (this.stopping) {
+          this.set({ state: 'stopped' });
+          if (!settled) reject(new Error('The local endpoint was stopped before it was ready.'));
+        } else {
+          const failure = explainEndpointFailure(stderr, code, signal, port);
+          this.set({ state: 'failed', ...failure });
+          if (!settled) reject(new Error(`${failure.reason} ${failure.fix}`));
+        }
+        settled = true;
       });
     });
   }
@@ -91,6 +173,8 @@ export class EndpointHost {
       connectionId: d.traceId,
       allowed: d.allowed,
       headline: headlineOf(d),
+      stage: d.decidedBy,
+      ...(d.request.topic !== undefined ? { topic: d.request.topic } : {}),
       run,
     });
     this.changed();
@@ -99,7 +183,11 @@ export class EndpointHost {
   /** Kills the child by pid and waits for it to exit. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null) {
+      if (this.current.state === 'failed') this.set({ state: 'stopped' });
+      return;
+    }
+    this.stopping = true;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
     await exited;
@@ -107,6 +195,7 @@ export class EndpointHost {
 
   dispose(): void {
     const pid = this.child?.pid;
+    this.stopping = true;
     if (pid !== undefined && this.child?.exitCode === null) process.kill(pid, 'SIGTERM');
   }
 }

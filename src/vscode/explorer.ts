@@ -3,10 +3,19 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AUTHORIZERS_VIEW_ID } from './ids';
-import { AuthorizerConfig, loadProject, ProjectIssue } from '../core/project';
+import type { AuthorizerConfig, ProjectIssue } from '../core/project';
 import { KEY_STORE_DIR, PROJECT_FILE_NAME } from '../core/constants';
 import { listKeys, StoredKey } from '../core/keyStore';
 import type { AwsTree, AwsTreeNode } from './awsTree';
+import type { WorkspaceProjects } from './workspaceProjects';
+import type { EndpointStatus } from './endpointHost';
+import { EndpointChildView, EndpointDecisionView, endpointRootView } from './endpointView';
+
+/** What the "Local endpoint" node reads (endpointCommands.ts). */
+export interface EndpointTreeSource {
+  readonly status: EndpointStatus;
+  children(): EndpointChildView[];
+}
 
 export type ExplorerNode =
   | { kind: 'authorizer'; authorizer: AuthorizerConfig; projectFile: string }
@@ -14,6 +23,9 @@ export type ExplorerNode =
   | { kind: 'issue'; issue: ProjectIssue; projectFile: string }
   | { kind: 'keys'; workspaceRoot: string; keys: readonly StoredKey[] }
   | { kind: 'key'; workspaceRoot: string; keyName: string; key: StoredKey }
+  | { kind: 'endpoint' }
+  | { kind: 'endpointChild'; view: EndpointChildView }
+  | { kind: 'endpointDecision'; view: EndpointDecisionView }
   | AwsTreeNode;
 
 export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
@@ -23,6 +35,19 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
   private watcher: vscode.FileSystemWatcher | undefined;
   private keyWatcher: vscode.FileSystemWatcher | undefined;
   private aws: AwsTree | undefined;
+  private endpoint: EndpointTreeSource | undefined;
+  /** The one "Local endpoint" node object, so a new decision refreshes only that node. */
+  private readonly endpointNode: ExplorerNode = { kind: 'endpoint' };
+  private endpointNodeShown = false;
+
+  /** Adds the "Local endpoint" node (state, address, registered authorizers, recent decisions). */
+  attachEndpoint(source: EndpointTreeSource): void {
+    this.endpoint = source;
+    this.refresh();
+  }
+
+  /** Reads the project files through `projects`, as saved. */
+  constructor(private readonly projects: WorkspaceProjects) {}
 
   /** Adds the AWS node (the account's authorizers), loaded only when expanded. */
   attachAws(tree: AwsTree): void {
@@ -32,6 +57,11 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** Refreshes the "Local endpoint" node and its children only (a new decision). */
+  refreshEndpoint(): void {
+    this.changed.fire(this.endpointNodeShown ? this.endpointNode : undefined);
   }
 
   private watch(): void {
@@ -56,7 +86,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
     if (!node) {
       const out: ExplorerNode[] = [];
       for (const file of this.projectFiles()) {
-        const { project, issues } = loadProject(file);
+        const { project, issues } = this.projects.saved(file);
         const hasFile = !(!project && issues.some((i) => i.message.startsWith('Cannot read')));
         if (hasFile) {
           for (const issue of issues.filter((i) => i.severity === 'error')) out.push({ kind: 'issue', issue, projectFile: file });
@@ -69,10 +99,18 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
       }
       void vscode.commands.executeCommand('setContext', 'iotAuthz.hasProject', out.length > 0);
       // The AWS node only next to a project, so an empty workspace keeps its welcome content.
+      this.endpointNodeShown = this.endpoint !== undefined && out.length > 0;
+      if (this.endpointNodeShown) out.push(this.endpointNode);
       if (this.aws && out.length > 0) out.push({ kind: 'awsRoot' });
       return out;
     }
     if (node.kind.startsWith('aws')) return this.aws ? this.aws.getChildren(node as AwsTreeNode) : [];
+    if (node.kind === 'endpoint') {
+      return (this.endpoint?.children() ?? []).map((view) => ({ kind: 'endpointChild', view }));
+    }
+    if (node.kind === 'endpointChild') {
+      return node.view.kind === 'decisions' ? node.view.decisions.map((view) => ({ kind: 'endpointDecision', view })) : [];
+    }
     if (node.kind === 'keys') return node.keys.map((key) => ({ kind: 'key', workspaceRoot: node.workspaceRoot, keyName: key.name, key }));
     if (node.kind !== 'authorizer') return [];
     const a = node.authorizer;
@@ -97,6 +135,50 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
       case 'awsKey':
       case 'awsMessage':
         return this.aws ? this.aws.getTreeItem(node) : new vscode.TreeItem('AWS');
+      case 'endpoint': {
+        const v = endpointRootView(this.endpoint?.status ?? { state: 'stopped' });
+        const item = new vscode.TreeItem(v.label, v.expandable ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        // The id changes with the state so VS Code applies the collapsible state of each.
+        item.id = `endpoint#${v.contextValue}`;
+        item.description = v.description;
+        item.tooltip = v.tooltip;
+        item.iconPath = new vscode.ThemeIcon(v.icon, v.contextValue === 'endpoint.failed' ? new vscode.ThemeColor('errorForeground') : undefined);
+        item.contextValue = v.contextValue;
+        return item;
+      }
+      case 'endpointChild': {
+        const v = node.view;
+        const item = new vscode.TreeItem(v.label, v.kind === 'decisions' && v.decisions.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.description = v.description;
+        if (v.kind === 'address') {
+          item.id = 'endpoint#address';
+          item.iconPath = new vscode.ThemeIcon('link');
+          item.contextValue = 'endpointAddress';
+          item.tooltip = `${v.url} (click to copy)`;
+          item.command = { command: 'iotAuthz.endpoint.copyUrl', title: 'Copy Local Endpoint URL' };
+        } else if (v.kind === 'registered') {
+          item.id = `endpoint#authorizer#${v.label}`;
+          item.iconPath = new vscode.ThemeIcon('shield');
+          item.contextValue = 'endpointAuthorizer';
+        } else if (v.kind === 'decisions') {
+          item.id = `endpoint#decisions#${v.decisions.length > 0 ? 'some' : 'none'}`;
+          item.iconPath = new vscode.ThemeIcon('list-ordered');
+          item.contextValue = 'endpointDecisions';
+        } else {
+          item.iconPath = new vscode.ThemeIcon('info');
+        }
+        return item;
+      }
+      case 'endpointDecision': {
+        const v = node.view;
+        const item = new vscode.TreeItem(v.label, vscode.TreeItemCollapsibleState.None);
+        item.description = v.description;
+        item.tooltip = v.tooltip;
+        item.iconPath = new vscode.ThemeIcon(v.allowed ? 'pass' : 'error', new vscode.ThemeColor(v.allowed ? 'testing.iconPassed' : 'errorForeground'));
+        item.contextValue = 'endpointDecision';
+        if (v.runId !== undefined) item.command = { command: 'iotAuthz.openResults', title: 'Open in Results Panel', arguments: [{ runId: v.runId }] };
+        return item;
+      }
       case 'authorizer': {
         const item = new vscode.TreeItem(node.authorizer.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `${node.projectFile}#${node.authorizer.name}`;

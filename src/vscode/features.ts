@@ -7,6 +7,7 @@ import { CommandHandlers } from './commands';
 import { Log } from './log';
 import { AuthorizerExplorer } from './explorer';
 import { AwsFeature } from './awsCommands';
+import { EndpointFeature } from './endpointCommands';
 import { publishRuns } from './runPublisher';
 import { RunStore } from './runStore';
 import { WorkspaceProjects } from './workspaceProjects';
@@ -36,7 +37,7 @@ export interface Features {
   readonly results: ResultsPanel;
   /** Starts the listeners (diagnostics, run store → panel). */
   register(): void;
-  readonly testApi: { explorer: AuthorizerExplorer; runs: RunStore; results: ResultsPanel };
+  readonly testApi: { explorer: AuthorizerExplorer; runs: RunStore; results: ResultsPanel; endpoint: EndpointFeature };
 }
 
 function generalHandlers(s: Services) {
@@ -58,7 +59,7 @@ function generalHandlers(s: Services) {
 
 export function createFeatures(context: vscode.ExtensionContext, log: Log): Features {
   const projects = new WorkspaceProjects();
-  const explorer = new AuthorizerExplorer();
+  const explorer = new AuthorizerExplorer(projects);
   const runs = new RunStore(context.workspaceState);
   context.subscriptions.push(projects, explorer, runs);
   const services: Services = { context, log, explorer, runs, decisions: new DecisionStream(), projects };
@@ -67,6 +68,8 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
   const results = new ResultsPanel(services);
   const aws = new AwsFeature(services);
   context.subscriptions.push(aws);
+  const endpoint = new EndpointFeature(services);
+  context.subscriptions.push(endpoint);
 
   const handlers: CommandHandlers = {
     ...generalHandlers(services),
@@ -74,6 +77,7 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
     ...keyCommandHandlers(services),
     ...resultsPanelHandlers(services, results),
     ...aws.handlers(),
+    ...endpoint.handlers(),
   };
 
   return {
@@ -86,7 +90,8 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
       localInvoke.register();
       results.register();
       aws.register();
+      explorer.attachEndpoint(endpoint);
     },
-    testApi: { explorer, runs, results },
+    testApi: { explorer, runs, results, endpoint },
   };
 }

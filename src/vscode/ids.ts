@@ -13,6 +13,7 @@ export const CODELENS_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', language: 'javascript' },
   { scheme: 'file', language: 'typescript' },
   { scheme: 'file', pattern: `**/*${EVENT_SUFFIX}` },
+  { scheme: 'file', pattern: '**/iot-authorizer.json' },
 ];
 
 /** The project file or a test event: opening one starts the toolkit's checks. */

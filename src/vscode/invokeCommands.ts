@@ -29,6 +29,7 @@ import {
 import { loadTestEvent, newTestEventText, PROTOCOL_LABELS, TEST_PROTOCOLS, TestProtocol } from '../core/testEvent';
 import { invokeEventFile } from '../local/invokeAuthorizer';
 import { AuthorizerCodeLensProvider } from './codeLens';
+import { asRecord, authorizerNameOf, nonEmptyString } from './commandArgs';
 import type { CommandHandlers } from './commands';
 import { AuthorizerDiagnostics } from './diagnostics';
 import type { Services } from './features';
@@ -128,23 +129,6 @@ function freshAuthorizerName(existing: ReadonlySet<string>, kind: TemplateKind):
   for (let i = 1; ; i++) if (!existing.has(i === 1 ? base : `${base}${i}`)) return i === 1 ? base : `${base}${i}`;
 }
 
-type Rec = Readonly<Record<string, unknown>>;
-
-function asRecord(arg: unknown): Rec {
-  return typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) && !Array.isArray(arg) ? (arg as Rec) : {};
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** `"Name"`, `{authorizer: "Name"}`, `{authorizer: {name}}` (an explorer node) or nothing. */
-function authorizerNameOf(arg: unknown): string | undefined {
-  if (typeof arg === 'string') return str(arg);
-  const a = asRecord(arg).authorizer;
-  return str(a) ?? str(asRecord(a).name);
-}
-
 /** The first workspace folder: where relative paths given to a command start, and where new events go by default. */
 function firstWorkspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -156,7 +140,7 @@ function filePathOf(arg: unknown): string | undefined {
   if (typeof arg === 'string' && arg !== '') return path.resolve(firstWorkspaceFolder() ?? process.cwd(), arg);
   const r = asRecord(arg);
   if (r.resourceUri instanceof vscode.Uri) return filePathOf(r.resourceUri);
-  return str(r.fsPath);
+  return nonEmptyString(r.fsPath);
 }
 
 function isEventFile(file: string): boolean {
@@ -209,7 +193,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
   async invokeLocally(arg?: unknown): Promise<InvocationResult | undefined> {
     const rec = asRecord(arg);
     const name = authorizerNameOf(arg);
-    const projectFile = str(rec.projectFile) ?? str(asRecord(arg).projectFile);
+    const projectFile = nonEmptyString(rec.projectFile) ?? nonEmptyString(asRecord(arg).projectFile);
     const eventFile = filePathOf(rec.eventFile);
     if (eventFile) return this.invokeAndRecord(eventFile, { authorizerName: name, projectFile });
     const target = await this.chooseAuthorizer(name, projectFile);
@@ -369,7 +353,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
   async newTestEvent(arg?: unknown): Promise<string | undefined> {
     const rec = asRecord(arg);
     const name = authorizerNameOf(arg);
-    const projectFile = str(rec.projectFile);
+    const projectFile = nonEmptyString(rec.projectFile);
     const all = this.allAuthorizers(projectFile);
     const target = name !== undefined || all.length > 0 ? await this.chooseAuthorizer(name, projectFile) : undefined;
     if (!target && all.length > 0) return undefined;
@@ -392,7 +376,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
     const several = all.length > 1 && target;
     const baseName = several ? `${target.authorizer.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}-${PROTOCOL_LABELS[protocol].baseName}` : PROTOCOL_LABELS[protocol].baseName;
     let fileName: string | undefined;
-    const requested = str(rec.name)?.replace(new RegExp(`${TEST_EVENT_SUFFIX.replace(/\./g, '\\.')}$`), '');
+    const requested = nonEmptyString(rec.name)?.replace(new RegExp(`${TEST_EVENT_SUFFIX.replace(/\./g, '\\.')}$`), '');
     if (requested !== undefined) {
       if (!EVENT_NAME_PATTERN.test(requested)) throw new UserError(`"${requested}" cannot be a test event name: use letters, digits, ".", "_" and "-".`, 'INVALID_EVENT_NAME');
       fileName = freshEventName(dir, requested);
@@ -442,7 +426,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
    */
   async newAuthorizer(arg?: unknown): Promise<NewAuthorizerResult | undefined> {
     const rec = asRecord(arg);
-    const root = str(rec.folder) ? path.resolve(str(rec.folder)!) : firstWorkspaceFolder();
+    const root = nonEmptyString(rec.folder) ? path.resolve(nonEmptyString(rec.folder)!) : firstWorkspaceFolder();
     if (!root) throw new UserError('Open a folder first: the new authorizer is written into it, next to iot-authorizer.json.', 'NO_WORKSPACE');
     const existing = new Set((this.s.projects.load(path.join(root, PROJECT_FILE_NAME)).project?.authorizers ?? []).map((a) => a.name));
 
@@ -470,7 +454,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
     )?.language;
     if (!language) return undefined;
 
-    let name = str(rec.name);
+    let name = nonEmptyString(rec.name);
     if (name !== undefined) {
       const problem = authorizerNameProblem(name);
       if (problem) throw new UserError(problem, 'INVALID_AUTHORIZER_NAME');

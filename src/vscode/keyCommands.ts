@@ -22,8 +22,9 @@ import {
   writeKeyPair,
   writePublicKeyOnly,
 } from '../core/keyStore';
-import { AuthorizerConfig, loadProject } from '../core/project';
+import type { AuthorizerConfig } from '../core/project';
 import { signToken, VerifyResult, verifyToken } from '../core/tokens';
+import { Args } from './commandArgs';
 import { CommandHandlers, runCommand } from './commands';
 import type { Services } from './features';
 import {
@@ -100,67 +101,19 @@ function isAuthorizerNode(arg: unknown): arg is AuthorizerNodeArg {
   return a.kind === 'authorizer' && typeof a.authorizer === 'object' && a.authorizer !== null && typeof a.authorizer.name === 'string';
 }
 
-class Args {
-  readonly node?: AuthorizerNodeArg;
-  /** No options object: a person ran the command (palette or menu), so optional questions are asked. */
-  readonly interactive: boolean;
-  private readonly values: Record<string, unknown>;
+type KeyArgs = Args<AuthorizerNodeArg>;
 
-  constructor(arg: unknown) {
-    const fromKeyRow = keyNodeOptions(arg);
-    if (isAuthorizerNode(arg)) {
-      this.node = arg;
-      this.values = {};
-    } else if (fromKeyRow) {
-      this.values = fromKeyRow;
-    } else {
-      this.values = typeof arg === 'object' && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : {};
-    }
-    this.interactive = this.node !== undefined || fromKeyRow !== undefined || Object.keys(this.values).length === 0;
+/** The command's argument: an authorizer node, a key row, or an options object. */
+function keyArgs(arg: unknown): KeyArgs {
+  if (isAuthorizerNode(arg)) {
+    return new Args<AuthorizerNodeArg>({}, { interactive: true, node: arg, ...(arg.projectFile ? { folder: path.dirname(arg.projectFile) } : {}) });
   }
-
-  string(name: string): string | undefined {
-    const v = this.values[name];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw new UserError(`Argument "${name}" must be a string.`, 'BAD_ARGUMENT');
-    return v;
-  }
-
-  number(name: string): number | undefined {
-    const v = this.values[name];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number') throw new UserError(`Argument "${name}" must be a number.`, 'BAD_ARGUMENT');
-    return v;
-  }
-
-  boolean(name: string): boolean | undefined {
-    const v = this.values[name];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'boolean') throw new UserError(`Argument "${name}" must be true or false.`, 'BAD_ARGUMENT');
-    return v;
-  }
-
-  strings(name: string): string[] | undefined {
-    const v = this.values[name];
-    if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new UserError(`Argument "${name}" must be a list of strings.`, 'BAD_ARGUMENT');
-    return v as string[];
-  }
-
-  /** A folder as a path, a file: URI string, a Uri or a WorkspaceFolder. */
-  folder(): string | undefined {
-    if (this.node?.projectFile) return path.dirname(this.node.projectFile);
-    const v = this.values.workspaceFolder;
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') return v.startsWith('file:') ? vscode.Uri.parse(v).fsPath : path.resolve(v);
-    if (v instanceof vscode.Uri) return v.fsPath;
-    const uri = (v as { uri?: unknown }).uri;
-    if (uri instanceof vscode.Uri) return uri.fsPath;
-    throw new UserError('Argument "workspaceFolder" must be a folder path, a URI or a workspace folder.', 'BAD_ARGUMENT');
-  }
+  const fromKeyRow = keyNodeOptions(arg);
+  if (fromKeyRow) return new Args<AuthorizerNodeArg>(fromKeyRow, { interactive: true });
+  return new Args<AuthorizerNodeArg>(arg);
 }
 
-async function keyStoreFolder(args: Args): Promise<string> {
+async function keyStoreFolder(args: KeyArgs): Promise<string> {
   const given = args.folder();
   if (given) return given;
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -383,7 +336,7 @@ async function askBits(): Promise<number> {
 }
 
 async function generateKeyPairCommand(services: Services, arg: unknown): Promise<StoredKeyResult> {
-  const args = new Args(arg);
+  const args = keyArgs(arg);
   const root = await keyStoreFolder(args);
   const keys = await workspaceKeys(services, root);
   const names = new Set(keys.map((k) => k.name));
@@ -428,7 +381,7 @@ function suggestedKeyName(file: string | undefined): string | undefined {
   return name || undefined;
 }
 
-async function readKeyText(args: Args): Promise<{ text: string; what: string; file?: string }> {
+async function readKeyText(args: KeyArgs): Promise<{ text: string; what: string; file?: string }> {
   const pem = args.string('pem');
   if (pem !== undefined) return { text: pem, what: 'The key' };
   let file = args.string('file');
@@ -451,7 +404,7 @@ async function readKeyText(args: Args): Promise<{ text: string; what: string; fi
 
 type ImportedKey = { kind: 'private'; key: RsaPrivateKey; privateKeyPem: string } | { kind: 'public'; key: RsaPublicKey };
 
-async function parseImportedKey(services: Services, text: string, what: string, args: Args): Promise<ImportedKey> {
+async function parseImportedKey(services: Services, text: string, what: string, args: KeyArgs): Promise<ImportedKey> {
   try {
     const key = await openPrivateKey(services, text, path.basename(what), what, undefined, { passphrase: args.string('passphrase') });
     // Only the key block is kept (an encrypted key stays encrypted), not certificates or notes beside it.
@@ -464,7 +417,7 @@ async function parseImportedKey(services: Services, text: string, what: string, 
 }
 
 async function importKeyCommand(services: Services, arg: unknown): Promise<StoredKeyResult> {
-  const args = new Args(arg);
+  const args = keyArgs(arg);
   const root = await keyStoreFolder(args);
   const source = await readKeyText(args);
   const imported = await parseImportedKey(services, source.text, source.what, args);
@@ -489,7 +442,7 @@ async function importKeyCommand(services: Services, arg: unknown): Promise<Store
 // ---------------------------------------------------------------------------------------
 // Sign Token…
 
-async function pickSigningKey(services: Services, root: string, args: Args, restrictTo?: readonly string[]): Promise<WorkspaceKey> {
+async function pickSigningKey(services: Services, root: string, args: KeyArgs, restrictTo?: readonly string[]): Promise<WorkspaceKey> {
   const given = args.string('keyName');
   if (given !== undefined) {
     checkKeyName(given);
@@ -507,13 +460,13 @@ async function pickSigningKey(services: Services, root: string, args: Args, rest
   );
 }
 
-async function signWith(services: Services, root: string, keyName: string, token: string, args: Args): Promise<{ signature: string; key: RsaPrivateKey }> {
+async function signWith(services: Services, root: string, keyName: string, token: string, args: KeyArgs): Promise<{ signature: string; key: RsaPrivateKey }> {
   const key = await readSigningKey(services, root, keyName, { passphrase: args.string('passphrase') });
   return { signature: signToken(token, key.keyObject), key };
 }
 
 async function signTokenCommand(services: Services, arg: unknown): Promise<SignTokenResult> {
-  const args = new Args(arg);
+  const args = keyArgs(arg);
   const root = await keyStoreFolder(args);
   const key = await pickSigningKey(services, root, args, args.node?.authorizer.signingKeys);
   const token = args.string('token') ?? (await askToken(`Sign Token with "${key.name}"`, 'The token to sign, exactly as the device sends it.'));
@@ -533,7 +486,7 @@ async function signTokenCommand(services: Services, arg: unknown): Promise<SignT
 // Verify Token Signature…
 
 async function verifySignatureCommand(services: Services, arg: unknown): Promise<VerifyResult> {
-  const args = new Args(arg);
+  const args = keyArgs(arg);
   const root = await keyStoreFolder(args);
   const all = (await workspaceKeys(services, root)).filter((k) => k.hasPublicKey && !k.problem);
   let keys = keysFor(all, args.strings('keyNames') ?? args.node?.authorizer.signingKeys, root);
@@ -587,7 +540,7 @@ function reportVerification(services: Services, result: VerifyResult): void {
 // Copy Public Key (PEM)
 
 async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{ keyName: string; fingerprint: string; publicKeyPem: string }> {
-  const args = new Args(arg);
+  const args = keyArgs(arg);
   const root = await keyStoreFolder(args);
   const given = args.string('keyName');
   const keyName = given ?? (await pickKey(keysFor((await workspaceKeys(services, root)).filter((k) => k.hasPublicKey), args.node?.authorizer.signingKeys, root), 'Public key to copy', `No public key in ${path.join(root, KEY_STORE_DIR)}. Generate or import a key first.`)).name;
@@ -603,10 +556,10 @@ async function copyPublicKeyCommand(services: Services, arg: unknown): Promise<{
 // ---------------------------------------------------------------------------------------
 // Copy Signed Credentials As…
 
-function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
+function loadAuthorizers(services: Services, root: string): { authorizers: readonly AuthorizerConfig[]; defaultAuthorizer?: string } {
   const file = path.join(root, PROJECT_FILE_NAME);
-  // The file as saved (what a device's credentials are signed against), read now, not the editor's cache.
-  const { project, issues } = loadProject(file);
+  // The file as saved (what a device's credentials are signed against), not an editor's unsaved text.
+  const { project, issues } = services.projects.saved(file);
   if (!project) {
     const first = issues[0];
     throw new UserError(`${file}: ${first ? `line ${first.line}: ${first.message}` : 'cannot be read'}`, 'PROJECT_INVALID');
@@ -615,9 +568,9 @@ function loadAuthorizers(root: string): { authorizers: readonly AuthorizerConfig
   return project;
 }
 
-async function pickAuthorizer(root: string, args: Args): Promise<AuthorizerConfig> {
+async function pickAuthorizer(services: Services, root: string, args: KeyArgs): Promise<AuthorizerConfig> {
   if (args.node) return args.node.authorizer;
-  const project = loadAuthorizers(root);
+  const project = loadAuthorizers(services, root);
   const wanted = args.string('authorizer');
   if (wanted !== undefined) {
     const found = project.authorizers.find((a) => a.name === wanted);
@@ -636,7 +589,7 @@ function isCredentialFormat(v: string): v is CredentialFormat {
   return (CREDENTIAL_FORMATS as readonly string[]).includes(v);
 }
 
-async function pickFormat(args: Args): Promise<CredentialFormat> {
+async function pickFormat(args: KeyArgs): Promise<CredentialFormat> {
   const given = args.string('format');
   if (given !== undefined) {
     if (!isCredentialFormat(given)) throw new UserError(`Format "${given}" is unknown: choose one of ${CREDENTIAL_FORMATS.join(', ')}.`, 'BAD_ARGUMENT');
@@ -655,9 +608,9 @@ async function pickFormat(args: Args): Promise<CredentialFormat> {
 }
 
 async function copySignedCredentialsCommand(services: Services, arg: unknown): Promise<string> {
-  const args = new Args(arg);
+  const args = keyArgs(arg);
   const root = await keyStoreFolder(args);
-  const authorizer = await pickAuthorizer(root, args);
+  const authorizer = await pickAuthorizer(services, root, args);
   if (!authorizer.tokenKeyName) {
     throw new UserError(`Authorizer "${authorizer.name}" has no "tokenKeyName" in ${PROJECT_FILE_NAME}: set the header/parameter name that carries the token.`, 'NO_TOKEN_KEY_NAME');
   }

@@ -1,6 +1,7 @@
 // The workspace's iot-authorizer.json files, parsed once and kept until they change, so that
 // CodeLens, the invoke commands and diagnostics can ask "which authorizer is this file?" on
-// every keystroke without reading the disk. Reads nothing until first asked.
+// every keystroke without reading the disk. Reads nothing until first asked. The one reader of
+// project files in the editor layer: the explorer, the key and AWS commands read through it too.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { PROJECT_FILE_NAME } from '../core/constants';
@@ -40,6 +41,15 @@ export class WorkspaceProjects implements vscode.Disposable {
       this.parsed.set(key, result);
     }
     return result;
+  }
+
+  /**
+   * The parse of `file` as saved on disk, read now (not cached, no editor's unsaved text): for what
+   * must match the file a device or a deploy sees (the Authorizers view, signed credentials), even
+   * right after the file was written and before the watcher has told.
+   */
+  saved(file: string): ProjectParseResult {
+    return loadProject(path.resolve(file));
   }
 
   /** Every authorizer of the workspace folders' project files. */

@@ -153,6 +153,11 @@ function runHeader(run: RunView): HTMLElement {
         title: run.target.kind === 'aws' ? 'Run the same request with the local handler' : 'Test-invoke the deployed authorizer in AWS with the same request',
         disabledReason: run.canRerun ? undefined : 'This run names no event file or authorizer to run again',
       }),
+      button('Run against endpoint', 'radio-tower', () => post({ type: 'runOnEndpoint', runId: run.id }), {
+        id: 'run-on-endpoint',
+        title: 'Send the same request as an HTTP publish to the local endpoint (started if needed) and show its decision',
+        disabledReason: run.canSave ? undefined : 'This run has no request to send',
+      }),
       button('Compare with previous', 'git-compare', () => post({ type: 'compare', runId: run.id }), {
         id: 'compare-button',
         disabledReason: run.previousId ? undefined : 'No earlier run of this event in the history',

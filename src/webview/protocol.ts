@@ -152,6 +152,8 @@ export type FromWebview =
   | { readonly type: 'rerun'; readonly runId: string }
   /** Run the same request on the other target: a local run against AWS (test-invoke), an AWS run locally. */
   | { readonly type: 'switchTarget'; readonly runId: string }
+  /** Send the run's request as an HTTP publish to the local endpoint (started when it is not running). */
+  | { readonly type: 'runOnEndpoint'; readonly runId: string }
   | { readonly type: 'compare'; readonly runId: string }
   | { readonly type: 'saveAsTestEvent'; readonly runId: string }
   | ({ readonly type: 'copy'; readonly runId: string } & CopyWhat)
@@ -177,6 +179,7 @@ const CHECKS: { readonly [K in FromWebviewType]: (m: Rec) => boolean } = {
   selectRun: (m) => isStr(m.runId),
   rerun: (m) => isStr(m.runId),
   switchTarget: (m) => isStr(m.runId),
+  runOnEndpoint: (m) => isStr(m.runId),
   compare: (m) => isStr(m.runId),
   saveAsTestEvent: (m) => isStr(m.runId),
   copy: (m) => isStr(m.runId) && (m.what === 'response' || (m.what === 'snippet' && typeof m.snippet === 'string' && SNIPPET_KIND_SET.has(m.snippet))),

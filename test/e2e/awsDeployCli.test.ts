@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ACCOUNT, REGION, StandIn } from '../harness/awsStandIn';
-import { iotAuthz } from './endpointFixtures';
+import { exampleWorkspaceToDeploy, iotAuthz } from './endpointFixtures';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -25,14 +25,7 @@ suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', fu
 
   setup(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-e2e-deploy-'));
-    fs.cpSync(path.join(REPO_ROOT, 'examples', 'workspace'), dir, { recursive: true });
-    // The checkout's example key (made by npm test / npm start) is not this test's: it makes its own.
-    fs.rmSync(path.join(dir, '.iot-authz'), { recursive: true, force: true });
-    const project = JSON.parse(fs.readFileSync(path.join(dir, 'iot-authorizer.json'), 'utf8')) as { authorizers: Array<Record<string, unknown>> };
-    project.authorizers[0].aws = { roleArn: `arn:aws:iam::${ACCOUNT}:role/iot-authz-e2e` };
-    fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify(project, null, 2));
-    const keygen = await iotAuthz(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
-    assert.strictEqual(keygen.code, 0, keygen.stderr);
+    await exampleWorkspaceToDeploy(dir, ACCOUNT);
     standIn = new StandIn();
     url = await standIn.start();
   });

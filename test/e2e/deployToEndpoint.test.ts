@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ACCOUNT, curl, ensureBuilt, iotAuthz, opensslSign, REGION, REPO_ROOT, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir } from './endpointFixtures';
+import { ACCOUNT, curl, ensureBuilt, exampleWorkspaceToDeploy, iotAuthz, opensslSign, REGION, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir } from './endpointFixtures';
 
 suite('e2e: iot-authz deploy to the local endpoint, then devices publish through it', function () {
   this.timeout(180_000);
@@ -15,13 +15,7 @@ suite('e2e: iot-authz deploy to the local endpoint, then devices publish through
   suiteSetup(async () => {
     ensureBuilt();
     dir = tempDir('iot-authz-e2e-deploy-endpoint-');
-    fs.cpSync(path.join(REPO_ROOT, 'examples', 'workspace'), dir, { recursive: true });
-    fs.rmSync(path.join(dir, '.iot-authz'), { recursive: true, force: true });
-    const project = JSON.parse(fs.readFileSync(path.join(dir, 'iot-authorizer.json'), 'utf8')) as { authorizers: Array<Record<string, unknown>> };
-    project.authorizers[0].aws = { roleArn: `arn:aws:iam::${ACCOUNT}:role/iot-authz-e2e` };
-    fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify(project, null, 2));
-    const keygen = await iotAuthz(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
-    assert.strictEqual(keygen.code, 0, keygen.stderr);
+    await exampleWorkspaceToDeploy(dir, ACCOUNT);
     endpoint = await startEndpointProcess(['--port', '0', '--region', REGION, '--account', ACCOUNT]);
   });
 

@@ -195,3 +195,18 @@ export function waitForLine<T>(e: RunningEndpoint, match: (o: Record<string, unk
     e.child.stdout?.on('data', onData);
   });
 }
+
+/**
+ * Copies the example workspace into `dir`, gives its first authorizer a role in `account`, and
+ * makes the key "example" with the CLI (the checkout's example key, made by npm test / npm start, is not the test's).
+ */
+export async function exampleWorkspaceToDeploy(dir: string, account: string): Promise<void> {
+  fs.cpSync(path.join(REPO_ROOT, 'examples', 'workspace'), dir, { recursive: true });
+  fs.rmSync(path.join(dir, '.iot-authz'), { recursive: true, force: true });
+  const projectFile = path.join(dir, 'iot-authorizer.json');
+  const project = JSON.parse(fs.readFileSync(projectFile, 'utf8')) as { authorizers: Array<Record<string, unknown>> };
+  project.authorizers[0].aws = { roleArn: `arn:aws:iam::${account}:role/iot-authz-e2e` };
+  fs.writeFileSync(projectFile, JSON.stringify(project, null, 2));
+  const keygen = await iotAuthz(['keygen', '--out', path.join(dir, '.iot-authz', 'keys', 'example')], dir);
+  if (keygen.code !== 0) throw new Error(`iot-authz keygen failed (exit ${keygen.code}): ${keygen.stderr}`);
+}

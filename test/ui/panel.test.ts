@@ -181,8 +181,12 @@ for (const theme of ['dark', 'light', 'high-contrast'] as Theme[]) {
       const shownId = await second.getAttribute('data-run-id');
       await second.click();
       await frame.locator(`.history-item.current[data-run-id="${shownId}"]`).waitFor({ timeout: 10000 });
-      await wb.page.waitForTimeout(1500); // VS Code saves webview state on a timer
-      await wb.page.reload();
+      // Reload as a person does, with "Developer: Reload Window": VS Code then saves its UI state
+      // (the webview's state with it) before it reloads. A bare page reload does not wait for that
+      // save, and on a busy machine the restored panel showed the run saved a minute earlier.
+      const reloaded = wb.page.waitForEvent('load', { timeout: 90000 });
+      await paletteFromPanel(wb.page, 'Developer: Reload Window');
+      await reloaded;
       await wb.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 90000 });
       const restored = panelFrame(wb.page);
       await restored.locator(`.history-item.current[data-run-id="${shownId}"]`).waitFor({ timeout: 60000 });

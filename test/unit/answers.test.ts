@@ -3,11 +3,11 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseProject } from '../../src/core/project';
 import { invokeEventFile } from '../../src/local/invokeAuthorizer';
-import { LocalRuntime } from '../../src/local/runtime';
+import type { LocalRuntime } from '../../src/local/runtime';
+import { closeTempRuntime, openTempRuntime } from './tempRuntime';
 import { REPO_ROOT } from './keyFixtures';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -18,14 +18,8 @@ suite('answers: what a run reports', function () {
   this.timeout(60_000);
   let dir: string;
   let runtime: LocalRuntime;
-  setup(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-answers-'));
-    runtime = new LocalRuntime();
-  });
-  teardown(async () => {
-    await runtime.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  setup(() => ({ dir, runtime } = openTempRuntime('iot-authz-answers-')));
+  teardown(() => closeTempRuntime({ dir, runtime }));
 
   function project(handler: string, runtimeId: string, code: string, extra: Record<string, unknown> = {}): string {
     fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify({ authorizers: [{ name: 'A', handler, runtime: runtimeId, signingDisabled: true, ...extra }] }));

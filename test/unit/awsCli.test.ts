@@ -11,7 +11,7 @@ import { CliIO } from '../../src/cli/args';
 import { runCli } from '../../src/cli/main';
 import { writeKeyPair } from '../../src/core/keyStore';
 import type { InvocationResult } from '../../src/core/result';
-import { AwsMocks, FakeAccount, mocks, REGION, ROLE, wire } from './awsFakeAccount';
+import { AwsMocks, freshAccount, mocks, REGION, ROLE } from './awsFakeAccount';
 import { fixture } from './keyFixtures';
 
 interface Run {
@@ -37,7 +37,6 @@ const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', '
 
 suite('iot-authz deploy and test-invoke (aws-sdk-client-mock)', () => {
   let m: AwsMocks;
-  let account: FakeAccount;
   let dir: string;
   const saved: Partial<Record<string, string>> = {};
 
@@ -60,11 +59,7 @@ suite('iot-authz deploy and test-invoke (aws-sdk-client-mock)', () => {
   });
 
   setup(async () => {
-    m.iot.reset();
-    m.lambda.reset();
-    m.sts.reset();
-    account = new FakeAccount();
-    wire(m, account);
+    freshAccount(m);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-cli-aws-'));
     fs.writeFileSync(path.join(dir, 'authorizer.js'), "exports.handler = async () => ({ isAuthenticated: false, principalId: 'denied', policyDocuments: [] });\n");
     fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify({ authorizers: [

@@ -112,6 +112,19 @@ suite('test-invoke answer as InvocationResult', () => {
     assert.ok(r.problems.some((p) => /either a token and signature, or a request context/.test(p.message)));
   });
 
+  test('an allowed answer is judged by the same assembly as a local run: prefixed headline, Connect evaluated for the client', () => {
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: 'arn:aws:iot:eu-west-1:123456789012:client/other' }] });
+    const r = awsTestInvokeResult({
+      target: TARGET, accountId: '123456789012', request: { protocol: 'mqtt', clientId: 'sensor1', token: 't' }, startedAt: 'now', totalMs: 1,
+      answer: { isAuthenticated: true, principalId: 'sensor1', policyDocuments: [policy], refreshAfterInSeconds: 300, disconnectAfterInSeconds: 3600 },
+    });
+    assert.strictEqual(r.outcome, 'allowed');
+    assert.match(r.headline, /^AWS: allowed as sensor1 \(1 policy\), but iot:Connect is denied for client "sensor1"/);
+    assert.strictEqual(r.evaluation?.context.clientId, 'sensor1');
+    assert.strictEqual(r.evaluation?.decisions.find((d) => d.action === 'iot:Connect')?.allowed, false);
+    assert.strictEqual(r.signature.status, 'verified');
+  });
+
   test('a denial keeps the answer and its validation', () => {
     const r = awsTestInvokeResult({ target: TARGET, accountId: '123456789012', request: { protocol: 'http', token: 't' }, startedAt: 'now', totalMs: 1, answer: { isAuthenticated: false, principalId: 'x', policyDocuments: [] } });
     assert.strictEqual(r.outcome, 'denied');

@@ -20,7 +20,7 @@ import { writeKeyPair } from '../../src/core/keyStore';
 import { loadProject } from '../../src/core/project';
 import { fixture } from './keyFixtures';
 
-import { ACCOUNT, AwsMocks, awsError, FakeAccount, FAST_WAIT, mocks, notFound, NOW, REGION, ROLE, wire } from './awsFakeAccount';
+import { ACCOUNT, AwsMocks, awsError, FakeAccount, FAST_WAIT, freshAccount, mocks, notFound, NOW, REGION, ROLE } from './awsFakeAccount';
 
 let m: AwsMocks;
 
@@ -105,11 +105,7 @@ suite('aws deploy (aws-sdk-client-mock)', () => {
   });
 
   setup(async () => {
-    m.iot.reset();
-    m.lambda.reset();
-    m.sts.reset();
-    account = new FakeAccount();
-    wire(m, account);
+    account = freshAccount(m);
     ws = workspace();
     await writeKeyPair(ws.dir, 'example', { privateKeyPem: fixture('rsa2048_private_key.pem'), publicKeyPem: fixture('rsa2048_public_key.pem') });
     await writeKeyPair(ws.dir, 'next', { privateKeyPem: fixture('other_rsa2048_private_key.pem'), publicKeyPem: fixture('other_rsa2048_public_key.pem') });

@@ -77,6 +77,16 @@ export function awsError(name: string, message: string, status = 400): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: 'client' });
 }
 
+/** Forgets what the mocks were told and seen, and wires them to a new empty account. */
+export function freshAccount(m: AwsMocks): FakeAccount {
+  m.iot.reset();
+  m.lambda.reset();
+  m.sts.reset();
+  const account = new FakeAccount();
+  wire(m, account);
+  return account;
+}
+
 export function wire(m: AwsMocks, account: FakeAccount): void {
   m.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/dev` });
   m.lambda.on(GetFunctionCommand).callsFake(() => {

@@ -14,7 +14,8 @@ import { AwsError } from '../../src/aws/errors';
 import { IotAuthorizers } from '../../src/aws/iot';
 import { LambdaFunctions } from '../../src/aws/lambda';
 import { listProfiles } from '../../src/aws/profiles';
-import { testInvokeInAws } from '../../src/aws/testInvoke';
+import { AwsTestInvokeOptions, testInvokeInAws } from '../../src/aws/testInvoke';
+import type { InvocationResult } from '../../src/core/result';
 import { UserError } from '../../src/core/errors';
 import { signToken } from '../../src/core/tokens';
 import { importPrivateKey, importPublicKey } from '../../src/core/keys';
@@ -58,6 +59,21 @@ class FakeAws {
 }
 
 const CREDS = { accessKeyId: 'AKIDWIRETEST', secretAccessKey: 'wire-secret' };
+
+/** testInvokeInAws of authorizer A in 123456789012 / eu-west-1, through the fake server at `options`. */
+async function testInvokeA(options: AwsClientOptions, rest: Pick<AwsTestInvokeOptions, 'input' | 'publicKeys'>): Promise<InvocationResult> {
+  const f = createAwsClientFactory(options);
+  try {
+    return await testInvokeInAws({
+      iot: new IotAuthorizers(f.iot()),
+      target: { accountId: '123456789012', region: 'eu-west-1', partition: 'aws' },
+      authorizerName: 'A',
+      ...rest,
+    });
+  } finally {
+    f.destroy();
+  }
+}
 
 async function withServer(route: (r: SeenRequest, n: number) => Reply, run: (fake: FakeAws, options: AwsClientOptions) => Promise<void>): Promise<void> {
   const fake = new FakeAws(route);
@@ -230,25 +246,17 @@ suite('aws clients against a local HTTP server (real SDK)', () => {
     await withServer(
       () => ({ status: 400, error: 'InvalidRequestException', body: { message: 'Token signature mismatch for authorizer A' } }),
       async (fake, options) => {
-        const f = createAwsClientFactory(options);
-        try {
-          const result = await testInvokeInAws({
-            iot: new IotAuthorizers(f.iot()),
-            target: { accountId: '123456789012', region: 'eu-west-1', partition: 'aws' },
-            authorizerName: 'A',
-            input: { kind: 'token', token, signature: wrong },
-            publicKeys: [{ name: 'example', pem: importPublicKey(fixture('rsa2048_public_key.pem')).keyObject }],
-          });
-          assert.strictEqual(result.target.kind, 'aws');
-          assert.strictEqual(result.outcome, 'signature-rejected');
-          assert.strictEqual(result.signature.status, 'failed');
-          assert.strictEqual(result.error?.code, 'InvalidRequestException');
-          assert.match(result.headline, /Token signature mismatch for authorizer A/);
-          assert.deepStrictEqual(JSON.parse(fake.seen[0].body), { token, tokenSignature: wrong });
-          assert.strictEqual(fake.seen[0].url, '/authorizer/A/test');
-        } finally {
-          f.destroy();
-        }
+        const result = await testInvokeA(options, {
+          input: { kind: 'token', token, signature: wrong },
+          publicKeys: [{ name: 'example', pem: importPublicKey(fixture('rsa2048_public_key.pem')).keyObject }],
+        });
+        assert.strictEqual(result.target.kind, 'aws');
+        assert.strictEqual(result.outcome, 'signature-rejected');
+        assert.strictEqual(result.signature.status, 'failed');
+        assert.strictEqual(result.error?.code, 'InvalidRequestException');
+        assert.match(result.headline, /Token signature mismatch for authorizer A/);
+        assert.deepStrictEqual(JSON.parse(fake.seen[0].body), { token, tokenSignature: wrong });
+        assert.strictEqual(fake.seen[0].url, '/authorizer/A/test');
       },
     );
   });
@@ -264,38 +272,30 @@ suite('aws clients against a local HTTP server (real SDK)', () => {
         body: { isAuthenticated: true, principalId: 'device1', policyDocuments: [doc], refreshAfterInSeconds: 300, disconnectAfterInSeconds: 3600 },
       }),
       async (fake, options) => {
-        const f = createAwsClientFactory(options);
-        try {
-          const result = await testInvokeInAws({
-            iot: new IotAuthorizers(f.iot()),
-            target: { accountId: '123456789012', region: 'eu-west-1', partition: 'aws' },
-            authorizerName: 'A',
-            input: {
-              kind: 'context',
-              request: {
-                protocol: 'mqtt',
-                serverName: 'abc-ats.iot.eu-west-1.amazonaws.com',
-                mqtt: { username: 'u?x-amz-customauthorizer-name=A', passwordBase64: Buffer.from('pw').toString('base64'), clientId: 'device1' },
-              },
+        const result = await testInvokeA(options, {
+          input: {
+            kind: 'context',
+            request: {
+              protocol: 'mqtt',
+              serverName: 'abc-ats.iot.eu-west-1.amazonaws.com',
+              mqtt: { username: 'u?x-amz-customauthorizer-name=A', passwordBase64: Buffer.from('pw').toString('base64'), clientId: 'device1' },
             },
-          });
-          assert.strictEqual(result.outcome, 'allowed', result.headline);
-          assert.strictEqual(result.validation?.valid, true);
-          const connect = result.evaluation?.decisions.find((d) => d.action === 'iot:Connect');
-          assert.strictEqual(connect?.allowed, true);
-          const sent = JSON.parse(fake.seen[0].body) as {
-            mqttContext: { password: string; clientId: string };
-            tlsContext: { serverName: string };
-            token?: string;
-          };
-          assert.strictEqual(sent.token, undefined, 'AWS refuses a token together with a context');
-          assert.strictEqual(sent.mqttContext.password, Buffer.from('pw').toString('base64'));
-          assert.strictEqual(sent.mqttContext.clientId, 'device1');
-          assert.strictEqual(sent.tlsContext.serverName, 'abc-ats.iot.eu-west-1.amazonaws.com');
-          assert.doesNotMatch(JSON.stringify(result), /"pw"/);
-        } finally {
-          f.destroy();
-        }
+          },
+        });
+        assert.strictEqual(result.outcome, 'allowed', result.headline);
+        assert.strictEqual(result.validation?.valid, true);
+        const connect = result.evaluation?.decisions.find((d) => d.action === 'iot:Connect');
+        assert.strictEqual(connect?.allowed, true);
+        const sent = JSON.parse(fake.seen[0].body) as {
+          mqttContext: { password: string; clientId: string };
+          tlsContext: { serverName: string };
+          token?: string;
+        };
+        assert.strictEqual(sent.token, undefined, 'AWS refuses a token together with a context');
+        assert.strictEqual(sent.mqttContext.password, Buffer.from('pw').toString('base64'));
+        assert.strictEqual(sent.mqttContext.clientId, 'device1');
+        assert.strictEqual(sent.tlsContext.serverName, 'abc-ats.iot.eu-west-1.amazonaws.com');
+        assert.doesNotMatch(JSON.stringify(result), /"pw"/);
       },
     );
   });

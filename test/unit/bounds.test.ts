@@ -5,7 +5,6 @@
 import * as assert from 'assert';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { JSON_MAX_ISSUES, MAX_POLICY_DOCUMENTS, STDIN_MAX_BYTES } from '../../src/core/constants';
 import { evaluatePolicies } from '../../src/core/policy';
@@ -14,7 +13,8 @@ import { parseProject } from '../../src/core/project';
 import { parseTestEvent } from '../../src/core/testEvent';
 import { ANY, ONE, wildcardMatch, WildcardStats, WildcardToken } from '../../src/core/wildcard';
 import { invokeEventFile } from '../../src/local/invokeAuthorizer';
-import { LocalRuntime } from '../../src/local/runtime';
+import type { LocalRuntime } from '../../src/local/runtime';
+import { closeTempRuntime, openTempRuntime } from './tempRuntime';
 import { fixturePath, REPO_ROOT } from './keyFixtures';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -101,14 +101,8 @@ suite('bounds: answers and input', function () {
   this.timeout(30_000);
   let dir: string;
   let runtime: LocalRuntime;
-  setup(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-bounds-'));
-    runtime = new LocalRuntime();
-  });
-  teardown(async () => {
-    await runtime.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  setup(() => ({ dir, runtime } = openTempRuntime('iot-authz-bounds-')));
+  teardown(() => closeTempRuntime({ dir, runtime }));
 
   test('3 000 policy documents: invalid, and evaluation stops (before: 47 s)', async () => {
     fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify({ authorizers: [{ name: 'A', handler: 'h.js:handler', runtime: 'nodejs20.x', signingDisabled: true }] }));

@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseProject } from '../../src/core/project';
 import { replaceSecret } from '../../src/core/scrub';
-import { LocalRuntime } from '../../src/local/runtime';
+import type { LocalRuntime } from '../../src/local/runtime';
+import { closeTempRuntime, openTempRuntime } from './tempRuntime';
 import { REPO_ROOT } from './keyFixtures';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -22,14 +23,8 @@ suite('leaks: handler environment', function () {
   this.timeout(30_000);
   let dir: string;
   let runtime: LocalRuntime;
-  setup(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-env-'));
-    runtime = new LocalRuntime();
-  });
-  teardown(async () => {
-    await runtime.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  setup(() => ({ dir, runtime } = openTempRuntime('iot-authz-env-')));
+  teardown(() => closeTempRuntime({ dir, runtime }));
 
   test('the handler sees Lambda\'s variables and the project\'s "environment", not the parent\'s secrets', async () => {
     fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify({

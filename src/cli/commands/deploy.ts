@@ -15,12 +15,16 @@ export function deployExitCode(report: DeployReport, refusedWithoutTty: boolean)
 export const deployCommand: CliCommand = {
   name: 'deploy',
   summary: 'Deploy an authorizer of iot-authorizer.json to AWS: Lambda function, invoke permission, authorizer; then test-invoke it.',
-  usage: 'iot-authz deploy [--authorizer NAME] [--profile P] [--region R] [--endpoint-url URL] [--set-default] [--yes] [--json]',
+  usage: 'iot-authz deploy [--authorizer NAME] [--profile P] [--region R] [--endpoint-url URL] [--set-default] [--create-role] [--yes] [--json]',
   options: [
     { name: 'authorizer', value: 'NAME', description: 'The authorizer to deploy (needed when the project has several).' },
     PROJECT_OPTION,
     ...AWS_OPTIONS,
     { name: 'set-default', description: "Also make it the account's default authorizer (used when a device names none)." },
+    {
+      name: 'create-role',
+      description: 'With no "aws.roleArn" and no function yet: use or create the execution role iot-authz-NAME-role (Lambda may assume it; AWSLambdaBasicExecutionRole only).',
+    },
     { name: 'yes', description: 'Apply the plan without asking (needed when standard input is not a terminal).' },
     { name: 'no-test-invoke', description: 'Skip the test-invoke after deploying.' },
     { name: 'json', description: 'Print the deploy report (plan, steps, test-invoke result) as JSON.' },
@@ -44,6 +48,7 @@ would refuse such as a runtime it no longer accepts, no terminal and no --yes).`
         authorizer: config,
         factory,
         setDefault: args.flags.has('set-default'),
+        createRole: args.flags.has('create-role'),
         testInvoke: !args.flags.has('no-test-invoke'),
         log: (line) => out(`${line}\n`),
         confirm: async (plan) => {

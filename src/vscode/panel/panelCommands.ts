@@ -2,17 +2,11 @@
 // history, clear the history. Arguments skip the prompts (tests, CodeLens, other commands).
 import * as vscode from 'vscode';
 import { outcomeIcon } from '../../core/outcomes';
+import { asRecord, runIdOf } from '../commandArgs';
 import type { CommandHandlers } from '../commands';
 import type { Services } from '../features';
 import type { ResultsPanel } from './resultsPanel';
 import { historyEntryOf } from './runView';
-
-/** `"<run id>"` or `{ runId }`. */
-function runIdOf(arg: unknown): string | undefined {
-  if (typeof arg === 'string' && arg !== '') return arg;
-  if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') return (arg as { runId: string }).runId;
-  return undefined;
-}
 
 export function resultsPanelHandlers(s: Services, panel: ResultsPanel) {
   return {
@@ -47,7 +41,7 @@ export function resultsPanelHandlers(s: Services, panel: ResultsPanel) {
     'iotAuthz.clearHistory': async (arg?: unknown) => {
       const count = s.runs.runs().length;
       if (count === 0) return 0;
-      const confirmed = typeof arg === 'object' && arg !== null && (arg as { confirm?: unknown }).confirm === true;
+      const confirmed = asRecord(arg).confirm === true;
       if (!confirmed) {
         const answer = await vscode.window.showWarningMessage(
           `Clear the ${count} run${count === 1 ? '' : 's'} of this workspace's history?`,

@@ -252,6 +252,9 @@ export class ResultsPanel implements vscode.Disposable {
       case 'switchTarget':
         await this.switchTarget(m.runId);
         return;
+      case 'runOnEndpoint':
+        await this.execute({ id: 'iotAuthz.endpoint.runAgainst', args: [{ runId: this.runOrThrow(m.runId).id }] });
+        return;
       case 'compare': {
         const run = this.runOrThrow(m.runId);
         this.post({ type: 'compare', comparison: compareRuns(run, this.s.runs.previousOf(run)) });
