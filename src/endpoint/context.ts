@@ -6,6 +6,7 @@ import { EventEmitter } from 'events';
 import { ACCOUNT_ID_ENV, ENDPOINT_RECENT_MESSAGES, IOT_SERVICE_PRINCIPAL } from '../core/constants';
 import { compilePattern, patternMatches } from '../core/policyMatch';
 import type { LocalRuntime, RuntimeResult } from '../local/runtime';
+import type { EndpointClock } from './clock';
 import type { DecisionLog, StageName } from './decisions';
 import { handlerOf, runtimeConfigOf } from './functions';
 import type { EndpointState, FunctionRecord, PolicyStatementRecord } from './state';
@@ -19,6 +20,10 @@ export interface PublishedMessage {
   readonly traceId: string;
   readonly authorizer?: string;
   readonly principalId?: string;
+  /** `mqtt` for a message an MQTT client published; HTTP publishes have none. */
+  readonly via?: 'mqtt';
+  /** The MQTT client that published it. */
+  readonly clientId?: string;
 }
 
 export interface EndpointCounters {
@@ -29,6 +34,12 @@ export interface EndpointCounters {
   savedBySignatureGate: number;
   cacheHits: number;
   malformedHttp: number;
+  /** MQTT connections accepted since the start, and open now. */
+  mqttConnects: number;
+  mqttConnectionsOpen: number;
+  /** Handler re-invocations at refreshAfterInSeconds, and connections closed at disconnectAfterInSeconds. */
+  mqttRefreshes: number;
+  mqttLifetimeDisconnects: number;
   refusedByStage: Partial<Record<StageName, number>>;
 }
 
@@ -63,12 +74,26 @@ export interface EndpointContext {
   readonly log: DecisionLog;
   readonly messages: MessageStore;
   readonly counters: EndpointCounters;
+  /** The clock lifetimes and caches run on; `advance` moves it forward. */
+  readonly clock: EndpointClock;
   /** The endpoint's first listener, e.g. http://127.0.0.1:4566. */
   url(): string;
 }
 
 export function newCounters(): EndpointCounters {
-  return { requests: 0, published: 0, handlerInvocations: 0, savedBySignatureGate: 0, cacheHits: 0, malformedHttp: 0, refusedByStage: {} };
+  return {
+    requests: 0,
+    published: 0,
+    handlerInvocations: 0,
+    savedBySignatureGate: 0,
+    cacheHits: 0,
+    malformedHttp: 0,
+    mqttConnects: 0,
+    mqttConnectionsOpen: 0,
+    mqttRefreshes: 0,
+    mqttLifetimeDisconnects: 0,
+    refusedByStage: {},
+  };
 }
 
 /** `arn:aws:<service>:<region>:...` → region, else the endpoint's default. */

@@ -40,7 +40,7 @@ function handlerOf(d: EndpointDecision): HandlerOutcome | undefined {
 /** The decision as an InvocationResult; plain JSON data, no secrets (HTTP publish carries no password). */
 export function decisionToInvocationResult(d: EndpointDecision): InvocationResult {
   const { outcome, error } = outcomeOf(d);
-  const verdict = d.allowed ? `Published to ${d.request.topic ?? '?'}` : `Refused (${d.status}) at ${d.decidedBy}`;
+  const verdict = d.request.protocol !== 'http' ? `${d.request.method} ${d.allowed ? 'allowed' : `refused at ${d.decidedBy}`}` : d.allowed ? `Published to ${d.request.topic ?? '?'}` : `Refused (${d.status}) at ${d.decidedBy}`;
   const handler = handlerOf(d);
   return assembleRunResult({
     id: d.id,
@@ -48,11 +48,12 @@ export function decisionToInvocationResult(d: EndpointDecision): InvocationResul
     target: { kind: 'endpoint', url: d.endpointUrl },
     summary: {
       ...(d.authorizer !== undefined ? { authorizer: d.authorizer } : {}),
-      protocol: 'http',
+      protocol: d.request.protocol === 'mqtt' ? 'mqtt' : d.request.protocol === 'mqtt-ws' ? 'mqtt-wss' : 'http',
       ...(d.request.token !== undefined ? { token: d.request.token } : {}),
       ...(d.request.serverName !== undefined ? { serverName: d.request.serverName } : {}),
       wire: {
-        protocol: 'http',
+        protocol: d.request.protocol === 'mqtt' ? 'mqtt' : d.request.protocol === 'mqtt-ws' ? 'mqtt-wss' : 'http',
+        ...(d.request.protocol !== 'http' ? { mqtt: { ...(d.request.username !== undefined ? { username: d.request.username } : {}), ...(d.request.clientId !== undefined ? { clientId: d.request.clientId } : {}), hasPassword: d.event?.protocolData.mqtt?.password !== undefined } } : {}),
         serverName: d.request.serverName ?? '',
         ...(d.request.headers ? { headers: d.request.headers } : {}),
         ...(d.request.queryString ? { queryString: d.request.queryString } : {}),

@@ -28,7 +28,9 @@ export interface EndpointDecision {
   readonly traceId: string;
   readonly at: string;
   readonly request: {
-    readonly protocol: 'http';
+    /** `mqtt-ws`: MQTT over WebSocket on the HTTP port. */
+    readonly protocol: 'http' | 'mqtt' | 'mqtt-ws';
+    /** HTTP method, or the MQTT operation: CONNECT, PUBLISH, SUBSCRIBE, RECEIVE, REFRESH. */
     readonly method: string;
     readonly path: string;
     readonly topic?: string;
@@ -37,7 +39,14 @@ export interface EndpointDecision {
     readonly tls: boolean;
     readonly remoteAddress?: string;
     /** Where the credentials came from. */
-    readonly credentialsIn?: 'headers' | 'query' | 'sigv4';
+    readonly credentialsIn?: 'headers' | 'query' | 'sigv4' | 'mqtt-username';
+    /** MQTT: the client id of the connection. */
+    readonly clientId?: string;
+    /** MQTT SUBSCRIBE: the topic filter. */
+    readonly topicFilter?: string;
+    /** MQTT: the CONNECT's username, as sent (the password is never logged). */
+    readonly username?: string;
+    readonly protocolVersion?: number;
     readonly token?: string;
     readonly headers?: Readonly<Record<string, string>>;
     readonly queryString?: string;
@@ -47,8 +56,10 @@ export interface EndpointDecision {
   readonly authorizerArn?: string;
   readonly functionArn?: string;
   readonly allowed: boolean;
-  /** HTTP status the device got. */
+  /** HTTP status the device got; MQTT: 200 allowed, 403 refused (see `answer`). */
   readonly status: number;
+  /** MQTT: what the client saw, e.g. "CONNACK 0", "connection closed without CONNACK", "SUBACK 0x80". */
+  readonly answer?: string;
   readonly decidedBy: StageName;
   /** Why, for the developer. */
   readonly reason: string;
@@ -62,7 +73,7 @@ export interface EndpointDecision {
   readonly validation?: ResponseValidation;
   readonly evaluation?: PolicyEvaluationResult;
   readonly principalId?: string;
-  /** The handler's answer came from the HTTP cache (enableCachingForHttp). */
+  /** The handler was not invoked: HTTP, an answer cached with enableCachingForHttp; MQTT, the connection's answer. */
   readonly cached: boolean;
   readonly logs?: RunLogs;
   readonly timings: { readonly totalMs: number; readonly handlerMs?: number; readonly cold?: boolean };

@@ -25,10 +25,10 @@ import type { RuntimeError } from '../local/runtime';
 import { eventConfigOf, publicKeysOf } from './authorizers';
 import { EndpointContext, findFunction, iotInvokePermission, regionOfArn, runFunction } from './context';
 import type { EndpointDecision, StageName, StageRecord } from './decisions';
-import type { AuthorizerRecord } from './state';
+import type { AuthorizerRecord, FunctionRecord } from './state';
 import { readBody, AwsApiError, SigV4Scope } from './wire';
 
-interface CachedAnswer {
+export interface CachedAnswer {
   readonly expiresAt: number;
   readonly response: unknown;
   readonly validation: ResponseValidation;
@@ -57,7 +57,7 @@ function send(res: ServerResponse, status: number, body: Record<string, string>)
 }
 
 /** Collects the stages of one request and turns the first failure into the device's answer. */
-class Trace {
+export class Trace {
   readonly stages: StageRecord[] = [];
   readonly t0 = performance.now();
   pass(stage: StageName, detail: string): void {
@@ -83,12 +83,12 @@ export interface PublishInput {
 }
 
 /** What the stages learn about the request, gathered into the decision. */
-interface Facts {
+export interface Facts {
   topic?: string;
   qos?: number;
   retain?: boolean;
   payload?: Buffer;
-  credentialsIn?: 'headers' | 'query' | 'sigv4';
+  credentialsIn?: 'headers' | 'query' | 'sigv4' | 'mqtt-username';
   token?: string;
   signatureValue?: string;
   authorizer?: AuthorizerRecord;
@@ -105,7 +105,7 @@ interface Facts {
   cold?: boolean;
 }
 
-interface Refusal {
+export interface Refusal {
   stage: StageName;
   status: number;
   reason: string;
@@ -257,78 +257,32 @@ async function decide(
   trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
 
   // signature, before anything runs
-  const sig = await decideSignature(a, partial, headers, input.rawQuery, serverName, trace, input.req.socket);
+  const sig = await decideSignature(a, partial, headers, input.rawQuery, serverName, trace, input.req.socket, ctx.clock.now());
   if (sig) return sig;
 
   // permission
-  const fn = findFunction(ctx.state, a.authorizerFunctionArn);
-  if (!fn) {
-    const reason = `The authorizer's function ${a.authorizerFunctionArn} does not exist.`;
-    trace.fail('permission', reason);
-    return { stage: 'permission', status: 403, reason, fix: 'Create the function (aws lambda create-function ...) or point the authorizer at one (update-authorizer --authorizer-function-arn).' };
-  }
-  const grant = iotInvokePermission(fn, a.authorizerArn, ctx.accountId);
-  if (!grant) {
-    const reason = `The resource policy of ${fn.FunctionName} does not let ${IOT_SERVICE_PRINCIPAL} invoke it for ${a.authorizerArn}: AWS never calls the authorizer.`;
-    trace.fail('permission', reason);
-    return { stage: 'permission', status: 403, reason, fix: `aws lambda add-permission --function-name ${fn.FunctionName} --principal ${IOT_SERVICE_PRINCIPAL} --source-arn ${a.authorizerArn} --statement-id iot-invoke --action lambda:InvokeFunction` };
-  }
-  trace.pass('permission', `Statement "${grant.Sid}" lets ${IOT_SERVICE_PRINCIPAL} invoke ${fn.FunctionName}.`);
+  const fn = checkPermission(ctx, a, trace);
+  if ('stage' in fn) return fn;
 
   // handler (or the HTTP cache)
   const cacheKey = cacheKeyOf(a, partial);
   const socketCache = a.enableCachingForHttp ? cacheBySocket.get(input.req.socket) : undefined;
   const hit = socketCache?.get(cacheKey);
   let answer: CachedAnswer;
-  if (hit && hit.expiresAt > Date.now()) {
+  if (hit && hit.expiresAt > ctx.clock.now()) {
     ctx.counters.cacheHits++;
     partial.cached = true;
-    trace.skip('handler', `Not invoked: answer cached on this connection (enableCachingForHttp) for ${Math.round((hit.expiresAt - Date.now()) / 1000)} s more.`);
+    trace.skip('handler', `Not invoked: answer cached on this connection (enableCachingForHttp) for ${Math.round((hit.expiresAt - ctx.clock.now()) / 1000)} s more.`);
     trace.pass('answer', 'Cached answer, valid when received.');
     answer = hit;
     partial.response = hit.response;
     partial.validation = hit.validation;
   } else {
-    const t = performance.now();
-    const run = await runFunction(ctx, fn, partial.event, Math.min(LAMBDA_TIMEOUT_MS, fn.Timeout * 1000));
-    partial.handlerMs = performance.now() - t;
-    if ('loadError' in run) {
-      trace.fail('handler', run.loadError);
-      return { stage: 'handler', status: 403, reason: `The handler could not be loaded: ${run.loadError}`, fix: 'Fix the Handler setting or the package (aws lambda update-function-configuration --handler / update-function-code).' };
-    }
-    const r = run.result;
-    partial.logs = { text: r.logs.text, truncated: r.logs.truncated };
-    partial.cold = r.timings.cold;
-    if (!r.ok && r.error.code !== 'NO_RESPONSE') {
-      partial.handlerError = r.error;
-      trace.fail('handler', `${r.error.code}: ${r.error.message}`);
-      return { stage: 'handler', status: 403, reason: r.error.code === 'TIMEOUT' ? `The handler did not answer within ${Math.min(LAMBDA_TIMEOUT_MS, fn.Timeout * 1000)} ms.` : `The handler failed: ${r.error.message}`, fix: r.error.code === 'TIMEOUT' ? 'AWS gives the authorizer 5 s: answer sooner (no slow network calls on the connect path).' : undefined };
-    }
-    trace.pass('handler', `Answered in ${(r.timings.invokeMs ?? r.timings.totalMs).toFixed(1)} ms${r.timings.cold ? ' (cold start)' : ''}.`);
-    const response = r.ok ? r.response : undefined;
-    partial.response = response;
-    const validation = validateAuthorizerResponse(response);
-    partial.validation = validation;
-    if (!validation.valid || !validation.normalized) {
-      const first = validation.findings.find((f) => f.severity === 'error');
-      trace.fail('answer', first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'The answer breaks AWS\'s response rules.');
-      return { stage: 'answer', status: 403, reason: `AWS rejects the handler's answer: ${first?.message ?? 'invalid response'}`, fix: first?.hint };
-    }
-    const n = validation.normalized;
-    const documents = n.policyDocuments.map((d) => d.document ?? d.text);
-    const region = regionOfArn(a.authorizerArn, ctx.defaultRegion);
-    answer = {
-      expiresAt: Date.now() + (n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS) * 1000,
-      response,
-      validation,
-      documents,
-      summary: summarizePolicies(documents, { region, accountId: ctx.accountId }),
-      principalId: n.principalId,
-      signature: partial.signature ?? { status: 'disabled' },
-      event: partial.event,
-      decided: new Map(),
-    };
-    if (a.enableCachingForHttp && n.isAuthenticated) {
+    const invoked = await invokeForAnswer(ctx, a, fn, trace, partial);
+    if ('stage' in invoked) return invoked;
+    answer = invoked;
+    const n = invoked.validation.normalized;
+    if (a.enableCachingForHttp && n?.isAuthenticated) {
       let m = cacheBySocket.get(input.req.socket);
       if (!m) cacheBySocket.set(input.req.socket, (m = new Map()));
       m.set(cacheKey, answer);
@@ -379,6 +333,7 @@ async function decideSignature(
   serverName: string,
   trace: Trace,
   socket: Socket,
+  now: number,
 ): Promise<Refusal | undefined> {
   const found = extractCredentials({ headers, queryString: rawQuery }, a.tokenKeyName);
   partial.token = found.token;
@@ -386,7 +341,7 @@ async function decideSignature(
   if (found.source === 'headers' || found.source === 'query') partial.credentialsIn = found.source;
   // The same token and signature already verified on this connection (its answer is cached).
   const hit = a.enableCachingForHttp ? cacheBySocket.get(socket)?.get(cacheKeyOf(a, partial)) : undefined;
-  if (hit && hit.expiresAt > Date.now() && hit.signature.status === 'verified') {
+  if (hit && hit.expiresAt > now && hit.signature.status === 'verified') {
     partial.signature = hit.signature;
     partial.event = hit.event;
     trace.pass('signature', `Same token and signature as verified earlier on this connection with key "${hit.signature.keyName ?? '?'}".`);
@@ -418,4 +373,72 @@ async function decideSignature(
   }
   trace.pass('signature', `Token signature verified with key "${s.keyName ?? '?'}".`);
   return undefined;
+}
+
+/** The function of the authorizer, when its resource policy lets AWS IoT invoke it for this authorizer. */
+export function checkPermission(ctx: EndpointContext, a: AuthorizerRecord, trace: Trace): FunctionRecord | Refusal {
+  const fn = findFunction(ctx.state, a.authorizerFunctionArn);
+  if (!fn) {
+    const reason = `The authorizer's function ${a.authorizerFunctionArn} does not exist.`;
+    trace.fail('permission', reason);
+    return { stage: 'permission', status: 403, reason, fix: 'Create the function (aws lambda create-function ...) or point the authorizer at one (update-authorizer --authorizer-function-arn).' };
+  }
+  const grant = iotInvokePermission(fn, a.authorizerArn, ctx.accountId);
+  if (!grant) {
+    const reason = `The resource policy of ${fn.FunctionName} does not let ${IOT_SERVICE_PRINCIPAL} invoke it for ${a.authorizerArn}: AWS never calls the authorizer.`;
+    trace.fail('permission', reason);
+    return { stage: 'permission', status: 403, reason, fix: `aws lambda add-permission --function-name ${fn.FunctionName} --principal ${IOT_SERVICE_PRINCIPAL} --source-arn ${a.authorizerArn} --statement-id iot-invoke --action lambda:InvokeFunction` };
+  }
+  trace.pass('permission', `Statement "${grant.Sid}" lets ${IOT_SERVICE_PRINCIPAL} invoke ${fn.FunctionName}.`);
+  return fn;
+}
+
+/** Invokes the handler with `partial.event` (the 5 s limit) and validates its answer against AWS's rules. */
+export async function invokeForAnswer(
+  ctx: EndpointContext,
+  a: AuthorizerRecord,
+  fn: FunctionRecord,
+  trace: Trace,
+  partial: Facts,
+): Promise<CachedAnswer | Refusal> {
+  const t = performance.now();
+  const limitMs = Math.min(LAMBDA_TIMEOUT_MS, fn.Timeout * 1000);
+  const run = await runFunction(ctx, fn, partial.event, limitMs);
+  partial.handlerMs = performance.now() - t;
+  if ('loadError' in run) {
+    trace.fail('handler', run.loadError);
+    return { stage: 'handler', status: 403, reason: `The handler could not be loaded: ${run.loadError}`, fix: 'Fix the Handler setting or the package (aws lambda update-function-configuration --handler / update-function-code).' };
+  }
+  const r = run.result;
+  partial.logs = { text: r.logs.text, truncated: r.logs.truncated };
+  partial.cold = r.timings.cold;
+  if (!r.ok && r.error.code !== 'NO_RESPONSE') {
+    partial.handlerError = r.error;
+    trace.fail('handler', `${r.error.code}: ${r.error.message}`);
+    return { stage: 'handler', status: 403, reason: r.error.code === 'TIMEOUT' ? `The handler did not answer within ${limitMs} ms.` : `The handler failed: ${r.error.message}`, fix: r.error.code === 'TIMEOUT' ? 'AWS gives the authorizer 5 s: answer sooner (no slow network calls on the connect path).' : undefined };
+  }
+  trace.pass('handler', `Answered in ${(r.timings.invokeMs ?? r.timings.totalMs).toFixed(1)} ms${r.timings.cold ? ' (cold start)' : ''}.`);
+  const response = r.ok ? r.response : undefined;
+  partial.response = response;
+  const validation = validateAuthorizerResponse(response);
+  partial.validation = validation;
+  if (!validation.valid || !validation.normalized) {
+    const first = validation.findings.find((f) => f.severity === 'error');
+    trace.fail('answer', first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'The answer breaks AWS\'s response rules.');
+    return { stage: 'answer', status: 403, reason: `AWS rejects the handler's answer: ${first?.message ?? 'invalid response'}`, fix: first?.hint };
+  }
+  const n = validation.normalized;
+  const documents = n.policyDocuments.map((d) => d.document ?? d.text);
+  const region = regionOfArn(a.authorizerArn, ctx.defaultRegion);
+  return {
+    expiresAt: ctx.clock.now() + (n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS) * 1000,
+    response,
+    validation,
+    documents,
+    summary: summarizePolicies(documents, { region, accountId: ctx.accountId }),
+    principalId: n.principalId,
+    signature: partial.signature ?? { status: 'disabled' },
+    event: partial.event,
+    decided: new Map(),
+  };
 }

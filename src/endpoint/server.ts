@@ -5,9 +5,12 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
+import * as net from 'net';
+import * as tls from 'tls';
 import type { Socket } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import {
   ENDPOINT_DEFAULT_HOST,
   ENDPOINT_LOCAL_PATH_PREFIX,
@@ -15,15 +18,19 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_DEFAULT_REGION,
 } from '../core/constants';
+import { MQTT_WEBSOCKET_PATH } from '../core/credentials';
+import { parseDurationSeconds } from '../core/duration';
 import { LocalRuntime } from '../local/runtime';
+import { EndpointClock } from './clock';
 import { EndpointContext, MessageStore, newCounters } from './context';
 import { DecisionLog } from './decisions';
 import { IotApi } from './iotApi';
 import { LambdaApi } from './lambdaApi';
+import { MqttBroker } from './mqtt';
 import { handlePublish } from './publish';
 import { EndpointState } from './state';
-import { selfSignedCertificate } from './tls';
-import { AwsApiError, ApiService, sendAwsError, sendJson, sigV4Scope } from './wire';
+import { EndpointCertificate, selfSignedCertificate } from './tls';
+import { AwsApiError, ApiService, readBody, sendAwsError, sendJson, sigV4Scope } from './wire';
 import { registerWorkspace, WorkspaceRegistration } from './workspace';
 
 export interface EndpointOptions {
@@ -44,10 +51,14 @@ export interface EndpointOptions {
   /** Port of the HTTPS listener; 0 picks a free one. */
   readonly tlsPort?: number;
   readonly pythonPath?: string;
+  /** Also serve MQTT over TCP on this port (0 picks a free one). */
+  readonly mqttPort?: number;
+  /** Also serve MQTT over TLS (ALPN `mqtt`, the self-signed certificate) on this port (0 picks a free one). */
+  readonly mqttsPort?: number;
 }
 
 export interface EndpointListener {
-  readonly protocol: 'http' | 'https';
+  readonly protocol: 'http' | 'https' | 'mqtt' | 'mqtts';
   readonly host: string;
   readonly port: number;
   readonly url: string;
@@ -56,6 +67,8 @@ export interface EndpointListener {
 }
 
 const LOCAL_PREFIX = `${ENDPOINT_LOCAL_PATH_PREFIX}/`;
+/** A year: the clock is for watching lifetimes, not for overflowing timers. */
+const MAX_CLOCK_ADVANCE_SECONDS = 365 * 86400;
 
 export class LocalEndpoint {
   readonly listeners: EndpointListener[] = [];
@@ -67,6 +80,8 @@ export class LocalEndpoint {
   private readonly lambda: LambdaApi;
   private readonly tempRoot: string;
   private stopped = false;
+  private mqtt?: MqttBroker;
+  private readonly mqttServers: net.Server[] = [];
 
   private constructor(private readonly options: EndpointOptions) {
     const state = new EndpointState(options.stateDir ? path.resolve(options.stateDir) : undefined);
@@ -80,6 +95,7 @@ export class LocalEndpoint {
       log: new DecisionLog(options.logFile),
       messages: new MessageStore(),
       counters: newCounters(),
+      clock: new EndpointClock(),
       url: () => this.listeners[0]?.url ?? '',
     };
     this.iot = new IotApi(this.context);
@@ -93,11 +109,14 @@ export class LocalEndpoint {
       endpoint.context.state.load();
       if (options.workspace) endpoint.workspace = await registerWorkspace(endpoint.context, path.resolve(options.workspace));
       const host = options.host ?? ENDPOINT_DEFAULT_HOST;
+      endpoint.mqtt = await MqttBroker.create(endpoint.context);
       await endpoint.listen(http.createServer(), 'http', host, options.port ?? 0);
-      if (options.tls) {
-        const cert = await selfSignedCertificate(options.stateDir ? path.resolve(options.stateDir, 'tls') : path.join(endpoint.tempRoot, 'tls'), host);
-        await endpoint.listen(https.createServer({ key: cert.key, cert: cert.cert }), 'https', host, options.tlsPort ?? 0, cert.certFile);
-      }
+      const cert = options.tls || options.mqttsPort !== undefined
+        ? await selfSignedCertificate(options.stateDir ? path.resolve(options.stateDir, 'tls') : path.join(endpoint.tempRoot, 'tls'), host)
+        : undefined;
+      if (options.tls && cert) await endpoint.listen(https.createServer({ key: cert.key, cert: cert.cert }), 'https', host, options.tlsPort ?? 0, cert.certFile);
+      if (options.mqttPort !== undefined) await endpoint.listenMqtt(host, options.mqttPort);
+      if (options.mqttsPort !== undefined && cert) await endpoint.listenMqtt(host, options.mqttsPort, cert);
     } catch (e) {
       await endpoint.stop();
       throw e;
@@ -125,6 +144,8 @@ export class LocalEndpoint {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
     });
+    // MQTT over WebSocket at /mqtt; the WebSocket sub-protocols AWS IoT's clients ask for.
+    server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head, protocol === 'https'));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       this.context.counters.malformedHttp++;
       if (!socket.writable || socket.destroyed) return socket.destroy();
@@ -144,6 +165,92 @@ export class LocalEndpoint {
         resolve();
       });
     });
+  }
+
+  /** The MQTT broker, once an MQTT listener is up. */
+  get broker(): MqttBroker | undefined {
+    return this.mqtt;
+  }
+
+  /** MQTT over TCP, or over TLS with ALPN `mqtt` (as devices reach AWS on port 443) when `cert` is given. */
+  private async listenMqtt(host: string, port: number, cert?: EndpointCertificate): Promise<void> {
+    const broker = this.mqtt;
+    if (!broker) throw new Error('The MQTT broker starts before the MQTT listener.');
+    const serve = (socket: Socket, serverName?: string) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      broker.handle(socket, { protocol: 'mqtt', tls: cert !== undefined, ...(serverName ? { serverName } : {}), ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}) });
+    };
+    const server = cert
+      ? tls.createServer({ key: cert.key, cert: cert.cert, ALPNProtocols: ['mqtt'] }, (s) => serve(s, s.servername || undefined))
+      : net.createServer((s) => serve(s));
+    if (cert) server.on('tlsClientError', (_e: Error, s: Socket) => s.destroy());
+    this.mqttServers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        const actual = typeof address === 'object' && address ? address.port : port;
+        const shownHost = host.includes(':') ? `[${host}]` : host;
+        this.listeners.push({ protocol: cert ? 'mqtts' : 'mqtt', host, port: actual, url: `${cert ? 'mqtts' : 'mqtt'}://${shownHost}:${actual}`, ...(cert ? { caFile: cert.certFile } : {}) });
+        resolve();
+      });
+    });
+  }
+
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 256 * 1024,
+    handleProtocols: (offered: Set<string>) => ['mqtt', 'mqttv3.1', 'wss-custom-auth'].find((p) => offered.has(p)) ?? false,
+  });
+
+  private upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, tls: boolean): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q >= 0 ? url.slice(0, q) : url;
+    const broker = this.mqtt;
+    if (rawPath !== MQTT_WEBSOCKET_PATH || !broker) {
+      const body = JSON.stringify({ message: `MQTT over WebSocket is served at ${MQTT_WEBSOCKET_PATH}, not ${rawPath}.` });
+      socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => stream.destroy());
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      broker.handle(stream, {
+        protocol: 'mqtt-ws',
+        tls,
+        headers,
+        ...(q >= 0 ? { queryString: url.slice(q + 1) } : {}),
+        serverName: (req.socket as Socket & { servername?: string }).servername || (headers.host ?? '').replace(/:\d+$/, ''),
+        ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
+      });
+    });
+  }
+
+  private clockState(): { now: string; offsetSeconds: number } {
+    return { now: new Date(this.context.clock.now()).toISOString(), offsetSeconds: this.context.clock.offsetMs / 1000 };
+  }
+
+  /** `POST /_iot-authz/clock {"advance": "6h"}`: moves the endpoint clock forward; due lifetimes fire now. */
+  private async advanceClock(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const text = (await readBody(req, 4096)).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const advance = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).advance : undefined;
+    const seconds = typeof advance === 'number' ? advance : typeof advance === 'string' ? parseDurationSeconds(advance) : undefined;
+    if (seconds === undefined || !(seconds >= 0) || seconds > MAX_CLOCK_ADVANCE_SECONDS) {
+      return sendJson(res, 400, { message: `Send {"advance": "6h"} (s, m, h, d, or seconds as a number), from 0 to ${MAX_CLOCK_ADVANCE_SECONDS / 86400} days; got ${text.slice(0, 100) || 'an empty body'}.` });
+    }
+    this.context.clock.advance(seconds * 1000);
+    sendJson(res, 200, { advancedSeconds: seconds, ...this.clockState() });
   }
 
   private internalError(res: http.ServerResponse, e: unknown): void {
@@ -169,6 +276,7 @@ export class LocalEndpoint {
       if (method !== 'POST') return sendJson(res, 405, { message: `${method} is not supported on /topics: publish with POST.` }, { allow: 'POST' });
       return handlePublish(this.context, { req, res, rawTopic: rawPath.slice('/topics/'.length), query, rawQuery, tls, ...(scope ? { sigv4: scope } : {}) });
     }
+    if (rawPath === `${LOCAL_PREFIX}clock` && method === 'POST') return this.advanceClock(req, res);
     if (rawPath.startsWith(LOCAL_PREFIX)) return this.localApi(req, res, rawPath.slice(LOCAL_PREFIX.length), query);
 
     const isLambda = rawPath === LAMBDA_API_VERSION_PATH || rawPath.startsWith(`${LAMBDA_API_VERSION_PATH}/`);
@@ -195,7 +303,8 @@ export class LocalEndpoint {
 
   private localApi(req: http.IncomingMessage, res: http.ServerResponse, what: string, query: URLSearchParams): void {
     const limit = query.has('limit') ? Math.max(1, Number(query.get('limit')) || 1) : undefined;
-    if (req.method !== 'GET') return sendJson(res, 405, { message: 'The endpoint API is read-only: use GET.' });
+    if (req.method !== 'GET') return sendJson(res, 405, { message: 'The endpoint API is read-only (use GET), except POST /_iot-authz/clock.' });
+    if (what === 'clock') return sendJson(res, 200, this.clockState());
     if (what === 'health') {
       return sendJson(res, 200, {
         status: 'ok',
@@ -206,6 +315,7 @@ export class LocalEndpoint {
         defaultAuthorizer: this.context.state.defaultAuthorizer ?? null,
         functions: [...this.context.state.functions.keys()],
         counters: this.context.counters,
+        connections: this.mqtt?.connections ?? [],
       });
     }
     if (what === 'messages') {
@@ -213,7 +323,7 @@ export class LocalEndpoint {
       return sendJson(res, 200, { messages: this.context.messages.recent({ ...(topic !== undefined ? { topic } : {}), ...(limit ? { limit } : {}) }) });
     }
     if (what === 'decisions') return sendJson(res, 200, { decisions: this.context.log.recent(limit) });
-    sendJson(res, 404, { message: `Unknown endpoint path ${ENDPOINT_LOCAL_PATH_PREFIX}/${what}: use health, messages or decisions.` });
+    sendJson(res, 404, { message: `Unknown endpoint path ${ENDPOINT_LOCAL_PATH_PREFIX}/${what}: use health, messages, decisions or clock.` });
   }
 
   /** Closes every connection and listener, ends the handler workers, flushes the log; idempotent. */
@@ -221,9 +331,14 @@ export class LocalEndpoint {
     if (this.stopped) return;
     this.stopped = true;
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const m of this.mqttServers) closing.push(new Promise<void>((resolve) => m.close(() => resolve())));
     for (const s of this.sockets) s.destroy();
     for (const s of this.servers) s.closeAllConnections();
     await Promise.all(closing);
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+    await this.mqtt?.close();
+    this.context.clock.dispose();
     this.lambda.settleAll();
     await this.context.runtime.dispose();
     await this.context.log.close();

@@ -6,7 +6,7 @@
 // Authorizers view and the status bar. Stop and dispose kill the child by its pid.
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
-import type { DecisionStream } from '../core/decisions';
+import type { DecisionKind, DecisionStream } from '../core/decisions';
 import { decisionToInvocationResult } from '../endpoint/decisionResult';
 import type { EndpointDecision } from '../endpoint/decisions';
 
@@ -169,10 +169,10 @@ export class EndpointHost {
     this.decisions.push({
       id: d.id,
       at: d.at,
-      kind: 'publish',
+      kind: kindOf(d),
       connectionId: d.traceId,
       allowed: d.allowed,
-      headline: d.allowed ? `Publish to ${d.request.topic ?? '?'}: allowed` : `${d.request.method} ${d.request.path}: refused at ${d.decidedBy}: ${d.reason}`,
+      headline: headlineOf(d),
       stage: d.decidedBy,
       ...(d.request.topic !== undefined ? { topic: d.request.topic } : {}),
       run,
@@ -198,4 +198,19 @@ export class EndpointHost {
     this.stopping = true;
     if (pid !== undefined && this.child?.exitCode === null) process.kill(pid, 'SIGTERM');
   }
+}
+
+/** HTTP publishes are `publish`; MQTT decisions are named by their operation. */
+function kindOf(d: EndpointDecision): DecisionKind {
+  if (d.request.protocol === 'http') return 'publish';
+  const kinds: Record<string, DecisionKind> = { CONNECT: 'connect', PUBLISH: 'publish', SUBSCRIBE: 'subscribe', RECEIVE: 'receive', REFRESH: 'refresh', DISCONNECT: 'disconnect' };
+  return kinds[d.request.method] ?? 'publish';
+}
+
+function headlineOf(d: EndpointDecision): string {
+  if (d.request.protocol === 'http') {
+    return d.allowed ? `Publish to ${d.request.topic ?? '?'}: allowed` : `${d.request.method} ${d.request.path}: refused at ${d.decidedBy}: ${d.reason}`;
+  }
+  const what = `MQTT ${d.request.method} ${d.request.clientId ?? ''}${d.request.topic ?? d.request.topicFilter ? ` ${d.request.topic ?? d.request.topicFilter}` : ''}`;
+  return d.allowed ? `${what}: allowed` : `${what}: refused at ${d.decidedBy}: ${d.reason}`;
 }

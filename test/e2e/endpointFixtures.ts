@@ -166,6 +166,36 @@ export function iotAuthz(args: string[], cwd: string): Promise<Run> {
   });
 }
 
+/** Resolves with the first JSON line of the endpoint's stdout, from line `from` on, that `match` accepts. */
+export function waitForLine<T>(e: RunningEndpoint, match: (o: Record<string, unknown>) => T | undefined, from = 0, timeoutMs = 30000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let seen = from;
+    const check = (): boolean => {
+      for (; seen < e.lines.length; seen++) {
+        const found = match(JSON.parse(e.lines[seen]) as Record<string, unknown>);
+        if (found !== undefined) {
+          resolve(found);
+          return true;
+        }
+      }
+      return false;
+    };
+    if (check()) return;
+    const timer = setTimeout(() => {
+      e.child.stdout?.off('data', onData);
+      reject(new Error(`no matching endpoint line in ${timeoutMs} ms; last lines: ${e.lines.slice(-5).join('\n')}`));
+    }, timeoutMs);
+    // The fixture's own 'data' listener (registered first) has pushed the line when this runs.
+    const onData = () => {
+      if (check()) {
+        clearTimeout(timer);
+        e.child.stdout?.off('data', onData);
+      }
+    };
+    e.child.stdout?.on('data', onData);
+  });
+}
+
 /**
  * Copies the example workspace into `dir`, gives its first authorizer a role in `account`, and
  * makes the key "example" with the CLI (the checkout's example key, made by npm test / npm start, is not the test's).

@@ -1,6 +1,8 @@
 import * as path from 'path';
-import { CliCommand, optionValue, UsageError } from '../args';
-import { AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, ENDPOINT_DEFAULT_HOST, LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, PYTHON_PATH_CLI_OPTION } from '../../core/constants';
+import { CliCommand, CliIO, optionValue, UsageError } from '../args';
+import { parseDurationSeconds } from '../../core/duration';
+import { UserError } from '../../core/errors';
+import { AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, ENDPOINT_DEFAULT_HOST, ENDPOINT_LOCAL_PATH_PREFIX, LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, PYTHON_PATH_CLI_OPTION } from '../../core/constants';
 import { LocalEndpoint } from '../../endpoint';
 import type { EndpointDecision, EndpointListener } from '../../endpoint';
 
@@ -12,20 +14,40 @@ function portOf(text: string | undefined, option: string): number | undefined {
 }
 
 function readyLine(l: EndpointListener): string {
+  if (l.protocol === 'mqtt') return `iot-authz endpoint: listening on ${l.url} (MQTT 3.1.1, custom auth in the username): mosquitto_sub -h ${l.host} -p ${l.port} -V mqttv311 -i CLIENT -u 'user?x-amz-customauthorizer-name=NAME&TOKENKEY=T&x-amz-customauthorizer-signature=S' -t TOPIC\n`;
+  if (l.protocol === 'mqtts') return `iot-authz endpoint: listening on ${l.url} (MQTT over TLS, ALPN mqtt; trust ${l.caFile ?? 'the printed certificate'})\n`;
   if (l.protocol === 'https') return `iot-authz endpoint: listening on ${l.url} (HTTP publish over TLS; trust ${l.caFile ?? 'the printed certificate'})\n`;
-  return `iot-authz endpoint: listening on ${l.url} (IoT and Lambda APIs, HTTP publish): aws --endpoint-url ${l.url} iot list-authorizers\n`;
+  return `iot-authz endpoint: listening on ${l.url} (IoT and Lambda APIs, HTTP publish, MQTT over WebSocket at /mqtt): aws --endpoint-url ${l.url} iot list-authorizers\n`;
 }
 
 function decisionLine(d: EndpointDecision): string {
   const who = d.authorizer ? ` ${d.authorizer}` : '';
   const verdict = d.allowed ? 'allowed' : `refused at ${d.decidedBy}`;
-  return `${d.status} ${d.request.topic ?? d.request.path}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
+  const what = d.request.protocol === 'http' ? d.request.topic ?? d.request.path : `MQTT ${d.request.method} ${d.request.clientId ?? ''} ${d.request.topic ?? d.request.topicFilter ?? ''}`.trimEnd();
+  return `${d.status} ${what}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
+}
+
+async function advanceClock(words: string[], url: string | undefined, io: CliIO): Promise<number> {
+  if (words[0] !== 'advance' || words.length !== 2) throw new UsageError('usage: iot-authz endpoint clock advance DURATION --url URL (DURATION such as 90s, 5m, 6h, 1d).');
+  const seconds = parseDurationSeconds(words[1]);
+  if (seconds === undefined) throw new UsageError(`"${words[1]}" is not a duration: write 90s, 5m, 6h, 1d or 1h30m.`);
+  if (!url) throw new UsageError('--url URL is required: the HTTP URL the endpoint printed when ready, e.g. http://127.0.0.1:4566.');
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/$/, '')}${ENDPOINT_LOCAL_PATH_PREFIX}/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: seconds }) });
+  } catch (e) {
+    throw new UserError(`Cannot reach the endpoint at ${url}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}. Is it running?`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { message?: string; now?: string; offsetSeconds?: number };
+  if (!res.ok) throw new UserError(`The endpoint refused the clock change (${res.status}): ${body.message ?? 'no message'}`);
+  io.stdout(`endpoint clock advanced by ${seconds} s: now ${body.now ?? '?'} (${body.offsetSeconds ?? '?'} s ahead of real time)\n`);
+  return 0;
 }
 
 export const endpointCommand: CliCommand = {
   name: 'endpoint',
   summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, and HTTP publish enforced by your authorizer.',
-  usage: 'iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--json]',
+  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--json]',
   options: [
     { name: 'host', value: 'H', description: `Address to listen on (default ${ENDPOINT_DEFAULT_HOST}).` },
     { name: 'port', value: 'N', description: 'Port of the HTTP listener (default 0: a free port, printed when ready).' },
@@ -36,18 +58,27 @@ export const endpointCommand: CliCommand = {
     { name: 'log', value: 'FILE', description: 'Append every decision to FILE as JSON lines.' },
     { name: 'tls', description: 'Also serve HTTPS with a self-signed certificate (its path is printed).' },
     { name: 'tls-port', value: 'N', description: 'Port of the HTTPS listener (default 0: a free port).' },
+    { name: 'mqtt-port', value: 'N', description: 'Also serve MQTT 3.1.1 over TCP on port N (0: a free port), custom auth enforced on CONNECT, PUBLISH, SUBSCRIBE and delivery.' },
+    { name: 'mqtts-port', value: 'N', description: 'Also serve MQTT over TLS with ALPN "mqtt" (the self-signed certificate, path printed) on port N.' },
     { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
     { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision.' },
+    { name: 'url', value: 'URL', description: 'With "clock": the running endpoint (its HTTP URL as printed when ready).' },
   ],
   details: `Point the AWS CLI at it with --endpoint-url (or AWS_ENDPOINT_URL_IOT / AWS_ENDPOINT_URL_LAMBDA);
 any credentials work. Devices publish with POST /topics/<topic>?qos=1. Recent messages: GET /_iot-authz/messages;
-decisions: GET /_iot-authz/decisions. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.`,
+decisions: GET /_iot-authz/decisions. MQTT over WebSocket: ws://HOST:PORT/mqtt. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
+\`iot-authz endpoint clock advance 6h --url URL\` moves a running endpoint's clock forward: MQTT connections
+are refreshed or closed and the HTTP answer cache expires as if that time had passed.`,
   async run(args, io) {
+    if (args.positional[0] === 'clock') return advanceClock(args.positional.slice(1), optionValue(args, 'url'), io);
+    if (args.positional.length > 0) throw new UsageError(`unexpected "${args.positional[0]}": iot-authz endpoint takes options, or "clock advance DURATION --url URL".`);
     const region = optionValue(args, 'region');
     if (region !== undefined && !AWS_REGION_PATTERN.test(region)) throw new UsageError(`--region ${region}: not a region name such as eu-west-1.`);
     const accountId = optionValue(args, 'account');
     if (accountId !== undefined && !AWS_ACCOUNT_ID_PATTERN.test(accountId)) throw new UsageError(`--account ${accountId}: an AWS account id is 12 digits.`);
     const tlsPort = portOf(optionValue(args, 'tls-port'), 'tls-port');
+    const mqttPort = portOf(optionValue(args, 'mqtt-port'), 'mqtt-port');
+    const mqttsPort = portOf(optionValue(args, 'mqtts-port'), 'mqtts-port');
     if (tlsPort !== undefined && !args.flags.has('tls')) throw new UsageError('--tls-port needs --tls.');
     const resolved = (name: string) => {
       const v = optionValue(args, name);
@@ -64,6 +95,8 @@ decisions: GET /_iot-authz/decisions. Stops cleanly on Ctrl+C (SIGINT) or SIGTER
       logFile: resolved('log'),
       tls: args.flags.has('tls'),
       ...(tlsPort !== undefined ? { tlsPort } : {}),
+      ...(mqttPort !== undefined ? { mqttPort } : {}),
+      ...(mqttsPort !== undefined ? { mqttsPort } : {}),
       ...(optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) !== undefined ? { pythonPath: optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) } : {}),
     });
     const ws = endpoint.workspace;

@@ -1,0 +1,128 @@
+// Local endpoint MQTT throughput: QoS 1 publishes per second from clients connected through
+// the custom authorizer (every PUBLISH evaluated against the connection's policies and logged),
+// next to the same broker library (aedes) with no authorization, same client load, same run;
+// and CONNECTs per second through the whole chain (signature, handler in its worker, answer,
+// iot:Connect). Goal: authorized publishes ≥ 50% of the bare broker's rate.
+// Needs `node esbuild.js` (the worker bundle). Run alone: `npx tsc -p tsconfig.test.json && IOT_AUTHZ_BENCH=mqtt npm run bench`.
+import * as crypto from 'crypto';
+import * as net from 'net';
+import type { AddressInfo } from 'net';
+import { performance } from 'perf_hooks';
+import { Aedes } from 'aedes';
+import { zipSync, strToU8 } from 'fflate';
+import * as mqtt from 'mqtt';
+import { signToken } from '../src/core/tokens';
+import { LocalEndpoint } from '../src/endpoint';
+import type { BenchRow as Row } from './types';
+
+const CLIENTS = 8;
+const MEASURE_MS = 1500;
+const WARMUP_MS = 300;
+const ROUNDS = 3;
+const GOAL = 0.5;
+
+const HANDLER = `exports.handler = async (event) => ({ isAuthenticated: event.token === 'allow-bench', principalId: 'bench',
+  refreshAfterInSeconds: 3600, disconnectAfterInSeconds: 3600,
+  policyDocuments: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iot:Connect', 'iot:Publish'], Resource: '*' }] }] });
+`;
+
+async function call(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+function connect(port: number, clientId: string, username?: string): Promise<mqtt.MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect({ host: '127.0.0.1', port, clientId, protocolVersion: 4, reconnectPeriod: 0, ...(username ? { username } : {}) });
+    c.once('connect', () => resolve(c));
+    c.once('close', () => reject(new Error(`${clientId}: closed before CONNACK`)));
+    c.once('error', reject);
+  });
+}
+
+/** QoS 1 publishes per second, each client waiting for its PUBACK before the next. */
+async function publishRate(clients: mqtt.MqttClient[], ms: number): Promise<number> {
+  let done = 0;
+  const until = performance.now() + ms;
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < until) {
+        await c.publishAsync('bench/a', '{"temperature": 21.5}', { qos: 1 });
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
+}
+
+async function connectRate(port: number, username: string, ms: number): Promise<number> {
+  let done = 0;
+  const until = performance.now() + ms;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, i) => {
+      while (performance.now() < until) {
+        const c = await connect(port, `bench-conn-${i}-${done}`, username);
+        await c.endAsync(true);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
+}
+
+export async function run(): Promise<Row[]> {
+  const bare = await Aedes.createBroker();
+  const bareServer = net.createServer((s) => bare.handle(s));
+  await new Promise<void>((resolve) => bareServer.listen(0, '127.0.0.1', resolve));
+  const barePort = (bareServer.address() as AddressInfo).port;
+  const ep = await LocalEndpoint.start({ mqttPort: 0 });
+  const open: mqtt.MqttClient[] = [];
+  try {
+    const mqttPort = ep.listeners.find((l) => l.protocol === 'mqtt')?.port ?? 0;
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const zip = Buffer.from(zipSync({ 'index.js': strToU8(HANDLER) })).toString('base64');
+    const fn = await call(`${ep.url}/2015-03-31/functions`, 'POST', { FunctionName: 'bench', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/bench', Code: { ZipFile: zip } });
+    while ((await call(`${ep.url}/2015-03-31/functions/bench/configuration`, 'GET')).State !== 'Active') await new Promise((r) => setTimeout(r, 50));
+    const a = await call(`${ep.url}/authorizer/Bench`, 'POST', { authorizerFunctionArn: fn.FunctionArn, tokenKeyName: 'token', tokenSigningPublicKeys: { bench: pem } });
+    await call(`${ep.url}/2015-03-31/functions/bench/policy`, 'POST', { StatementId: 'iot', Action: 'lambda:InvokeFunction', Principal: 'iot.amazonaws.com', SourceArn: a.authorizerArn });
+    const username = `bench?x-amz-customauthorizer-name=Bench&token=allow-bench&x-amz-customauthorizer-signature=${encodeURIComponent(signToken('allow-bench', privateKey))}`;
+
+    const authed = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => connect(mqttPort, `bench-auth-${i}`, username)));
+    const plain = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => connect(barePort, `bench-bare-${i}`)));
+    open.push(...authed, ...plain);
+    const samples = { bare: [] as number[], authed: [] as number[], connects: [] as number[] };
+    for (let i = 0; i < ROUNDS; i++) {
+      await publishRate(plain, WARMUP_MS);
+      samples.bare.push(await publishRate(plain, MEASURE_MS));
+      await publishRate(authed, WARMUP_MS);
+      samples.authed.push(await publishRate(authed, MEASURE_MS));
+    }
+    samples.connects.push(await connectRate(mqttPort, username, MEASURE_MS));
+    const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+    const bareRate = median(samples.bare);
+    const authedRate = median(samples.authed);
+    return [
+      {
+        name: 'endpoint MQTT: authorized QoS 1 publish',
+        value: Math.round(authedRate),
+        unit: 'msg/s',
+        reference: Math.round(bareRate),
+        referenceName: 'bare aedes, no auth',
+        ratio: Number((authedRate / bareRate).toFixed(2)),
+        goal: `ratio ≥ ${GOAL}`,
+        pass: authedRate / bareRate >= GOAL,
+      },
+      { name: 'endpoint MQTT: CONNECT through the authorizer (handler per connect)', value: Math.round(median(samples.connects)), unit: 'conn/s' },
+    ];
+  } finally {
+    for (const c of open) c.end(true);
+    await ep.stop();
+    await new Promise<void>((resolve) => bare.close(() => resolve()));
+    await new Promise<void>((resolve) => bareServer.close(() => resolve()));
+  }
+}

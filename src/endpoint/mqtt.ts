@@ -1,0 +1,490 @@
+// MQTT for the local endpoint: the aedes broker does the protocol and the routing; these hooks
+// enforce custom authentication in AWS's order, with the same stages as HTTP publish
+// (publish.ts): CONNECT runs authorizer → signature → permission → handler → answer →
+// iot:Connect on client/<clientId>; PUBLISH needs iot:Publish (and iot:RetainPublish when
+// retained); SUBSCRIBE iot:Subscribe on topicfilter/<filter>; each delivery iot:Receive.
+// Every decision goes to the endpoint's decision log.
+//
+// How a refusal looks to the client (docs/aws-custom-auth.md, domain §8 and §10):
+// - CONNECT refused: the connection is closed without a CONNACK (AWS with MQTT 3.1.1).
+// - MQTT 5 CONNECT: aedes speaks MQTT 3.1 / 3.1.1 only, so the endpoint answers CONNACK
+//   reason 0x84 (unsupported protocol version) and closes; the decision log says why.
+// - PUBLISH refused: the client is disconnected (AWS documents this for MQTT 3.1.1).
+// - SUBSCRIBE refused: SUBACK return code 0x80 for that filter; the connection stays.
+// - RECEIVE refused: the message is not delivered to that client.
+// The HTTP publish path and MQTT share one message flow: an HTTP publish is routed to MQTT
+// subscribers, and an MQTT publish is kept in the message store the HTTP GET reads.
+import { randomUUID } from 'crypto';
+import type { Duplex } from 'stream';
+import { performance } from 'perf_hooks';
+import { Aedes } from 'aedes';
+import type { Client, PublishPacket, Subscription, ConnectPacket, AedesPublishPacket } from 'aedes';
+import { AUTHORIZER_NAME_PARAM, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, MAX_DISCONNECT_SECONDS } from '../core/constants';
+import { extractCredentials } from '../core/credentials';
+import { buildAuthorizerEvent, AuthorizerEvent } from '../core/events';
+import { evaluatePolicies, AuthorizationDecision, AuthorizationRequest, PolicyContext } from '../core/policy';
+import { eventConfigOf, publicKeysOf } from './authorizers';
+import { EndpointContext, regionOfArn } from './context';
+import type { EndpointDecision, StageName } from './decisions';
+import { CachedAnswer, checkPermission, Facts, invokeForAnswer, Refusal, Trace } from './publish';
+import type { ClockTimer } from './clock';
+import type { AuthorizerRecord } from './state';
+
+/** The server name a device would send (SNI), when the transport gives none. */
+const DEFAULT_SERVER_NAME = 'localhost';
+
+interface Session {
+  readonly clientId: string;
+  readonly protocol: 'mqtt' | 'mqtt-ws';
+  readonly tls: boolean;
+  readonly username?: string;
+  readonly authorizer: AuthorizerRecord;
+  answer: CachedAnswer;
+  pctx: PolicyContext;
+  readonly connectedAt: number;
+  readonly timers: ClockTimer[];
+  refreshAt: number;
+  readonly disconnectAt: number;
+}
+
+export interface MqttConnectionInfo {
+  readonly clientId: string;
+  readonly principalId: string;
+  readonly authorizer: string;
+  readonly protocol: 'mqtt' | 'mqtt-ws';
+  readonly connectedAt: string;
+  readonly nextRefreshAt: string;
+  readonly disconnectAt: string;
+}
+
+/** The MQTT 5 CONNACK with reason 0x84 (unsupported protocol version), no properties. */
+const CONNACK_V5_UNSUPPORTED = Buffer.from([0x20, 0x03, 0x00, 0x84, 0x00]);
+
+interface ConnectionMeta {
+  protocol: 'mqtt' | 'mqtt-ws';
+  tls: boolean;
+  serverName?: string;
+  remoteAddress?: string;
+  headers?: Record<string, string>;
+  queryString?: string;
+}
+
+export class MqttBroker {
+  private readonly sessions = new Map<Client, Session>();
+  private readonly meta = new WeakMap<object, ConnectionMeta>();
+  private readonly onMessage: (m: { topic: string; qos: number; retain: boolean; payloadBase64: string; via?: string }) => void;
+
+  private constructor(private readonly ctx: EndpointContext, readonly aedes: Aedes) {
+    aedes.preConnect = (client, packet, done) => {
+      this.connect(client, packet).then(
+        (ok) => done(ok ? null : new Error('not authorized'), ok),
+        (e: unknown) => {
+          process.stderr.write(`iot-authz endpoint: internal error on MQTT CONNECT: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+          done(new Error('internal error'), false);
+        },
+      );
+    };
+    aedes.authenticate = (_client, _username, _password, done) => done(null, true);
+    aedes.authorizePublish = (client, packet, done) => done(this.publish(client, packet));
+    aedes.authorizeSubscribe = (client, sub, done) => done(null, this.subscribe(client, sub));
+    aedes.authorizeForward = (client, packet) => this.forward(client, packet);
+    aedes.on('clientDisconnect', (client) => this.forget(client));
+    aedes.on('clientError', (client) => this.forget(client));
+    aedes.on('publish', (packet, client) => {
+      if (!client) return;
+      const session = this.sessions.get(client);
+      ctx.messages.add({
+        topic: packet.topic,
+        qos: packet.qos,
+        retain: packet.retain,
+        payloadBase64: Buffer.from(packet.payload).toString('base64'),
+        receivedAt: new Date().toISOString(),
+        traceId: randomUUID(),
+        via: 'mqtt',
+        clientId: client.id,
+        ...(session ? { authorizer: session.authorizer.authorizerName, principalId: session.answer.principalId } : {}),
+      });
+    });
+    // HTTP publishes reach MQTT subscribers (iot:Receive is checked per delivery).
+    this.onMessage = (m) => {
+      if (m.via === 'mqtt') return;
+      aedes.publish({ cmd: 'publish', topic: m.topic, payload: Buffer.from(m.payloadBase64, 'base64'), qos: m.qos as 0 | 1, retain: m.retain, dup: false }, () => undefined);
+    };
+    ctx.messages.on('message', this.onMessage);
+  }
+
+  static async create(ctx: EndpointContext): Promise<MqttBroker> {
+    const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 30_000 });
+    return new MqttBroker(ctx, aedes);
+  }
+
+  /** Serves one MQTT connection (a TCP or TLS socket, or a WebSocket stream). */
+  handle(stream: Duplex, meta: ConnectionMeta): void {
+    this.meta.set(stream, meta);
+    const client = this.aedes.handle(stream);
+    // Also when the connection ends before aedes registers the client (no clientDisconnect then).
+    stream.once('close', () => this.forget(client));
+  }
+
+  get connections(): MqttConnectionInfo[] {
+    return [...this.sessions.values()].map((s) => ({
+      clientId: s.clientId,
+      principalId: s.answer.principalId,
+      authorizer: s.authorizer.authorizerName,
+      protocol: s.protocol,
+      connectedAt: new Date(s.connectedAt).toISOString(),
+      nextRefreshAt: new Date(s.refreshAt).toISOString(),
+      disconnectAt: new Date(s.disconnectAt).toISOString(),
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.ctx.messages.off('message', this.onMessage);
+    for (const s of this.sessions.values()) for (const t of s.timers) this.ctx.clock.clearTimeout(t);
+    this.sessions.clear();
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+  }
+
+  private forget(client: Client): void {
+    const s = this.sessions.get(client);
+    if (!s) return;
+    for (const t of s.timers) this.ctx.clock.clearTimeout(t);
+    this.sessions.delete(client);
+    this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
+  }
+
+  private record(d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & { t0: number; cached?: boolean; handlerMs?: number; cold?: boolean }): void {
+    const { t0, handlerMs, cold, cached, ...rest } = d;
+    if (!rest.allowed) {
+      this.ctx.counters.refusedByStage[rest.decidedBy] = (this.ctx.counters.refusedByStage[rest.decidedBy] ?? 0) + 1;
+      if (rest.decidedBy === 'signature') this.ctx.counters.savedBySignatureGate++;
+    }
+    this.ctx.log.add({
+      id: randomUUID(),
+      traceId: randomUUID(),
+      at: new Date(this.ctx.clock.now() - (performance.now() - t0)).toISOString(),
+      ...rest,
+      cached: cached ?? false,
+      timings: { totalMs: performance.now() - t0, ...(handlerMs !== undefined ? { handlerMs } : {}), ...(cold !== undefined ? { cold } : {}) },
+      endpointUrl: this.ctx.url(),
+    });
+  }
+
+  /** CONNECT: the whole custom-auth chain, then iot:Connect. Resolves false when refused (closed without CONNACK). */
+  private async connect(client: Client, packet: ConnectPacket): Promise<boolean> {
+    const trace = new Trace();
+    const meta = this.meta.get(client.conn) ?? { protocol: 'mqtt', tls: false };
+    const partial: Facts = { cached: false };
+    const username = packet.username;
+    const clientId = packet.clientId ?? '';
+    const version = packet.protocolVersion ?? 4;
+    const request = {
+      protocol: meta.protocol,
+      method: 'CONNECT',
+      path: meta.protocol === 'mqtt-ws' ? '/mqtt' : '',
+      tls: meta.tls,
+      ...(meta.remoteAddress ? { remoteAddress: meta.remoteAddress } : {}),
+      clientId,
+      ...(username !== undefined ? { username } : {}),
+      protocolVersion: version,
+      ...(meta.headers ? { headers: meta.headers } : {}),
+      ...(meta.queryString ? { queryString: meta.queryString } : {}),
+      serverName: meta.serverName ?? DEFAULT_SERVER_NAME,
+    };
+    const log = (allowed: boolean, answer: string, decidedBy: StageName, reason: string, fix?: string): void =>
+      this.record({
+        request: {
+          ...request,
+          ...(partial.credentialsIn ? { credentialsIn: partial.credentialsIn } : {}),
+          ...(partial.token !== undefined ? { token: partial.token } : {}),
+        },
+        ...this.who(partial),
+        allowed,
+        status: allowed ? 200 : 403,
+        answer,
+        decidedBy,
+        reason,
+        ...(fix ? { fix } : {}),
+        stages: trace.stages,
+        ...this.facts(partial),
+        t0: trace.t0,
+        ...(partial.handlerMs !== undefined ? { handlerMs: partial.handlerMs } : {}),
+        ...(partial.cold !== undefined ? { cold: partial.cold } : {}),
+      });
+    const refuse = (r: Refusal, answer = 'connection closed without CONNACK'): false => {
+      log(false, answer, r.stage, r.reason, r.fix);
+      return false;
+    };
+    if (version === 5) {
+      trace.fail('transport', 'MQTT 5 CONNECT: the broker library of the local endpoint (aedes) speaks MQTT 3.1 and 3.1.1 only. AWS IoT accepts MQTT 5.');
+      // Written (flushed) before aedes closes the connection.
+      await new Promise<void>((resolve) => client.conn.write(CONNACK_V5_UNSUPPORTED, () => resolve()));
+      return refuse({ stage: 'transport', status: 403, reason: 'MQTT 5 is not supported by the local endpoint (aedes speaks MQTT 3.1.1); AWS IoT does support it.', fix: 'Connect with MQTT 3.1.1 (mqtt.js: protocolVersion 4; mosquitto: -V mqttv311).' }, 'CONNACK 0x84 (unsupported protocol version)');
+    }
+    trace.pass('transport', `MQTT ${version === 4 ? '3.1.1' : '3.1'} CONNECT over ${meta.protocol === 'mqtt-ws' ? 'WebSocket' : 'TCP'}${meta.tls ? ' with TLS' : ''}, client id "${clientId}".`);
+
+    // authorizer: named, else the default
+    const creds = { headers: meta.headers, queryString: meta.queryString, mqttUsername: username };
+    const named = extractCredentials(creds, undefined);
+    const name = named.authorizerName ?? this.ctx.state.defaultAuthorizer;
+    const a = name !== undefined ? this.ctx.state.authorizers.get(name) : undefined;
+    if (!a) {
+      const reason = name === undefined
+        ? `No ${AUTHORIZER_NAME_PARAM} in the username${meta.protocol === 'mqtt-ws' ? ', headers or query string' : ''}, and no default authorizer is set.`
+        : `No authorizer named "${name}"${named.authorizerName === undefined ? ' (the default authorizer)' : ''}.`;
+      trace.fail('authorizer', reason);
+      return refuse({ stage: 'authorizer', status: 403, reason, fix: name === undefined ? `Put ?${AUTHORIZER_NAME_PARAM}=NAME&... in the MQTT username, or set a default authorizer.` : `Known authorizers: ${[...this.ctx.state.authorizers.keys()].join(', ') || 'none'} (names are case-sensitive).` });
+    }
+    partial.authorizer = a;
+    if (a.status === 'INACTIVE') {
+      trace.fail('authorizer', `Authorizer "${a.authorizerName}" is INACTIVE.`);
+      return refuse({ stage: 'authorizer', status: 403, reason: `Authorizer "${a.authorizerName}" is INACTIVE.`, fix: `aws iot update-authorizer --authorizer-name ${a.authorizerName} --status ACTIVE` });
+    }
+    trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
+
+    // signature, before anything runs
+    const found = extractCredentials(creds, a.tokenKeyName);
+    partial.token = found.token;
+    partial.signatureValue = found.signature;
+    if (found.source) partial.credentialsIn = found.source;
+    if (found.token !== undefined && found.token.length > MAX_TOKEN_LENGTH) {
+      trace.fail('signature', `The token is ${found.token.length} characters; AWS accepts at most ${MAX_TOKEN_LENGTH}.`);
+      return refuse({ stage: 'signature', status: 403, reason: `Token longer than ${MAX_TOKEN_LENGTH} characters.` });
+    }
+    if (found.signature !== undefined && found.signature.length > MAX_SIGNATURE_LENGTH) {
+      trace.fail('signature', `The signature is ${found.signature.length} characters; AWS accepts at most ${MAX_SIGNATURE_LENGTH}.`);
+      return refuse({ stage: 'signature', status: 403, reason: `Signature longer than ${MAX_SIGNATURE_LENGTH} characters.` });
+    }
+    const build = await buildAuthorizerEvent({
+      request: {
+        protocol: meta.protocol === 'mqtt-ws' ? 'mqtt-wss' : 'mqtt',
+        serverName: meta.serverName ?? DEFAULT_SERVER_NAME,
+        headers: meta.protocol === 'mqtt-ws' ? { ...meta.headers } : {},
+        ...(meta.protocol === 'mqtt-ws' && meta.queryString ? { queryString: meta.queryString } : {}),
+        mqtt: { ...(username !== undefined ? { username } : {}), ...(packet.password !== undefined ? { passwordBase64: Buffer.from(packet.password).toString('base64') } : {}), clientId },
+      },
+      authorizer: eventConfigOf(a),
+      publicKeys: a.signingDisabled ? [] : publicKeysOf(a),
+    });
+    partial.signature = build.gate.signature;
+    partial.event = build.event;
+    const s = build.gate.signature;
+    if (s.status === 'disabled') trace.skip('signature', `Signing is disabled for "${a.authorizerName}": the handler is invoked for every CONNECT.`);
+    else if (s.status !== 'verified') {
+      // The username is decoded once, so a signature still URL-encoded after that was encoded twice.
+      const twice = found.source === 'mqtt-username' && s.findings?.some((f) => f.code === 'SIGNATURE_URL_ENCODED');
+      const diagnosis = twice ? `The signature in the MQTT username is URL-encoded twice (%252B for +): AWS decodes the username's parameters once and then finds %2B. ${s.diagnosis ?? ''}`.trim() : s.diagnosis;
+      trace.fail('signature', diagnosis ?? `Signature ${s.status}.`);
+      return refuse({
+        stage: 'signature',
+        status: 403,
+        reason: `Signature ${s.status}${twice ? ' (URL-encoded twice)' : ''}: AWS closes the connection without invoking the authorizer.`,
+        ...(twice ? { fix: 'URL-encode the signature once in the username (the device SDKs do so only when it holds no %), or not at all when it has no +, / or =.' } : diagnosis ? { fix: diagnosis } : {}),
+      });
+    } else trace.pass('signature', `Token signature verified with key "${s.keyName ?? '?'}".`);
+
+    // permission, handler, answer
+    const fn = checkPermission(this.ctx, a, trace);
+    if ('stage' in fn) return refuse(fn);
+    const answer = await invokeForAnswer(this.ctx, a, fn, trace, partial);
+    if ('stage' in answer) return refuse(answer);
+    partial.principalId = answer.principalId;
+    const n = answer.validation.normalized;
+    if (!n?.isAuthenticated) {
+      trace.fail('answer', `The handler answered isAuthenticated false (principal ${answer.principalId}).`);
+      return refuse({ stage: 'answer', status: 403, reason: `Denied by the handler: isAuthenticated false for principal ${answer.principalId}.` });
+    }
+    trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}, ${n.policyDocuments.length} policy document(s).`);
+
+    // policy: iot:Connect on client/<clientId>
+    const region = regionOfArn(a.authorizerArn, this.ctx.defaultRegion);
+    const pctx: PolicyContext = { region, accountId: this.ctx.accountId, principalId: answer.principalId, clientId };
+    const d = this.evaluate(answer, pctx, { action: 'iot:Connect', clientId });
+    partial.evaluation = { context: { region, accountId: pctx.accountId, principalId: answer.principalId, clientId }, decisions: [d], summary: answer.summary };
+    if (!d.allowed) return refuse(this.policyRefusal(trace, d));
+    trace.pass('policy', `iot:Connect on ${d.resourceArn} allowed.`);
+
+    const session: Session = {
+      clientId,
+      protocol: meta.protocol,
+      tls: meta.tls,
+      ...(username !== undefined ? { username } : {}),
+      authorizer: a,
+      answer,
+      pctx,
+      connectedAt: this.ctx.clock.now(),
+      timers: [],
+      refreshAt: 0,
+      disconnectAt: this.ctx.clock.now() + (n.disconnectAfterInSeconds ?? MAX_DISCONNECT_SECONDS) * 1000,
+    };
+    this.sessions.set(client, session);
+    this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
+    this.ctx.counters.mqttConnects++;
+    this.schedule(client, session, n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS, n.disconnectAfterInSeconds ?? MAX_DISCONNECT_SECONDS);
+    log(true, 'CONNACK 0 (accepted)', 'policy', `iot:Connect on ${d.resourceArn} allowed for ${answer.principalId}.`);
+    return true;
+  }
+
+  /** Disconnect at disconnectAfterInSeconds; re-ask the handler every refreshAfterInSeconds (on the endpoint clock). */
+  private schedule(client: Client, session: Session, refreshSeconds: number, disconnectSeconds: number): void {
+    const clock = this.ctx.clock;
+    session.timers.push(
+      clock.setTimeout(() => {
+        const t0 = performance.now();
+        this.ctx.counters.mqttLifetimeDisconnects++;
+        this.record({
+          request: this.opRequest(session, 'DISCONNECT'),
+          ...this.sessionWho(session),
+          allowed: false,
+          status: 403,
+          answer: 'connection closed',
+          decidedBy: 'answer',
+          reason: `disconnectAfterInSeconds (${disconnectSeconds} s) reached: AWS closes the connection; the device must reconnect (and is authorized again).`,
+          stages: [{ stage: 'answer', status: 'failed', detail: `Connected since ${new Date(session.connectedAt).toISOString()}, ${disconnectSeconds} s ago on the endpoint clock.` }],
+          t0,
+        });
+        client.close();
+      }, disconnectSeconds * 1000),
+    );
+    this.scheduleRefresh(client, session, refreshSeconds);
+  }
+
+  private scheduleRefresh(client: Client, session: Session, refreshSeconds: number): void {
+    session.refreshAt = this.ctx.clock.now() + refreshSeconds * 1000;
+    session.timers.push(this.ctx.clock.setTimeout(() => void this.refresh(client, session), refreshSeconds * 1000));
+  }
+
+  /** Invokes the handler again with the connection's event; its new answer applies from now on, a refusal closes the connection. */
+  private async refresh(client: Client, session: Session): Promise<void> {
+    if (this.sessions.get(client) !== session) return;
+    const trace = new Trace();
+    const partial: Facts = { cached: false, event: session.answer.event };
+    this.ctx.counters.mqttRefreshes++;
+    const fn = checkPermission(this.ctx, session.authorizer, trace);
+    const answer = 'stage' in fn ? fn : await invokeForAnswer(this.ctx, session.authorizer, fn, trace, partial);
+    if (this.sessions.get(client) !== session) return;
+    const base = { request: this.opRequest(session, 'REFRESH'), ...this.sessionWho(session), stages: trace.stages, t0: trace.t0, ...(partial.response !== undefined ? { response: partial.response } : {}) };
+    const refusal: Refusal | undefined = 'stage' in answer
+      ? answer
+      : !answer.validation.normalized?.isAuthenticated
+        ? { stage: 'answer', status: 403, reason: `The handler answered isAuthenticated false for ${answer.principalId}.` }
+        : undefined;
+    if (refusal || 'stage' in answer) {
+      const r = refusal ?? { stage: 'answer' as const, reason: 'No answer.' };
+      this.record({ ...base, allowed: false, status: 403, answer: 'connection closed', decidedBy: r.stage, reason: `Policy refresh refused: ${r.reason}` });
+      client.close();
+      return;
+    }
+    trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}.`);
+    session.answer = answer;
+    session.pctx = { ...session.pctx, principalId: answer.principalId };
+    const next = answer.validation.normalized?.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS;
+    this.scheduleRefresh(client, session, next);
+    this.record({ ...base, allowed: true, status: 200, answer: 'policies replaced', decidedBy: 'answer', reason: `Policies refreshed for ${answer.principalId} (refreshAfterInSeconds); the new answer applies from now on; next refresh in ${next} s.` });
+  }
+
+  private publish(client: Client | null, packet: PublishPacket): Error | null {
+    const session = client ? this.sessions.get(client) : undefined;
+    if (!session) return null; // the broker's own publishes (HTTP bridge)
+    const t0 = performance.now();
+    const requests: AuthorizationRequest[] = [{ action: 'iot:Publish', topic: packet.topic }];
+    if (packet.retain) requests.push({ action: 'iot:RetainPublish', topic: packet.topic });
+    const decisions = requests.map((r) => this.evaluate(session.answer, session.pctx, r));
+    const denied = decisions.find((d) => !d.allowed);
+    const request = { ...this.opRequest(session, 'PUBLISH'), topic: packet.topic, qos: packet.qos, retain: packet.retain };
+    if (denied) {
+      const trace = new Trace();
+      const r = this.policyRefusal(trace, denied);
+      this.record({ request, ...this.sessionWho(session), allowed: false, status: 403, answer: 'disconnected (AWS closes an MQTT 3.1.1 connection on an unauthorized publish)', decidedBy: 'policy', reason: r.reason, ...(r.fix ? { fix: r.fix } : {}), stages: trace.stages, evaluation: { context: session.pctx, decisions, summary: session.answer.summary }, t0 });
+      return new Error(r.reason);
+    }
+    this.ctx.counters.published++;
+    this.record({ request, ...this.sessionWho(session), allowed: true, status: 200, answer: packet.qos > 0 ? 'PUBACK' : 'accepted', decidedBy: 'policy', reason: `${decisions.map((d) => `${d.action} on ${d.resourceArn}`).join(' and ')} allowed for ${session.answer.principalId}.`, stages: [{ stage: 'policy', status: 'passed', detail: 'Allowed by the connection\'s policies.' }], cached: true, t0 });
+    return null;
+  }
+
+  private subscribe(client: Client, sub: Subscription): Subscription | null {
+    const session = this.sessions.get(client);
+    if (!session) return null;
+    const t0 = performance.now();
+    const d = this.evaluate(session.answer, session.pctx, { action: 'iot:Subscribe', topicFilter: sub.topic });
+    const request = { ...this.opRequest(session, 'SUBSCRIBE'), topicFilter: sub.topic, qos: sub.qos };
+    if (!d.allowed) {
+      const trace = new Trace();
+      const r = this.policyRefusal(trace, d);
+      this.record({ request, ...this.sessionWho(session), allowed: false, status: 403, answer: 'SUBACK 0x80 (failure)', decidedBy: 'policy', reason: r.reason, ...(r.fix ? { fix: r.fix } : {}), stages: trace.stages, evaluation: { context: session.pctx, decisions: [d], summary: session.answer.summary }, t0 });
+      return null;
+    }
+    this.record({ request, ...this.sessionWho(session), allowed: true, status: 200, answer: `SUBACK ${Math.min(sub.qos, 1)}`, decidedBy: 'policy', reason: `iot:Subscribe on ${d.resourceArn} allowed for ${session.answer.principalId}.`, stages: [{ stage: 'policy', status: 'passed', detail: 'Allowed by the connection\'s policies.' }], cached: true, t0 });
+    // AWS IoT supports QoS 0 and 1 only.
+    return sub.qos > 1 ? { ...sub, qos: 1 } : sub;
+  }
+
+  private forward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    const session = this.sessions.get(client);
+    if (!session) return null;
+    const t0 = performance.now();
+    const d = this.evaluate(session.answer, session.pctx, { action: 'iot:Receive', topic: packet.topic });
+    const request = { ...this.opRequest(session, 'RECEIVE'), topic: packet.topic, qos: packet.qos };
+    if (!d.allowed) {
+      const trace = new Trace();
+      const r = this.policyRefusal(trace, d);
+      this.record({ request, ...this.sessionWho(session), allowed: false, status: 403, answer: 'not delivered', decidedBy: 'policy', reason: r.reason, ...(r.fix ? { fix: r.fix } : {}), stages: trace.stages, t0 });
+      return null;
+    }
+    this.record({ request, ...this.sessionWho(session), allowed: true, status: 200, answer: 'delivered', decidedBy: 'policy', reason: `iot:Receive on ${d.resourceArn} allowed for ${session.answer.principalId}.`, stages: [{ stage: 'policy', status: 'passed', detail: 'Allowed by the connection\'s policies.' }], cached: true, t0 });
+    return packet;
+  }
+
+  private evaluate(answer: CachedAnswer, pctx: PolicyContext, r: AuthorizationRequest): AuthorizationDecision {
+    const key = `${r.action} ${pctx.clientId ?? ''} ${r.topic ?? r.topicFilter ?? r.clientId ?? ''}`;
+    let d = answer.decided.get(key);
+    if (!d) {
+      d = evaluatePolicies(answer.documents, r, pctx);
+      if (answer.decided.size < 1000) answer.decided.set(key, d);
+    }
+    return d;
+  }
+
+  private policyRefusal(trace: Trace, d: AuthorizationDecision): Refusal {
+    const why = d.reason === 'explicit-deny' ? `an explicit Deny (document ${d.decidingStatement?.documentIndex}, statement ${d.decidingStatement?.statementIndex})` : 'no statement allows it';
+    trace.fail('policy', `${d.action} on ${d.resourceArn} is denied: ${why}.`);
+    return { stage: 'policy', status: 403, reason: `${d.action} on ${d.resourceArn} is denied by the returned policies (${why}).`, fix: `Return a policy with {"Effect": "Allow", "Action": "${d.action}", "Resource": "${d.resourceArn}"} (or a wildcard covering it).` };
+  }
+
+  private opRequest(s: Session, method: string): EndpointDecision['request'] {
+    return { protocol: s.protocol, method, path: s.protocol === 'mqtt-ws' ? '/mqtt' : '', tls: s.tls, clientId: s.clientId, ...(s.username !== undefined ? { username: s.username } : {}) };
+  }
+
+  private sessionWho(s: Session): Pick<EndpointDecision, 'authorizer' | 'authorizerArn' | 'functionArn' | 'principalId'> {
+    const a = s.authorizer;
+    return { authorizer: a.authorizerName, authorizerArn: a.authorizerArn, functionArn: a.authorizerFunctionArn, principalId: s.answer.principalId };
+  }
+
+  private who(p: Facts): Pick<EndpointDecision, 'authorizer' | 'authorizerArn' | 'functionArn'> {
+    const a = p.authorizer;
+    return a ? { authorizer: a.authorizerName, authorizerArn: a.authorizerArn, functionArn: a.authorizerFunctionArn } : {};
+  }
+
+  /** What the stages learnt, for the decision; the MQTT password is replaced by its length. */
+  private facts(p: Facts): Partial<EndpointDecision> {
+    return {
+      ...(p.signature ? { signature: p.signature } : {}),
+      ...(p.event ? { event: redactPassword(p.event) } : {}),
+      ...(p.response !== undefined ? { response: p.response } : {}),
+      ...(p.handlerError ? { handlerError: p.handlerError } : {}),
+      ...(p.validation ? { validation: p.validation } : {}),
+      ...(p.evaluation ? { evaluation: p.evaluation } : {}),
+      ...(p.principalId !== undefined ? { principalId: p.principalId } : {}),
+      ...(p.logs ? { logs: p.logs } : {}),
+    };
+  }
+}
+
+function redactPassword(event: AuthorizerEvent): AuthorizerEvent {
+  const mqtt = event.protocolData.mqtt;
+  if (!mqtt?.password) return event;
+  return { ...event, protocolData: { ...event.protocolData, mqtt: { ...mqtt, password: `<redacted: ${Buffer.from(mqtt.password, 'base64').length} bytes>` } } };
+}
+
+export type { StageName };
