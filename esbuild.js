@@ -45,6 +45,38 @@ const copies = [
   ['node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf'],
 ];
 
+/**
+ * esbuild-wasm, for TypeScript handlers in projects without esbuild (the .vsix ships no
+ * node_modules). Kept as a package folder (its API refuses to run bundled) and loaded only when
+ * a TypeScript handler is bundled. Its API starts the WebAssembly service with `node` from
+ * PATH, which VS Code's extension host may not have: the copy starts it with the running
+ * executable as Node instead. A changed esbuild-wasm that no longer matches fails the build.
+ */
+const ESBUILD_WASM_FILES = ['package.json', 'LICENSE.md', 'lib/main.js', 'bin/esbuild', 'esbuild.wasm', 'wasm_exec.js', 'wasm_exec_node.js'];
+const ESBUILD_WASM_PATCHES = [
+  ['return ["node", [path2.join(__dirname, "..", "bin", "esbuild")]];', 'return [process.execPath, [path2.join(__dirname, "..", "bin", "esbuild")]];'],
+  ['    windowsHide: true,\n    stdio: ["pipe", "pipe", "inherit"],\n', '    windowsHide: true,\n    env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },\n    stdio: ["pipe", "pipe", "inherit"],\n'],
+];
+
+function copyEsbuildWasm() {
+  const from = path.join(root, 'node_modules/esbuild-wasm');
+  const to = path.join(root, 'dist/runtime/esbuild-wasm');
+  fs.rmSync(to, { recursive: true, force: true });
+  for (const f of ESBUILD_WASM_FILES) {
+    if (!fs.existsSync(path.join(from, f))) throw new Error(`[build] missing node_modules/esbuild-wasm/${f}: run npm ci`);
+    fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
+    fs.copyFileSync(path.join(from, f), path.join(to, f));
+  }
+  const mainPath = path.join(to, 'lib/main.js');
+  let main = fs.readFileSync(mainPath, 'utf8');
+  for (const [before, after] of ESBUILD_WASM_PATCHES) {
+    const count = main.split(before).length - 1;
+    if (count !== 1) throw new Error(`[build] esbuild-wasm lib/main.js: expected "${before.trim()}" once, found it ${count} times; update ESBUILD_WASM_PATCHES in esbuild.js for this esbuild-wasm version`);
+    main = main.replace(before, after);
+  }
+  fs.writeFileSync(mainPath, main);
+}
+
 function loadCommandTable() {
   const out = esbuild.buildSync({
     entryPoints: [path.join(root, 'src/vscode/commandTable.ts')],
@@ -109,6 +141,7 @@ async function main() {
   if (checkOnly) return;
   if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   copyFiles();
+  copyEsbuildWasm();
   if (watch) {
     for (const b of bundles) {
       const ctx = await esbuild.context(options(b));

@@ -1,16 +1,17 @@
 // Builds the Lambda deployment zip of an authorizer handler in memory. Python and JavaScript
 // handlers are packaged as they are (the handler's folder); TypeScript is bundled to one
-// CommonJS file with esbuild. The zip is deterministic (sorted entries, fixed timestamps and
-// modes), so unchanged sources give the CodeSha256 Lambda already reports and a re-deploy
+// CommonJS file with esbuild (the project's, else the toolkit's esbuild-wasm; esbuildLoader.ts).
+// The zip is deterministic (sorted entries, fixed timestamps and modes), so unchanged sources give the CodeSha256 Lambda already reports and a re-deploy
 // changes nothing.
 import * as crypto from 'crypto';
 import { promises as fsp } from 'fs';
-import * as nodeModule from 'module';
 import * as path from 'path';
 import { zipSync, Zippable } from 'fflate';
 import { DEPLOY_ZIP_MTIME, PACKAGE_MAX_FILES, PACKAGE_SKIP_DIRS, PROJECT_FILE_NAME, TEST_EVENT_SUFFIX } from '../core/constants';
 import { UserError } from '../core/errors';
 import type { AuthorizerConfig } from '../core/project';
+import { EsbuildLoadOptions, LoadedEsbuild, loadEsbuild } from '../local/runtime/esbuildLoader';
+import { runtimeAssetsDir } from '../local/runtime/assets';
 
 export interface HandlerPackage {
   readonly zip: Uint8Array;
@@ -72,18 +73,17 @@ async function folderEntries(root: string): Promise<Map<string, Uint8Array>> {
   return out;
 }
 
-/** esbuild from the handler's project, else the toolkit's own, else esbuild-wasm. */
-export function resolveEsbuild(handlerFile: string): EsbuildApi | undefined {
-  const fromHandler = nodeModule.createRequire(handlerFile);
-  const fromHere = nodeModule.createRequire(__filename);
-  for (const load of [() => fromHandler('esbuild'), () => fromHere('esbuild'), () => fromHandler('esbuild-wasm'), () => fromHere('esbuild-wasm')]) {
+/** esbuild from the handler's project, else the toolkit's, else the esbuild-wasm shipped in dist/runtime. */
+export function resolveEsbuild(handlerFile: string, opts: EsbuildLoadOptions = {}): LoadedEsbuild<EsbuildApi> | undefined {
+  let runtimeDir = opts.runtimeDir;
+  if (!runtimeDir) {
     try {
-      return load() as EsbuildApi;
+      runtimeDir = runtimeAssetsDir();
     } catch {
-      // try the next place
+      // no runtime files (a build without them): only a project or toolkit esbuild will do
     }
   }
-  return undefined;
+  return loadEsbuild<EsbuildApi>(handlerFile, { ...opts, runtimeDir });
 }
 
 function nodeTarget(runtime: string): string {
@@ -92,9 +92,10 @@ function nodeTarget(runtime: string): string {
 }
 
 async function bundleTypeScript(config: AuthorizerConfig, esbuild: EsbuildApi | undefined): Promise<{ code: Uint8Array; bundler: string }> {
-  const api = esbuild ?? resolveEsbuild(config.handlerFile);
+  const loaded = esbuild ? undefined : resolveEsbuild(config.handlerFile);
+  const api = esbuild ?? loaded?.api;
   if (!api) {
-    throw new UserError(`Cannot package ${path.basename(config.handlerFile)}: TypeScript handlers are bundled with esbuild, and none was found. Add it to your project: npm install --save-dev esbuild.`, 'PACKAGE_NO_ESBUILD');
+    throw new UserError(`Cannot package ${path.basename(config.handlerFile)}: TypeScript handlers are bundled with esbuild; none was found in the project and the toolkit's esbuild-wasm is missing. Reinstall the extension, or add esbuild to your project: npm install --save-dev esbuild.`, 'PACKAGE_NO_ESBUILD');
   }
   try {
     const r = await api.build({
@@ -114,7 +115,7 @@ async function bundleTypeScript(config: AuthorizerConfig, esbuild: EsbuildApi | 
     });
     const out = r.outputFiles?.[0];
     if (!out) throw new Error('esbuild wrote no output');
-    return { code: out.contents, bundler: `esbuild ${api.version ?? ''}`.trim() };
+    return { code: out.contents, bundler: `${loaded?.source === 'wasm' ? 'esbuild-wasm' : 'esbuild'} ${api.version ?? ''}`.trim() };
   } catch (e) {
     const first = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors?.[0];
     const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';

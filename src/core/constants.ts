@@ -123,6 +123,8 @@ export const PYTHON_PATH_CLI_OPTION = '--python';
 export const RUNTIME_ASSETS_DIR = 'runtime';
 export const NODE_WORKER_FILE = 'nodeWorker.js';
 export const PYTHON_BOOTSTRAP_FILE = 'python_bootstrap.py';
+/** The esbuild-wasm package esbuild.js copies into dist/runtime, for TypeScript handlers without esbuild. */
+export const ESBUILD_WASM_DIR = 'esbuild-wasm';
 /** An ES module handler's sources are found by scanning its folder, this deep and this many at most. */
 export const HANDLER_SCAN_MAX_DEPTH = 4;
 export const HANDLER_SCAN_MAX_FILES = 500;

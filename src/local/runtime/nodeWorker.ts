@@ -2,13 +2,15 @@
 // TypeScript) and runs it for each invoke request, the way the Lambda Node.js runtime does.
 // Requests and results travel as JSON lines on fd 3; the handler's stdout/stderr are the
 // invocation's logs, each closed by a marker line so the parent knows the output is complete.
-// Bundled by esbuild.js to dist/runtime/nodeWorker.js; esbuild itself stays external.
+// Bundled by esbuild.js to dist/runtime/nodeWorker.js; esbuild itself stays external and is
+// loaded only for a TypeScript handler (esbuildLoader.ts).
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import * as nodeModule from 'module';
 import { pathToFileURL } from 'url';
+import { loadEsbuild } from './esbuildLoader';
 import {
   LambdaContextFields,
   RuntimeError,
@@ -56,7 +58,6 @@ delete process.env[WORKER_SETTINGS_ENV];
 const handlerFile = settings.handlerFile;
 const handlerDir = path.dirname(handlerFile);
 const requireFromHandler = nodeModule.createRequire(handlerFile);
-const requireFromWorker = nodeModule.createRequire(__filename);
 
 // A plain `import()` would be rewritten to `require()` by a CommonJS compile of this file.
 const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<HandlerExports>;
@@ -190,18 +191,6 @@ function hasUserFrame(err: Error): boolean {
   return (err.stack ?? '').split('\n').some((l) => /^\s+at /.test(l) && !l.includes('node:internal') && !l.includes(__filename));
 }
 
-function resolveEsbuild(): EsbuildApi | undefined {
-  // The user's own esbuild first (their version, their plugins' expectations), then ours.
-  for (const load of [() => requireFromHandler('esbuild'), () => requireFromWorker('esbuild')]) {
-    try {
-      return load() as EsbuildApi;
-    } catch {
-      // try the next place
-    }
-  }
-  return undefined;
-}
-
 class LoadFailure extends Error {
   constructor(readonly runtimeError: RuntimeError) {
     super(runtimeError.message);
@@ -209,11 +198,13 @@ class LoadFailure extends Error {
 }
 
 async function loadTypeScript(): Promise<{ exports: HandlerExports; files: string[] }> {
-  const esbuild = resolveEsbuild();
+  // This bundle sits in dist/runtime, next to the shipped esbuild-wasm.
+  const loaded = loadEsbuild<EsbuildApi>(handlerFile, { runtimeDir: __dirname, toolkitDir: __dirname });
+  const esbuild = loaded?.api;
   if (!esbuild) {
     throw new LoadFailure({
       code: 'TYPESCRIPT_COMPILER_NOT_FOUND',
-      message: `Cannot run ${path.basename(handlerFile)}: TypeScript handlers are bundled with esbuild, and none was found. Add it to your project: npm install --save-dev esbuild.`,
+      message: `Cannot run ${path.basename(handlerFile)}: TypeScript handlers are bundled with esbuild; none was found in the project and the toolkit's esbuild-wasm is missing from ${__dirname}. Reinstall the extension, or add esbuild to your project: npm install --save-dev esbuild.`,
       detail: { command: 'esbuild' },
     });
   }
