@@ -42,6 +42,11 @@ export interface StartOptions {
   readonly settings?: Record<string, unknown>;
   /** Prefix for the run folder name. */
   readonly name?: string;
+  /**
+   * Where the run folder goes; RUNS_DIR (in the repository) unless given. A folder outside the
+   * repository keeps the repository's node_modules out of reach of what runs there.
+   */
+  readonly runsDir?: string;
   /** Runs once the run's folders exist, before code-server starts (e.g. to install a .vsix). */
   readonly beforeStart?: (server: Pick<CodeServer, 'userDataDir' | 'extensionsDir' | 'env' | 'runDir'>) => void;
 }
@@ -57,9 +62,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function makeRunDir(name: string): string {
-  fs.mkdirSync(RUNS_DIR, { recursive: true });
-  return fs.mkdtempSync(path.join(RUNS_DIR, `${name}-`));
+export function makeRunDir(name: string, runsDir: string = RUNS_DIR): string {
+  fs.mkdirSync(runsDir, { recursive: true });
+  return fs.mkdtempSync(path.join(runsDir, `${name}-`));
 }
 
 export function baseSettings(theme: Theme = 'dark'): Record<string, unknown> {
@@ -84,7 +89,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   for (const f of [NODE24, CODE_SERVER_ENTRY, CHROMIUM]) {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: run "bash scripts/test-env.sh" (npm test does it for you).`);
   }
-  const runDir = makeRunDir(opts.name ?? 'run');
+  const runDir = makeRunDir(opts.name ?? 'run', opts.runsDir);
   const port = await freePort();
   const dir = (d: string) => {
     const p = path.join(runDir, d);
