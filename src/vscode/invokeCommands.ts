@@ -30,7 +30,7 @@ import { loadTestEvent, newTestEventText, PROTOCOL_LABELS, TEST_PROTOCOLS, TestP
 import { invokeEventFile } from '../local/invokeAuthorizer';
 import { AuthorizerCodeLensProvider } from './codeLens';
 import { asRecord, authorizerNameOf, nonEmptyString } from './commandArgs';
-import type { CommandHandlers } from './commands';
+import { commandId, runCommand, type CommandHandlers } from './commands';
 import { AuthorizerDiagnostics } from './diagnostics';
 import type { Services } from './features';
 import { createWorkspaceSigner } from './keySource';
@@ -106,7 +106,7 @@ export interface NewAuthorizerResult {
   readonly generatedKeys: readonly string[];
 }
 
-const GENERATE_KEY_COMMAND = 'iotAuthz.generateKeyPair';
+const GENERATE_KEY_COMMAND = commandId('iotAuthz.generateKeyPair');
 
 const KIND_LABELS: Readonly<Record<TemplateKind, string>> = {
   'signed-token': 'Signed token',
@@ -536,7 +536,7 @@ export class LocalInvokeFeature implements vscode.Disposable {
   /** Generates the signed-token template's key with "Generate Signing Key Pair" when asked or accepted. */
   private async offerSigningKey(root: string, name: string, keyName: string, generate: boolean | undefined): Promise<boolean> {
     const hasCommand = (await vscode.commands.getCommands(true)).includes(GENERATE_KEY_COMMAND);
-    const generateNow = () => vscode.commands.executeCommand(GENERATE_KEY_COMMAND, { keyName, bits: DEFAULT_KEYGEN_BITS, workspaceFolder: root });
+    const generateNow = () => runCommand(GENERATE_KEY_COMMAND, { keyName, bits: DEFAULT_KEYGEN_BITS, workspaceFolder: root });
     if (!hasCommand || generate === false) {
       this.s.log.info(`"${name}" signs its test events with key "${keyName}", which does not exist yet: create it in ${KEY_STORE_DIR}/${keyName}/.`);
       return false;
