@@ -1,6 +1,6 @@
 // The one table of the extension's commands. package.json `contributes.commands` and
-// `contributes.menus` are generated from it by esbuild.js, and `registerCommands` takes a
-// handler for every id in it, so the manifest and the code cannot drift.
+// `contributes.menus` are generated from it by esbuild.js (which also writes schemas/*.json), and
+// `registerCommands` takes a handler for every id in it, so the manifest and the code cannot drift.
 
 export const COMMAND_CATEGORY = 'IoT Authorizer';
 
