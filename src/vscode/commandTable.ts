@@ -41,7 +41,7 @@ export const COMMANDS = [
   { id: 'iotAuthz.showOutput', title: 'Show Output', icon: '$(output)', menus: [inTitle('9_other')] },
   { id: 'iotAuthz.refreshExplorer', title: 'Refresh Authorizers', icon: '$(refresh)', menus: [inTitle('navigation@9')] },
   { id: 'iotAuthz.openWalkthrough', title: 'Get Started', icon: '$(book)' },
-  // --- keys and tokens (src/vscode/keyCommands.ts) ---
+  // --- keys (src/vscode/keyCommands.ts) and tokens (tokenCommands.ts) ---
   { id: 'iotAuthz.generateKeyPair', title: 'Generate Signing Key Pair', icon: '$(add)', menus: [inTitle('5_keys@1'), ...onItem('signingKeys', 'inline@1')] },
   { id: 'iotAuthz.importKey', title: 'Import Signing Key…', menus: [inTitle('5_keys@2')] },
   {
@@ -64,7 +64,7 @@ export const COMMANDS = [
     ],
   },
   { id: 'iotAuthz.copySignedCredentials', title: 'Copy Signed Credentials As…', icon: '$(clippy)', menus: onItem('authorizer', '3_keys@3') },
-  // --- local invoke, events, templates, CodeLens (src/vscode/invokeCommands.ts) ---
+  // --- local invoke, CodeLens (src/vscode/invokeCommands.ts); new events and authorizers (scaffoldCommands.ts) ---
   { id: 'iotAuthz.invokeLocally', title: 'Invoke Authorizer Locally…', icon: '$(play)', menus: onItem('authorizer', 'inline@1', '1_run@1') },
   {
     id: 'iotAuthz.runTestEvent',
