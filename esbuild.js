@@ -1,7 +1,9 @@
 // One build script for every bundle: the extension, the CLI, the local runtime workers and
 // the webview scripts. `--production` minifies without source maps (what the .vsix ships);
-// `--watch` rebuilds on change. The command table is the one source of the command
-// contributions: this script writes them into package.json (`--check` only verifies).
+// `--watch` rebuilds on change. It is also the one generator of checked-in files: package.json's
+// command contributions (from the command table) and schemas/*.json (from core/jsonSchemas.ts);
+// `--check` only verifies that they are current, and fails naming what is stale;
+// `--no-generate` builds the bundles without touching them.
 'use strict';
 const esbuild = require('esbuild');
 const fs = require('fs');
@@ -10,6 +12,8 @@ const path = require('path');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const checkOnly = process.argv.includes('--check');
+// `npm test` builds with --no-generate, so a stale generated file fails its static suite instead of being rewritten.
+const skipGenerate = process.argv.includes('--no-generate');
 const root = __dirname;
 
 /**
@@ -77,33 +81,50 @@ function copyEsbuildWasm() {
   fs.writeFileSync(mainPath, main);
 }
 
-function loadCommandTable() {
+/** Loads a TypeScript module of src/ (bundled in memory) for the generators below. */
+function loadSource(file) {
   const out = esbuild.buildSync({
-    entryPoints: [path.join(root, 'src/vscode/commandTable.ts')],
-    bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent',
+    entryPoints: [path.join(root, file)],
+    bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent', packages: 'external',
   });
   const m = { exports: {} };
   new Function('module', 'exports', 'require', out.outputFiles[0].text)(m, m.exports, require);
   return m.exports;
 }
 
-/** Rewrites contributes.commands and contributes.menus from the command table. */
-function syncContributions() {
-  const { contributedCommands, contributedMenus } = loadCommandTable();
-  const pkgPath = path.join(root, 'package.json');
-  const before = fs.readFileSync(pkgPath, 'utf8');
-  const pkg = JSON.parse(before);
+/**
+ * The generated, checked-in files: package.json's contributes.commands and contributes.menus
+ * (from src/vscode/commandTable.ts) and schemas/*.json (from src/core/jsonSchemas.ts).
+ * Each entry is [file, text it must have, its source].
+ */
+function generatedFiles() {
+  const { contributedCommands, contributedMenus } = loadSource('src/vscode/commandTable.ts');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   pkg.contributes = pkg.contributes || {};
   pkg.contributes.commands = contributedCommands();
   pkg.contributes.menus = contributedMenus();
-  const after = JSON.stringify(pkg, null, 2) + '\n';
-  if (after === before) return;
-  if (checkOnly) {
-    console.error('package.json contributions are out of date with src/vscode/commandTable.ts: run `npm run build`.');
+  const { SCHEMA_FILES, schemaText, projectFileSchema, testEventSchema } = loadSource('src/core/jsonSchemas.ts');
+  return [
+    ['package.json', JSON.stringify(pkg, null, 2) + '\n', 'src/vscode/commandTable.ts'],
+    [SCHEMA_FILES.project, schemaText(projectFileSchema()), 'src/core/jsonSchemas.ts'],
+    [SCHEMA_FILES.testEvent, schemaText(testEventSchema()), 'src/core/jsonSchemas.ts'],
+  ];
+}
+
+/** Writes the generated files that changed; with --check, fails naming each stale one instead. */
+function generate() {
+  const stale = generatedFiles().filter(([file, text]) => {
+    const p = path.join(root, file);
+    return !fs.existsSync(p) || fs.readFileSync(p, 'utf8') !== text;
+  });
+  if (checkOnly && stale.length > 0) {
+    for (const [file, , from] of stale) console.error(`${file} is out of date with ${from}: run \`npm run build\` (node esbuild.js) and commit the result.`);
     process.exit(1);
   }
-  fs.writeFileSync(pkgPath, after);
-  console.log('[build] package.json contributions updated from the command table');
+  for (const [file, text, from] of stale) {
+    fs.writeFileSync(path.join(root, file), text);
+    console.log(`[build] ${file} regenerated from ${from}`);
+  }
 }
 
 function copyFiles() {
@@ -137,7 +158,7 @@ function options(b) {
 }
 
 async function main() {
-  syncContributions();
+  if (checkOnly || !skipGenerate) generate();
   if (checkOnly) return;
   if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   copyFiles();

@@ -1,7 +1,7 @@
 // The JSON schemas of the two workspace file kinds, built from constants.ts so a limit or a
 // pattern has one home. schemas/*.json are this module's output, checked in for the editor's
-// JSON validation; test/unit/events.schema.test.ts fails when they drift and rewrites them
-// with IOT_AUTHZ_WRITE_SCHEMAS=1.
+// JSON validation, written by esbuild.js (`npm run build`) with package.json's command
+// contributions; `node esbuild.js --check` (static suite) and test/unit/events.schema.test.ts fail when they drift.
 import { LAMBDA_RUNTIME_IDS } from './lambdaRuntimes';
 import {
   LAMBDA_DEFAULT_MEMORY_MB,

@@ -48,7 +48,8 @@ export interface PolicyDocument {
   Statement: PolicyStatement | readonly PolicyStatement[];
 }
 
-export interface PolicyContext {
+/** The account and the connection a policy is evaluated for (the connection's values: ConnectionValues). */
+export interface PolicyContext extends ConnectionValues {
   region: string;
   accountId: string;
   /** Defaults to `aws`. */
@@ -63,12 +64,6 @@ export interface PolicyContext {
    * results: thing variables then stay unresolved, as in AWS.
    */
   thingName?: string;
-  thingTypeName?: string;
-  thingAttributes?: Readonly<Record<string, string>>;
-  sourceIp?: string;
-  domainName?: string;
-  /** iot:ConnectAttributes of the CONNECT (`PersistentConnect`, `LastWill`); unset when unknown. */
-  connectAttributes?: readonly string[];
 }
 
 export interface AuthorizationRequest {

@@ -154,6 +154,11 @@ export class LocalEndpoint {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     });
     this.servers.push(server);
+    return this.bind(server, protocol, host, port, caFile);
+  }
+
+  /** Listens on host:port and records the listener with the port actually bound (port 0 picks a free one). */
+  private bind(server: net.Server, protocol: EndpointListener['protocol'], host: string, port: number, caFile?: string): Promise<void> {
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -186,17 +191,7 @@ export class LocalEndpoint {
       : net.createServer((s) => serve(s));
     if (cert) server.on('tlsClientError', (_e: Error, s: Socket) => s.destroy());
     this.mqttServers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        const address = server.address();
-        const actual = typeof address === 'object' && address ? address.port : port;
-        const shownHost = host.includes(':') ? `[${host}]` : host;
-        this.listeners.push({ protocol: cert ? 'mqtts' : 'mqtt', host, port: actual, url: `${cert ? 'mqtts' : 'mqtt'}://${shownHost}:${actual}`, ...(cert ? { caFile: cert.certFile } : {}) });
-        resolve();
-      });
-    });
+    await this.bind(server, cert ? 'mqtts' : 'mqtt', host, port, cert?.certFile);
   }
 
   private readonly wss = new WebSocketServer({

@@ -25,8 +25,7 @@ import type { AwsClientFactory, AwsTarget, DeployReport } from '../aws';
 import { asRecord, authorizerNameOf } from './commandArgs';
 import { AwsTargetStore, openSignInTerminal, showAwsError } from './awsTarget';
 import { AwsAuthorizerNode, AwsTree } from './awsTree';
-import type { CommandId } from './commandTable';
-import type { CommandHandler } from './commands';
+import { runCommand, type CommandHandlers } from './commands';
 import type { Services } from './features';
 import { createWorkspaceSigner } from './keySource';
 import { LocalRuntimeHost } from './localRuntimeHost';
@@ -134,7 +133,7 @@ export class AwsFeature implements vscode.Disposable {
         await vscode.window.showTextDocument(doc, { preview: true });
         return doc;
       },
-    } satisfies Partial<Record<CommandId, CommandHandler>>;
+    } satisfies Partial<CommandHandlers>;
   }
 
   /** AWS problems as one message (with "Sign In" when that is the fix), never a stack trace. */
@@ -570,7 +569,7 @@ export class AwsFeature implements vscode.Disposable {
         .showInformationMessage(`${message} Once devices sign with ${chosen.k.name}, remove the old key.`, ...old.map((n) => `Remove ${n}`))
         .then((pick) => {
           const name = pick?.replace(/^Remove /, '');
-          if (name) void vscode.commands.executeCommand('iotAuthz.aws.removePublicKey', { authorizer: d.name, keyName: name });
+          if (name) void runCommand('iotAuthz.aws.removePublicKey', { authorizer: d.name, keyName: name });
         });
     } else vscode.window.setStatusBarMessage(`$(check) ${message}`, 8000);
     return message;

@@ -6,6 +6,7 @@ import { AWS_ENDPOINT_URL_SETTING } from '../core/constants';
 import { UserError } from '../core/errors';
 import type { AwsClientFactory, AwsTarget } from '../aws';
 import { AwsModule, loadAws } from '../loadAws';
+import { commandId } from './commands';
 
 export interface StoredAwsTarget {
   readonly profile?: string;
@@ -13,7 +14,7 @@ export interface StoredAwsTarget {
 }
 
 const STATE_KEY = 'iotAuthz.aws.target';
-export const SELECT_TARGET_COMMAND = 'iotAuthz.aws.selectTarget';
+export const SELECT_TARGET_COMMAND = commandId('iotAuthz.aws.selectTarget');
 
 export class AwsTargetStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

@@ -7,6 +7,7 @@ import { describeKeyMatch, matchAwsKeys, MatchedAwsKey } from '../core/keyMatch'
 import { listKeys } from '../core/keyStore';
 import type { AuthorizerDetails, AwsTarget } from '../aws';
 import { AwsTargetStore, SELECT_TARGET_COMMAND } from './awsTarget';
+import { commandRef } from './commands';
 
 export interface AwsAuthorizerNode {
   readonly kind: 'awsAuthorizer';
@@ -153,9 +154,9 @@ export class AwsTree {
         item.tooltip = node.message;
         item.contextValue = 'awsMessage';
         item.command = node.signIn
-          ? { command: 'iotAuthz.aws.signIn', title: 'Sign In', arguments: [node.signIn] }
+          ? commandRef('iotAuthz.aws.signIn', 'Sign In', [node.signIn])
           : node.error
-            ? { command: SELECT_TARGET_COMMAND, title: 'Select AWS Profile and Region…' }
+            ? commandRef(SELECT_TARGET_COMMAND, 'Select AWS Profile and Region…', [])
             : undefined;
         return item;
       }

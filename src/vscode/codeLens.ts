@@ -5,8 +5,7 @@
 // in resolveCodeLens.
 import * as vscode from 'vscode';
 import { CODELENS_SELECTOR } from './ids';
-import { commandRef } from './commands';
-import type { CommandId } from './commandTable';
+import { commandId, commandRef } from './commands';
 import * as path from 'path';
 import { PROJECT_FILE_NAME, TEST_EVENT_SUFFIX } from '../core/constants';
 import { outcomeIcon } from '../core/outcomes';
@@ -16,7 +15,7 @@ import { RunStore } from './runStore';
 import { WorkspaceProjects } from './workspaceProjects';
 
 /** The results panel's command; the lens that opens it appears only once it is registered. */
-export const OPEN_RESULTS_COMMAND = 'iotAuthz.openResults' satisfies CommandId;
+export const OPEN_RESULTS_COMMAND = commandId('iotAuthz.openResults');
 const HEADLINE_MAX = 90;
 const COMMAND_RECHECK_MS = 5000;
 
@@ -109,41 +108,38 @@ export class AuthorizerCodeLensProvider implements vscode.CodeLensProvider<Autho
     const d = lens.data;
     switch (d.kind) {
       case 'invoke':
-        lens.command = {
-          title: d.named ? `$(play) Invoke ${d.authorizer} locally…` : '$(play) Invoke locally…',
-          tooltip: `Run ${d.authorizer} on this machine with a test event you pick`,
-          command: 'iotAuthz.invokeLocally',
-          arguments: [{ authorizer: d.authorizer, projectFile: d.projectFile }],
-        };
+        lens.command = commandRef(
+          'iotAuthz.invokeLocally',
+          d.named ? `$(play) Invoke ${d.authorizer} locally…` : '$(play) Invoke locally…',
+          [{ authorizer: d.authorizer, projectFile: d.projectFile }],
+          `Run ${d.authorizer} on this machine with a test event you pick`,
+        );
         break;
       case 'run-event':
         lens.command = commandRef('iotAuthz.runTestEvent', '$(play) Run locally', [vscode.Uri.file(d.file)], 'Send this request through the authorizer on this machine');
         break;
       case 'test-invoke-aws':
-        lens.command = {
-          title: '$(cloud) Test-invoke in AWS',
-          tooltip: 'Send this request to the deployed authorizer with TestInvokeAuthorizer (the AWS target in the status bar)',
-          command: 'iotAuthz.aws.testInvoke',
-          arguments: [{ eventFile: d.file }],
-        };
+        lens.command = commandRef(
+          'iotAuthz.aws.testInvoke',
+          '$(cloud) Test-invoke in AWS',
+          [{ eventFile: d.file }],
+          'Send this request to the deployed authorizer with TestInvokeAuthorizer (the AWS target in the status bar)',
+        );
         break;
       case 'deploy-aws':
-        lens.command = {
-          title: '$(cloud-upload) Deploy to AWS…',
-          tooltip: `Deploy ${d.authorizer} to the AWS target in the status bar: shows the plan and asks before changing anything`,
-          command: 'iotAuthz.aws.deploy',
-          arguments: [{ authorizer: d.authorizer }],
-        };
+        lens.command = commandRef(
+          'iotAuthz.aws.deploy',
+          '$(cloud-upload) Deploy to AWS…',
+          [{ authorizer: d.authorizer }],
+          `Deploy ${d.authorizer} to the AWS target in the status bar: shows the plan and asks before changing anything`,
+        );
         break;
       case 'last-run': {
         const run = this.runs.get(d.runId);
         const panel = await this.resultsPanelExists();
-        lens.command = {
-          title: run ? `${outcomeIcon(run.outcome)} Last: ${shortHeadline(run)}` : 'Last run: no longer in the history',
-          tooltip: run ? `${run.headline}\n${new Date(run.startedAt).toLocaleString()} · ${Math.round(run.timings.totalMs)} ms` : undefined,
-          command: panel ? OPEN_RESULTS_COMMAND : 'iotAuthz.showOutput',
-          arguments: panel && run ? [run.id] : [],
-        };
+        const title = run ? `${outcomeIcon(run.outcome)} Last: ${shortHeadline(run)}` : 'Last run: no longer in the history';
+        const tooltip = run ? `${run.headline}\n${new Date(run.startedAt).toLocaleString()} · ${Math.round(run.timings.totalMs)} ms` : undefined;
+        lens.command = panel ? commandRef(OPEN_RESULTS_COMMAND, title, run ? [run.id] : [], tooltip) : commandRef('iotAuthz.showOutput', title, [], tooltip);
         break;
       }
       case 'open-results':

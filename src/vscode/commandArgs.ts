@@ -89,3 +89,8 @@ export class Args<Node = never> {
     return v;
   }
 }
+
+/** The first workspace folder: where relative paths given to a command start, and where new events go by default. */
+export function firstWorkspaceFolder(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}

@@ -1,6 +1,6 @@
 // The one table of the extension's commands. package.json `contributes.commands` and
-// `contributes.menus` are generated from it by esbuild.js, and `registerCommands` takes a
-// handler for every id in it, so the manifest and the code cannot drift.
+// `contributes.menus` are generated from it by esbuild.js (which also writes schemas/*.json), and
+// `registerCommands` takes a handler for every id in it, so the manifest and the code cannot drift.
 
 export const COMMAND_CATEGORY = 'IoT Authorizer';
 
@@ -21,192 +21,101 @@ export interface CommandSpec {
   readonly menus?: readonly MenuPlacement[];
 }
 
+const IN_VIEW = 'view == iotAuthz.authorizers';
+const EVENT_FILE = 'resourceFilename =~ /\\.authz\\.json$/';
+
+/** A button or menu entry in the authorizers view's title bar. */
+function inTitle(group: string): MenuPlacement {
+  return { menu: 'view/title', when: IN_VIEW, group };
+}
+
+/** Entries on the view's items whose context value is `viewItem` (or matches it, written `/regex/`): one per group. */
+function onItem(viewItem: string, ...groups: string[]): MenuPlacement[] {
+  const when = `${IN_VIEW} && viewItem ${viewItem.startsWith('/') ? '=~' : '=='} ${viewItem}`;
+  return groups.map((group) => ({ menu: 'view/item/context', when, group }));
+}
+
 // One section per feature; each feature's module provides the handlers of its section.
 export const COMMANDS = [
   // --- general ---
-  {
-    id: 'iotAuthz.showOutput',
-    title: 'Show Output',
-    icon: '$(output)',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '9_other' }],
-  },
-  {
-    id: 'iotAuthz.refreshExplorer',
-    title: 'Refresh Authorizers',
-    icon: '$(refresh)',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: 'navigation@9' }],
-  },
-  {
-    id: 'iotAuthz.openWalkthrough',
-    title: 'Get Started',
-    icon: '$(book)',
-  },
-  // --- keys and tokens (src/vscode/keyCommands.ts) ---
-  {
-    id: 'iotAuthz.generateKeyPair',
-    title: 'Generate Signing Key Pair',
-    icon: '$(add)',
-    menus: [
-      { menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '5_keys@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKeys', group: 'inline@1' },
-    ],
-  },
-  {
-    id: 'iotAuthz.importKey',
-    title: 'Import Signing Key…',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '5_keys@2' }],
-  },
+  { id: 'iotAuthz.showOutput', title: 'Show Output', icon: '$(output)', menus: [inTitle('9_other')] },
+  { id: 'iotAuthz.refreshExplorer', title: 'Refresh Authorizers', icon: '$(refresh)', menus: [inTitle('navigation@9')] },
+  { id: 'iotAuthz.openWalkthrough', title: 'Get Started', icon: '$(book)' },
+  // --- keys (src/vscode/keyCommands.ts) and tokens (tokenCommands.ts) ---
+  { id: 'iotAuthz.generateKeyPair', title: 'Generate Signing Key Pair', icon: '$(add)', menus: [inTitle('5_keys@1'), ...onItem('signingKeys', 'inline@1')] },
+  { id: 'iotAuthz.importKey', title: 'Import Signing Key…', menus: [inTitle('5_keys@2')] },
   {
     id: 'iotAuthz.signToken',
     title: 'Sign Token…',
     icon: '$(pencil)',
     menus: [
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: 'inline@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: '1_key@1' },
+      ...onItem('authorizer', '3_keys@1'),
+      ...onItem('signingKey', 'inline@1', '1_key@1'),
     ],
   },
-  {
-    id: 'iotAuthz.verifySignature',
-    title: 'Verify Token Signature…',
-    icon: '$(verified)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@2' }],
-  },
+  { id: 'iotAuthz.verifySignature', title: 'Verify Token Signature…', icon: '$(verified)', menus: onItem('authorizer', '3_keys@2') },
   {
     id: 'iotAuthz.copyPublicKey',
     title: 'Copy Public Key (PEM)',
     icon: '$(copy)',
     menus: [
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@4' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: 'inline@2' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == signingKey', group: '1_key@2' },
+      ...onItem('authorizer', '3_keys@4'),
+      ...onItem('signingKey', 'inline@2', '1_key@2'),
     ],
   },
-  {
-    id: 'iotAuthz.copySignedCredentials',
-    title: 'Copy Signed Credentials As…',
-    icon: '$(clippy)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '3_keys@3' }],
-  },
-  // --- local invoke, events, templates, CodeLens (src/vscode/invokeCommands.ts) ---
-  {
-    id: 'iotAuthz.invokeLocally',
-    title: 'Invoke Authorizer Locally…',
-    icon: '$(play)',
-    menus: [
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: 'inline@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '1_run@1' },
-    ],
-  },
+  { id: 'iotAuthz.copySignedCredentials', title: 'Copy Signed Credentials As…', icon: '$(clippy)', menus: onItem('authorizer', '3_keys@3') },
+  // --- local invoke, CodeLens (src/vscode/invokeCommands.ts); new events and authorizers (scaffoldCommands.ts) ---
+  { id: 'iotAuthz.invokeLocally', title: 'Invoke Authorizer Locally…', icon: '$(play)', menus: onItem('authorizer', 'inline@1', '1_run@1') },
   {
     id: 'iotAuthz.runTestEvent',
     title: 'Run Test Event',
     icon: '$(play)',
     menus: [
-      { menu: 'explorer/context', when: 'resourceFilename =~ /\\.authz\\.json$/', group: '1_iotAuthz@1' },
-      { menu: 'editor/title', when: 'resourceFilename =~ /\\.authz\\.json$/', group: 'navigation@1' },
+      { menu: 'explorer/context', when: EVENT_FILE, group: '1_iotAuthz@1' },
+      { menu: 'editor/title', when: EVENT_FILE, group: 'navigation@1' },
     ],
   },
-  {
-    id: 'iotAuthz.newTestEvent',
-    title: 'New Test Event…',
-    icon: '$(new-file)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '1_run@2' }],
-  },
-  {
-    id: 'iotAuthz.newAuthorizer',
-    title: 'New Authorizer…',
-    icon: '$(add)',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: 'navigation@1' }],
-  },
+  { id: 'iotAuthz.newTestEvent', title: 'New Test Event…', icon: '$(new-file)', menus: onItem('authorizer', '1_run@2') },
+  { id: 'iotAuthz.newAuthorizer', title: 'New Authorizer…', icon: '$(add)', menus: [inTitle('navigation@1')] },
   // --- results panel and history (src/vscode/panel/) ---
-  {
-    id: 'iotAuthz.openResults',
-    title: 'Open Results Panel',
-    icon: '$(preview)',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: 'navigation@5' }],
-  },
-  {
-    id: 'iotAuthz.showHistory',
-    title: 'Show Run History…',
-    icon: '$(history)',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '7_history@1' }],
-  },
-  {
-    id: 'iotAuthz.clearHistory',
-    title: 'Clear Run History',
-    icon: '$(clear-all)',
-    menus: [{ menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '7_history@2' }],
-  },
+  { id: 'iotAuthz.openResults', title: 'Open Results Panel', icon: '$(preview)', menus: [inTitle('navigation@5')] },
+  { id: 'iotAuthz.showHistory', title: 'Show Run History…', icon: '$(history)', menus: [inTitle('7_history@1')] },
+  { id: 'iotAuthz.clearHistory', title: 'Clear Run History', icon: '$(clear-all)', menus: [inTitle('7_history@2')] },
   // --- the local IoT endpoint (src/vscode/endpointCommands.ts) ---
-  {
-    id: 'iotAuthz.endpoint.start',
-    title: 'Start Local Endpoint',
-    icon: '$(play)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^endpoint\\.(stopped|failed)$/', group: 'inline@1' }],
-  },
-  {
-    id: 'iotAuthz.endpoint.stop',
-    title: 'Stop Local Endpoint',
-    icon: '$(debug-stop)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^endpoint\\.(running|starting)$/', group: 'inline@1' }],
-  },
+  { id: 'iotAuthz.endpoint.start', title: 'Start Local Endpoint', icon: '$(play)', menus: onItem('/^endpoint\\.(stopped|failed)$/', 'inline@1') },
+  { id: 'iotAuthz.endpoint.stop', title: 'Stop Local Endpoint', icon: '$(debug-stop)', menus: onItem('/^endpoint\\.(running|starting)$/', 'inline@1') },
   {
     id: 'iotAuthz.endpoint.copyUrl',
     title: 'Copy Local Endpoint URL',
     icon: '$(copy)',
     menus: [
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: '1_endpoint@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpointAddress', group: 'inline@1' },
+      ...onItem('endpoint.running', '1_endpoint@1'),
+      ...onItem('endpointAddress', 'inline@1'),
     ],
   },
   {
     id: 'iotAuthz.endpoint.snippets',
     title: 'Connection Snippets for the Local Endpoint',
     icon: '$(terminal)',
-    menus: [
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: 'inline@2' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == endpoint.running', group: '1_endpoint@2' },
-    ],
+    menus: onItem('endpoint.running', 'inline@2', '1_endpoint@2'),
   },
-  {
-    id: 'iotAuthz.endpoint.runAgainst',
-    title: 'Run Against Local Endpoint',
-    icon: '$(radio-tower)',
-    palette: false,
-  },
-  {
-    id: 'iotAuthz.endpoint.actions',
-    title: 'Local Endpoint Actions…',
-    icon: '$(radio-tower)',
-  },
+  { id: 'iotAuthz.endpoint.runAgainst', title: 'Run Against Local Endpoint', icon: '$(radio-tower)', palette: false },
+  { id: 'iotAuthz.endpoint.actions', title: 'Local Endpoint Actions…', icon: '$(radio-tower)' },
   // --- AWS: target, deploy, test-invoke, the account's authorizers (src/vscode/awsCommands.ts) ---
   {
     id: 'iotAuthz.aws.selectTarget',
     title: 'Select AWS Profile and Region…',
     icon: '$(cloud)',
-    menus: [
-      { menu: 'view/title', when: 'view == iotAuthz.authorizers', group: '6_aws@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsRoot', group: 'inline@2' },
-    ],
+    menus: [inTitle('6_aws@1'), ...onItem('awsRoot', 'inline@2')],
   },
-  {
-    id: 'iotAuthz.aws.refresh',
-    title: 'Refresh AWS Authorizers',
-    icon: '$(refresh)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsRoot', group: 'inline@1' }],
-  },
-  {
-    id: 'iotAuthz.aws.signIn',
-    title: 'Sign In to AWS (SSO)',
-    icon: '$(sign-in)',
-  },
+  { id: 'iotAuthz.aws.refresh', title: 'Refresh AWS Authorizers', icon: '$(refresh)', menus: onItem('awsRoot', 'inline@1') },
+  { id: 'iotAuthz.aws.signIn', title: 'Sign In to AWS (SSO)', icon: '$(sign-in)' },
   {
     id: 'iotAuthz.aws.deploy',
     title: 'Deploy to AWS…',
     icon: '$(cloud-upload)',
     menus: [
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '2_aws@1' },
+      ...onItem('authorizer', '2_aws@1'),
       { menu: 'editor/title', when: 'resourceFilename == iot-authorizer.json', group: 'navigation@2' },
     ],
   },
@@ -215,70 +124,21 @@ export const COMMANDS = [
     title: 'Test-Invoke in AWS…',
     icon: '$(cloud)',
     menus: [
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: 'inline@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '1_run@1' },
-      { menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == authorizer', group: '2_aws@2' },
-      { menu: 'explorer/context', when: 'resourceFilename =~ /\\.authz\\.json$/', group: '1_iotAuthz@2' },
+      ...onItem('/^awsAuthorizer/', 'inline@1', '1_run@1'),
+      ...onItem('authorizer', '2_aws@2'),
+      { menu: 'explorer/context', when: EVENT_FILE, group: '1_iotAuthz@2' },
     ],
   },
-  {
-    id: 'iotAuthz.aws.setDefault',
-    title: 'Set as Default Authorizer',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '2_manage@1' }],
-  },
-  {
-    id: 'iotAuthz.aws.activate',
-    title: 'Activate',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsAuthorizer.INACTIVE', group: '2_manage@2' }],
-  },
-  {
-    id: 'iotAuthz.aws.deactivate',
-    title: 'Deactivate',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsAuthorizer.ACTIVE', group: '2_manage@2' }],
-  },
-  {
-    id: 'iotAuthz.aws.delete',
-    title: 'Delete Authorizer…',
-    icon: '$(trash)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '9_delete@1' }],
-  },
-  {
-    id: 'iotAuthz.aws.copyArn',
-    title: 'Copy ARN',
-    icon: '$(copy)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@1' }],
-  },
-  {
-    id: 'iotAuthz.aws.showDetails',
-    title: 'Show Details (JSON)',
-    icon: '$(json)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@2' }],
-  },
-  {
-    id: 'iotAuthz.aws.openConsole',
-    title: 'Open in AWS Console',
-    icon: '$(link-external)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@3' }],
-  },
-  {
-    id: 'iotAuthz.aws.rotatePublicKey',
-    title: 'Rotate Public Key…',
-    icon: '$(key)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '2_manage@3' }],
-  },
-  {
-    id: 'iotAuthz.aws.removePublicKey',
-    title: 'Remove Public Key from Authorizer…',
-    icon: '$(trash)',
-    palette: false,
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem == awsKey', group: '9_delete@1' }],
-  },
-  {
-    id: 'iotAuthz.aws.pullIntoProject',
-    title: 'Pull into iot-authorizer.json…',
-    icon: '$(cloud-download)',
-    menus: [{ menu: 'view/item/context', when: 'view == iotAuthz.authorizers && viewItem =~ /^awsAuthorizer/', group: '3_copy@4' }],
-  },
+  { id: 'iotAuthz.aws.setDefault', title: 'Set as Default Authorizer', menus: onItem('/^awsAuthorizer/', '2_manage@1') },
+  { id: 'iotAuthz.aws.activate', title: 'Activate', menus: onItem('awsAuthorizer.INACTIVE', '2_manage@2') },
+  { id: 'iotAuthz.aws.deactivate', title: 'Deactivate', menus: onItem('awsAuthorizer.ACTIVE', '2_manage@2') },
+  { id: 'iotAuthz.aws.delete', title: 'Delete Authorizer…', icon: '$(trash)', menus: onItem('/^awsAuthorizer/', '9_delete@1') },
+  { id: 'iotAuthz.aws.copyArn', title: 'Copy ARN', icon: '$(copy)', menus: onItem('/^awsAuthorizer/', '3_copy@1') },
+  { id: 'iotAuthz.aws.showDetails', title: 'Show Details (JSON)', icon: '$(json)', menus: onItem('/^awsAuthorizer/', '3_copy@2') },
+  { id: 'iotAuthz.aws.openConsole', title: 'Open in AWS Console', icon: '$(link-external)', menus: onItem('/^awsAuthorizer/', '3_copy@3') },
+  { id: 'iotAuthz.aws.rotatePublicKey', title: 'Rotate Public Key…', icon: '$(key)', menus: onItem('/^awsAuthorizer/', '2_manage@3') },
+  { id: 'iotAuthz.aws.removePublicKey', title: 'Remove Public Key from Authorizer…', icon: '$(trash)', palette: false, menus: onItem('awsKey', '9_delete@1') },
+  { id: 'iotAuthz.aws.pullIntoProject', title: 'Pull into iot-authorizer.json…', icon: '$(cloud-download)', menus: onItem('/^awsAuthorizer/', '3_copy@4') },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

@@ -19,6 +19,14 @@ export interface CommandArgs {
   'iotAuthz.openResults': [run?: string | { readonly runId: string }];
   'iotAuthz.showHistory': [run?: string | { readonly runId: string }];
   'iotAuthz.copyPublicKey': [options?: { readonly keyName?: string; readonly workspaceFolder?: string }];
+  'iotAuthz.generateKeyPair': [options?: { readonly keyName?: string; readonly bits?: number; readonly workspaceFolder?: string }];
+  'iotAuthz.endpoint.copyUrl': [];
+  'iotAuthz.showOutput': [];
+  'iotAuthz.aws.signIn': [loginCommand?: string];
+  'iotAuthz.aws.selectTarget': [];
+  'iotAuthz.aws.deploy': [options?: { readonly authorizer?: string }];
+  'iotAuthz.aws.testInvoke': [options?: { readonly eventFile?: string }];
+  'iotAuthz.aws.removePublicKey': [options?: { readonly authorizer?: string; readonly keyName?: string }];
 }
 
 export type ArgsOf<K extends CommandId> = K extends keyof CommandArgs ? CommandArgs[K] : [options?: unknown];
@@ -34,6 +42,11 @@ export function runCommand<K extends CommandId>(id: K, ...args: ArgsOf<K>): Then
 /** A `vscode.Command` (CodeLens, tree item) for one of the extension's commands, typed like `runCommand`. */
 export function commandRef<K extends CommandId>(id: K, title: string, args: ArgsOf<K>, tooltip?: string): vscode.Command {
   return { title, command: id, arguments: [...args], ...(tooltip !== undefined ? { tooltip } : {}) };
+}
+
+/** A command id checked against the table, for APIs that take a bare id (status bar items, `getCommands`). */
+export function commandId<K extends CommandId>(id: K): K {
+  return id;
 }
 
 /**

@@ -11,7 +11,7 @@ import { storedKeyFiles } from '../core/keyStore';
 import type { EndpointDecision } from '../core/decisions';
 import type { InvocationResult } from '../core/result';
 import { httpPublishFromRun, LocalEndpointAuthorizer, localEndpointSnippets } from '../core/snippets';
-import type { CommandHandlers } from './commands';
+import { commandId, runCommand, type CommandHandlers } from './commands';
 import { EndpointHost, EndpointRunning, EndpointStatus } from './endpointHost';
 import { EndpointChildView, endpointChildren, endpointRootView, endpointStatusBarView } from './endpointView';
 import type { Services } from './features';
@@ -99,7 +99,7 @@ export class EndpointFeature implements vscode.Disposable {
     item.name = 'IoT Authorizer: Local Endpoint';
     item.text = view.text;
     item.tooltip = view.tooltip;
-    item.command = status.state === 'failed' ? 'iotAuthz.endpoint.start' : 'iotAuthz.endpoint.actions';
+    item.command = status.state === 'failed' ? commandId('iotAuthz.endpoint.start') : commandId('iotAuthz.endpoint.actions');
     item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     item.show();
   }
@@ -272,7 +272,7 @@ export class EndpointFeature implements vscode.Disposable {
       sub.dispose();
     }
     if (!decision.run) throw new UserError(`The endpoint decided (${decision.headline}) without a run to show.`, 'ENDPOINT_NO_RUN');
-    await vscode.commands.executeCommand('iotAuthz.openResults', { runId: decision.run.id });
+    await runCommand('iotAuthz.openResults', { runId: decision.run.id });
     return { status, runId: decision.run.id };
   }
 
@@ -306,7 +306,7 @@ export class EndpointFeature implements vscode.Disposable {
         ? [
             { label: '$(copy) Copy Local Endpoint URL', description: status.url, run: () => this.copyUrl() },
             { label: '$(terminal) Connection Snippets', description: 'curl publish, AWS CLI --endpoint-url', run: () => this.snippets() },
-            { label: '$(preview) Open Results Panel', run: () => vscode.commands.executeCommand('iotAuthz.openResults') },
+            { label: '$(preview) Open Results Panel', run: () => runCommand('iotAuthz.openResults') },
             { label: '$(debug-stop) Stop Local Endpoint', run: () => this.stop() },
           ]
         : status.state === 'starting'

@@ -2,6 +2,7 @@
 // the project file only when the view asks for children, never at activation.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { commandRef } from './commands';
 import { AUTHORIZERS_VIEW_ID } from './ids';
 import type { AuthorizerConfig, ProjectIssue } from '../core/project';
 import { KEY_STORE_DIR, PROJECT_FILE_NAME } from '../core/constants';
@@ -155,7 +156,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
           item.iconPath = new vscode.ThemeIcon('link');
           item.contextValue = 'endpointAddress';
           item.tooltip = `${v.url} (click to copy)`;
-          item.command = { command: 'iotAuthz.endpoint.copyUrl', title: 'Copy Local Endpoint URL' };
+          item.command = commandRef('iotAuthz.endpoint.copyUrl', 'Copy Local Endpoint URL', []);
         } else if (v.kind === 'registered') {
           item.id = `endpoint#authorizer#${v.label}`;
           item.iconPath = new vscode.ThemeIcon('shield');
@@ -176,7 +177,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
         item.tooltip = v.tooltip;
         item.iconPath = new vscode.ThemeIcon(v.allowed ? 'pass' : 'error', new vscode.ThemeColor(v.allowed ? 'testing.iconPassed' : 'errorForeground'));
         item.contextValue = 'endpointDecision';
-        if (v.runId !== undefined) item.command = { command: 'iotAuthz.openResults', title: 'Open in Results Panel', arguments: [{ runId: v.runId }] };
+        if (v.runId !== undefined) item.command = commandRef('iotAuthz.openResults', 'Open in Results Panel', [{ runId: v.runId }]);
         return item;
       }
       case 'authorizer': {

@@ -13,6 +13,7 @@ import { RunStore } from './runStore';
 import { WorkspaceProjects } from './workspaceProjects';
 import { LocalInvokeFeature } from './invokeCommands';
 import { keyCommandHandlers } from './keyCommands';
+import { tokenCommandHandlers } from './tokenCommands';
 import { resultsPanelHandlers } from './panel/panelCommands';
 import { ResultsPanel } from './panel/resultsPanel';
 
@@ -75,6 +76,7 @@ export function createFeatures(context: vscode.ExtensionContext, log: Log): Feat
     ...generalHandlers(services),
     ...localInvoke.handlers(),
     ...keyCommandHandlers(services),
+    ...tokenCommandHandlers(services),
     ...resultsPanelHandlers(services, results),
     ...aws.handlers(),
     ...endpoint.handlers(),

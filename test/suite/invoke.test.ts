@@ -9,7 +9,7 @@ import type { ExtensionApi } from '../../src/extension';
 import type { InvocationResult } from '../../src/core/result';
 import type { RunStore } from '../../src/vscode/runStore';
 import type { AuthorizerExplorer, ExplorerNode } from '../../src/vscode/explorer';
-import type { NewAuthorizerResult } from '../../src/vscode/invokeCommands';
+import type { NewAuthorizerResult } from '../../src/vscode/scaffoldCommands';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
 

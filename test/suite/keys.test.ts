@@ -13,8 +13,10 @@ import { KEY_STORE_GITIGNORE_ENTRY, MAX_TOKEN_LENGTH, PRIVATE_KEY_STORAGE_SETTIN
 import { importPrivateKey, importPublicKey } from '../../src/core/keys';
 import { deleteKey, storedKeyFiles } from '../../src/core/keyStore';
 import { signToken, VerifyResult } from '../../src/core/tokens';
-import type { SignTokenResult, StoredKeyResult } from '../../src/vscode/keyCommands';
-import { keyNameProblem, tokenProblem } from '../../src/vscode/keyCommands';
+import type { StoredKeyResult } from '../../src/vscode/keyCommands';
+import { keyNameProblem } from '../../src/vscode/keyCommands';
+import type { SignTokenResult } from '../../src/vscode/tokenCommands';
+import { tokenProblem } from '../../src/vscode/tokenCommands';
 import type { AuthorizerExplorer } from '../../src/vscode/explorer';
 import { assertNoKeyMaterial, fixture, fixturePath, TEST_PASSPHRASE } from '../unit/keyFixtures';
 

@@ -11,7 +11,7 @@ import { UserError } from '../../core/errors';
 import type { InvocationResult } from '../../core/result';
 import { testEventFromRun } from '../../core/testEventFromRun';
 import { FromWebview, parseFromWebview, parsePanelState, SourceLocation, ToWebview } from '../../webview/protocol';
-import type { ArgsOf } from '../commands';
+import { runCommand, type ArgsOf } from '../commands';
 import type { CommandId } from '../commandTable';
 import type { Services } from '../features';
 import { findHandlerLine } from '../handlerLocation';
@@ -305,7 +305,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   private execute(call: CommandCall): Thenable<unknown> {
     // CommandCall already ties the arguments to the id (runCommand cannot see that through a union).
-    return vscode.commands.executeCommand(call.id, ...call.args);
+    return runCommand(call.id, ...(call.args as ArgsOf<typeof call.id>));
   }
 
   /** Copies the response JSON or a connection snippet; returns the text copied. */
