@@ -11,6 +11,7 @@ import { storedKeyFiles } from '../core/keyStore';
 import type { EndpointDecision } from '../core/decisions';
 import type { InvocationResult } from '../core/result';
 import { httpPublishFromRun, LocalEndpointAuthorizer, localEndpointSnippets } from '../core/snippets';
+import { runIdOf } from './commandArgs';
 import { commandId, runCommand, type CommandHandlers } from './commands';
 import { EndpointHost, EndpointRunning, EndpointStatus } from './endpointHost';
 import { EndpointChildView, endpointChildren, endpointRootView, endpointStatusBarView } from './endpointView';
@@ -28,20 +29,17 @@ export type EndpointSnippetsResult = { readonly url: string; readonly text: stri
 /** What "Run against endpoint" did: the HTTP status the device got and the decision's run. */
 export type EndpointRunResult = { readonly status: number; readonly runId: string };
 
-/** `"<run id>"` or `{ runId }`. */
-function runIdOf(arg: unknown): string | undefined {
-  if (typeof arg === 'string' && arg !== '') return arg;
-  if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') return (arg as { runId: string }).runId;
-  return undefined;
-}
-
 export class EndpointFeature implements vscode.Disposable {
   readonly host: EndpointHost;
   private statusItem: vscode.StatusBarItem | undefined;
   private lastState: EndpointStatus['state'] = 'stopped';
   private readonly statusListeners = new Set<() => void>();
-  /** Watches the running endpoint's iot-authorizer.json on disk (it registers it at start only). */
-  private projectWatcher: vscode.Disposable | undefined;
+  /**
+   * The running endpoint's iot-authorizer.json and its authorizers as saved when it started (it
+   * registers them at start only): a saved change to them offers a restart.
+   */
+  private registered: { readonly file: string; readonly authorizers: string } | undefined;
+  private readonly projectListener: vscode.Disposable;
   private offeringRestart = false;
 
   constructor(private readonly s: Services) {
@@ -51,6 +49,9 @@ export class EndpointFeature implements vscode.Disposable {
       () => this.onChanged(),
       (line) => s.log.info(`[endpoint] ${line}`),
     );
+    // The workspace's own watcher (set up at activation), not one created at start: a watcher
+    // made when the endpoint starts can miss a write that comes right after.
+    this.projectListener = s.projects.onDidChange((file) => this.projectChanged(file));
   }
 
   get status(): EndpointStatus {
@@ -77,11 +78,10 @@ export class EndpointFeature implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Local endpoint: ${status.reason} ${status.fix}`, 'Show Output').then((a) => a && this.s.log.show());
       }
       if (status.state === 'stopped') this.s.log.info('Local endpoint stopped.');
-      if (status.state === 'running') this.watchProject(status.workspace);
-      else {
-        this.projectWatcher?.dispose();
-        this.projectWatcher = undefined;
-      }
+      if (status.state === 'running') {
+        const file = path.resolve(status.workspace, PROJECT_FILE_NAME);
+        this.registered = { file, authorizers: this.savedAuthorizers(file) };
+      } else this.registered = undefined;
     }
     this.updateStatusBar(status);
     this.s.explorer.refresh();
@@ -109,17 +109,21 @@ export class EndpointFeature implements vscode.Disposable {
     return endpointStatusBarView(this.host.status) ? this.statusItem?.text : undefined;
   }
 
-  private watchProject(workspace: string): void {
-    this.projectWatcher?.dispose();
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(workspace), PROJECT_FILE_NAME));
-    const changed = () => {
-      this.offerRestart().catch((e: unknown) => {
-        const message = e instanceof Error ? e.message : String(e);
-        this.s.log.error(`Restarting the local endpoint failed: ${message}`);
-        void vscode.window.showErrorMessage(`Restart Local Endpoint: ${message}`);
-      });
-    };
-    this.projectWatcher = vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
+  /** The authorizers of `file` as saved on disk, as one comparable text. */
+  private savedAuthorizers(file: string): string {
+    return JSON.stringify(this.s.projects.saved(file).project?.authorizers ?? null);
+  }
+
+  private projectChanged(file: string): void {
+    const r = this.registered;
+    if (!r || path.resolve(file) !== r.file || !this.host.running) return;
+    // Unsaved edits and saves that change nothing the endpoint registered offer nothing.
+    if (this.savedAuthorizers(file) === r.authorizers) return;
+    this.offerRestart().catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      this.s.log.error(`Restarting the local endpoint failed: ${message}`);
+      void vscode.window.showErrorMessage(`Restart Local Endpoint: ${message}`);
+    });
   }
 
   /** The endpoint registered iot-authorizer.json when it started: offer a restart (same port) to register a change. */
@@ -331,7 +335,7 @@ export class EndpointFeature implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.projectWatcher?.dispose();
+    this.projectListener.dispose();
     this.host.dispose();
     this.statusItem?.dispose();
   }

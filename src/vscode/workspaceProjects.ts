@@ -49,6 +49,7 @@ export class WorkspaceProjects implements vscode.Disposable {
    * right after the file was written and before the watcher has told.
    */
   saved(file: string): ProjectParseResult {
+    this.watch();
     return loadProject(path.resolve(file));
   }
 

@@ -16,6 +16,7 @@ import type { DeployReport } from '../../src/aws';
 import { deleteKey, writeKeyPair } from '../../src/core/keyStore';
 import { generateKeyPair } from '../../src/core/keys';
 import { ACCOUNT, REGION, RunningEndpoint, startEndpointProcess, stopEndpointProcess } from '../e2e/endpointFixtures';
+import { within } from './within';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
 const ENDPOINT_SETTING = 'iotAuthz.aws.endpointUrl';
@@ -37,9 +38,6 @@ async function lensFor(file: string, command: string): Promise<{ lens: vscode.Co
   }
 }
 
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))]);
-}
 
 suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real SDK, real local endpoint)', function () {
   this.timeout(180_000);

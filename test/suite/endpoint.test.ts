@@ -14,6 +14,7 @@ import type { EndpointRunResult, EndpointSnippetsResult } from '../../src/vscode
 import type { InvocationResult } from '../../src/core/result';
 import type { ExplorerNode } from '../../src/vscode/explorer';
 import type { FromWebview, ToWebview } from '../../src/webview/protocol';
+import { within } from './within';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
 
@@ -210,7 +211,8 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
       const project = JSON.parse(original) as { authorizers: Array<Record<string, unknown>> };
       project.authorizers.push({ ...project.authorizers[0], name: 'SecondAuthorizer' });
       fs.writeFileSync(projectFile, JSON.stringify(project, null, 2) + '\n');
-      assert.match(await offer, /iot-authorizer\.json changed: .*Restart it \(same address/);
+      // Bounded below the test's own timeout, so the finally below restores the project file for the next suites.
+      assert.match(await within(60_000, 'the restart offer after saving iot-authorizer.json', offer), /iot-authorizer\.json changed: .*Restart it \(same address/);
       const registered = await treeUntil('the second authorizer registered', async () => {
         const names = (await children()).flatMap((n) => (n.kind === 'endpointChild' && n.view.kind === 'registered' ? [n.view.label] : []));
         return names.includes('SecondAuthorizer') ? names : undefined;

@@ -12,6 +12,7 @@ import type { RunStore } from '../../src/vscode/runStore';
 import { panelHtml, RESULTS_TITLE, RESULTS_VIEW_TYPE, ResultsPanel } from '../../src/vscode/panel/resultsPanel';
 import type { FromWebview, RunView, ToWebview } from '../../src/webview/protocol';
 import { EXAMPLE_REQUESTS, fixtureRun, FixtureRunOptions } from '../unit/runFixtures';
+import { within } from './within';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
 
@@ -20,9 +21,6 @@ interface TestApi {
   results: ResultsPanel;
 }
 
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))]);
-}
 
 /** The next message the page sends that matches. */
 function fromPage<T extends FromWebview['type']>(results: ResultsPanel, type: T, match: (m: Extract<FromWebview, { type: T }>) => boolean = () => true, ms = 20000) {
