@@ -1,20 +1,20 @@
 // Deploys one authorizer of iot-authorizer.json: package the handler, read what AWS has, plan
 // (core/deployPlan.ts), ask, then create or update the function (waiting until Active and the
 // update Successful), the invoke permission, the authorizer and the default, and test-invoke it
-// with a freshly signed token. A failure names the step, AWS's reason and what was left as it
-// was; a plan with nothing to change changes nothing.
-import { UserError } from '../core/errors';
+// with the authorizer's test event (deployTestInvoke.ts). A failure names the step, AWS's reason
+// and what was left as it was; a plan with nothing to change changes nothing.
+import * as path from 'path';
 import { defaultFunctionName, defaultRoleName, DeployPlan, DesiredState, planDeploy, planIsNoop, PlanStep, StepKind, stepLabel } from '../core/deployPlan';
-import { readPrivateKey, readPublicKey } from '../core/keyStore';
+import type { TokenSigner } from '../core/events';
+import { readPublicKey } from '../core/keyStore';
 import type { AuthorizerConfig, AuthorizerProject } from '../core/project';
 import type { InvocationResult } from '../core/result';
-import { signToken } from '../core/tokens';
 import { AwsTarget, resolveTarget } from './account';
 import type { AwsClientFactory } from './clients';
 import { IotAuthorizers } from './iot';
 import { FunctionState, LambdaFunctions, WaitOptions } from './lambda';
 import { HandlerPackage, packageHandler } from './packageHandler';
-import { testInvokeInAws } from './testInvoke';
+import { RunLocally, testInvokeAfterDeploy } from './deployTestInvoke';
 
 export type DeployPhase = 'package' | 'read' | StepKind | 'test-invoke';
 
@@ -36,8 +36,12 @@ export interface DeployInput {
    * account has it, else create it (Lambda trust, AWSLambdaBasicExecutionRole) before the function.
    */
   readonly createRole?: boolean;
-  /** Test-invoke after a deploy that changed something (default true). */
+  /** Test-invoke after a deploy that changed something (default true), with the authorizer's first test event the local run allows (see deployTestInvoke.ts). */
   readonly testInvoke?: boolean;
+  /** Runs a test event locally, to prefer one the handler allows and to explain InvalidResponseException. */
+  readonly runLocally?: RunLocally;
+  /** Computes an event's {"sign": key}; default the workspace's private keys. */
+  readonly sign?: TokenSigner;
   readonly wait?: WaitOptions;
   readonly now?: Date;
   readonly packaged?: HandlerPackage;
@@ -309,12 +313,28 @@ export async function deployAuthorizer(input: DeployInput): Promise<DeployReport
   }
 
   let testInvoke: InvocationResult | undefined;
+  let sentEvent: string | undefined;
   if (input.testInvoke !== false) {
     try {
-      testInvoke = await testInvokeAfterDeploy(iot, target, config, root);
+      const sent = await testInvokeAfterDeploy({
+        iot,
+        target,
+        project: input.project,
+        config,
+        root,
+        log,
+        ...(input.sign ? { sign: input.sign } : {}),
+        ...(input.runLocally ? { runLocally: input.runLocally } : {}),
+      });
+      testInvoke = sent?.result;
+      sentEvent = sent?.eventFile;
       if (testInvoke)
-        record('test-invoke', testInvoke.outcome === 'allowed' || testInvoke.outcome === 'denied' ? 'done' : 'failed', `Test-invoke: ${testInvoke.headline}`);
-      else record('test-invoke', 'not-run', 'Test-invoke: skipped (signing disabled or no private key in the workspace to sign a token with)');
+        record(
+          'test-invoke',
+          testInvoke.outcome === 'allowed' || testInvoke.outcome === 'denied' ? 'done' : 'failed',
+          `Test-invoke${sentEvent ? ` with ${path.relative(input.project.dir, sentEvent)}` : ''}: ${testInvoke.headline}`,
+        );
+      else record('test-invoke', 'not-run', 'Test-invoke: skipped (no test event, and signing disabled or no private key in the workspace to sign a token with)');
     } catch (e) {
       return { ...fail('test-invoke', e, [], plan, target), summary: `Deployed ${config.name}, but the test-invoke failed: ${(e as Error).message}` };
     }
@@ -338,23 +358,6 @@ export async function deployAuthorizer(input: DeployInput): Promise<DeployReport
     plan,
     steps,
     ...(testInvoke ? { testInvoke } : {}),
-    summary: `Deployed ${config.name} to ${target.accountId}/${target.region}.${testInvoke ? ` ${testInvoke.headline}.` : ''}`,
+    summary: `Deployed ${config.name} to ${target.accountId}/${target.region}.${testInvoke ? ` Test-invoke${sentEvent ? ` with ${path.basename(sentEvent)}` : ''}: ${testInvoke.headline}.` : ''}`,
   };
-}
-
-/** Signs a fresh token with the first signing key that has a private key in the workspace, and test-invokes. */
-async function testInvokeAfterDeploy(iot: IotAuthorizers, target: AwsTarget, config: AuthorizerConfig, root: string): Promise<InvocationResult | undefined> {
-  if (config.signingDisabled) return undefined;
-  for (const keyName of config.signingKeys) {
-    let signature: string;
-    const token = `iot-authz-deploy-check-${Date.now()}`;
-    try {
-      signature = signToken(token, (await readPrivateKey(root, keyName)).keyObject);
-    } catch (e) {
-      if (e instanceof UserError) continue;
-      throw e;
-    }
-    return testInvokeInAws({ iot, target, authorizerName: config.name, input: { kind: 'token', token, signature } });
-  }
-  return undefined;
 }

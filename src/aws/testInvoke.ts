@@ -4,6 +4,7 @@
 // answer, the local checks on the same request explain why.
 import { performance } from 'perf_hooks';
 import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from '../core/constants';
+import { extractCredentials } from '../core/credentials';
 import { awsTestInvokeResult, LocalExplanation } from '../core/awsTestInvoke';
 import type { ResolvedDeviceRequest, SignatureCheck } from '../core/events';
 import type { InvocationResult, RunRequestSummary } from '../core/result';
@@ -34,8 +35,10 @@ export interface AwsTestInvokeOptions {
   readonly publicKeys?: readonly NamedPublicKey[];
   /** Runs the same request locally (the handler and the response rules), to explain InvalidResponseException. */
   readonly runLocally?: (request: DeviceRequest) => Promise<InvocationResult | undefined>;
-  /** For token requests run locally: the header that carries the token. */
+  /** The authorizer's token key name: the header carrying the token of a token request run locally, and where a context request's token is read from. */
   readonly tokenKeyName?: string;
+  /** The authorizer has signing disabled (from the project file), so the panel says no signature was checked. */
+  readonly signingDisabled?: boolean;
   readonly source?: InvocationResult['source'];
   /** The account's data endpoint (DescribeEndpoint iot:Data-ATS), recorded as the request's server so snippets name it. */
   readonly dataEndpoint?: string;
@@ -61,15 +64,23 @@ export function contextsFor(authorizerName: string, r: ResolvedDeviceRequest): T
   };
 }
 
-function summaryFor(authorizerName: string, input: TokenTestInvoke | ContextTestInvoke, dataEndpoint?: string): RunRequestSummary {
+/** The token and signature a context request carries, read where AWS reads them (headers, query string, MQTT username). */
+function sentCredentials(r: ResolvedDeviceRequest, tokenKeyName: string | undefined): { token?: string; signature?: string } {
+  const found = extractCredentials({ headers: r.headers, queryString: r.queryString, mqttUsername: r.mqtt?.username }, tokenKeyName);
+  return { ...(found.token !== undefined ? { token: found.token } : {}), ...(found.signature !== undefined ? { signature: found.signature } : {}) };
+}
+
+function summaryFor(authorizerName: string, input: TokenTestInvoke | ContextTestInvoke, dataEndpoint?: string, tokenKeyName?: string): RunRequestSummary {
   if (input.kind === 'token')
     return { authorizer: authorizerName, protocol: 'http', token: input.token, ...(dataEndpoint ? { serverName: dataEndpoint } : {}) };
   const r = input.request;
   const { mqtt, headers, queryString, ...always } = r;
+  const { token } = sentCredentials(r, tokenKeyName);
   return {
     authorizer: authorizerName,
     protocol: r.protocol,
     ...(mqtt?.clientId !== undefined ? { clientId: mqtt.clientId } : {}),
+    ...(token !== undefined ? { token } : {}),
     serverName: dataEndpoint && isPlaceholderServerName(r.serverName) ? dataEndpoint : r.serverName,
     wire: {
       ...always,
@@ -142,7 +153,9 @@ export async function testInvokeInAws(o: AwsTestInvokeOptions): Promise<Invocati
   return awsTestInvokeResult({
     target: { kind: 'aws', region: o.target.region, accountId: o.target.accountId, ...(o.target.profile ? { profile: o.target.profile } : {}) },
     accountId: o.target.accountId,
-    request: summaryFor(o.authorizerName, o.input, o.dataEndpoint),
+    request: summaryFor(o.authorizerName, o.input, o.dataEndpoint, o.tokenKeyName),
+    signatureSent: o.input.kind === 'token' || sentCredentials(o.input.request, o.tokenKeyName).signature !== undefined,
+    ...(o.signingDisabled ? { signingDisabled: true } : {}),
     ...(answer ? { answer } : {}),
     ...(error ? { error } : {}),
     startedAt,

@@ -43,6 +43,10 @@ export interface AwsTestInvokeInput {
   readonly totalMs: number;
   readonly explanation?: LocalExplanation;
   readonly source?: InvocationResult['source'];
+  /** Whether the request carried a signature next to its token; default: it did when it carried a token (a token test-invoke always does). */
+  readonly signatureSent?: boolean;
+  /** The authorizer has signing disabled: AWS checks no signature. */
+  readonly signingDisabled?: boolean;
 }
 
 /** The answer as the response object the rules check (documents as the JSON strings AWS returns). */
@@ -56,8 +60,22 @@ export function responseFromTestInvoke(answer: AwsTestInvokeAnswer): Record<stri
   };
 }
 
-const AWS_VERIFIED: SignatureCheck = { status: 'verified', diagnosis: 'AWS verified the signature (test-invoke ran the authorizer).' };
-const NOT_SENT: SignatureCheck = { status: 'missing', diagnosis: 'The request carried its token in a context; AWS checked the signature there.' };
+// AWS verifies a signature before it invokes the authorizer (a bad one is InvalidRequestException,
+// docs/aws-custom-auth.md), so an answer means the signature that was sent verified.
+const AWS_VERIFIED: SignatureCheck = {
+  status: 'verified',
+  diagnosis: 'Sent, verified by AWS: AWS checks the signature before it invokes the authorizer, and it invoked it.',
+};
+
+/** What the panel says about the signature of a request AWS ran the authorizer for (or refused its answer). */
+function sentSignature(input: AwsTestInvokeInput): SignatureCheck {
+  if (input.signingDisabled) return { status: 'disabled' };
+  if (input.request.token === undefined)
+    return { status: 'missing', diagnosis: "No token in the request: it carries nothing under the authorizer's token key name, so there was no signature to check." };
+  if (input.signatureSent === false)
+    return { status: 'missing', diagnosis: 'No signature next to the token. With signing enabled, AWS refuses a device that connects this way without invoking the authorizer.' };
+  return AWS_VERIFIED;
+}
 
 /** The test-invoke as an InvocationResult with target `aws`. */
 export function awsTestInvokeResult(input: AwsTestInvokeInput): InvocationResult {
@@ -74,7 +92,7 @@ export function awsTestInvokeResult(input: AwsTestInvokeInput): InvocationResult
     // AWS answered: judged like a local answer, the headline says who answered.
     return assembleRunResult({
       ...common,
-      signature: input.request.token !== undefined ? AWS_VERIFIED : NOT_SENT,
+      signature: sentSignature(input),
       handler: { kind: 'response', response: responseFromTestInvoke(input.answer) },
       headlinePrefix: 'AWS: ',
       problems: [],
@@ -83,7 +101,7 @@ export function awsTestInvokeResult(input: AwsTestInvokeInput): InvocationResult
   const refusal = refusalOf(input);
   return assembleRunResult({
     ...common,
-    signature: refusal.signature ?? (input.request.token !== undefined ? AWS_VERIFIED : NOT_SENT),
+    signature: refusal.signature ?? sentSignature(input),
     verdict: refusal.verdict,
     ...(refusal.validation ? { checked: { validation: refusal.validation } } : {}),
     problems: refusal.problems,

@@ -225,6 +225,9 @@ export class AwsFeature implements vscode.Disposable {
             factory,
             createRole: asRecord(arg).createRole === true,
             signal: abort.signal,
+            sign: createWorkspaceSigner(this.s, project.dir),
+            runLocally: (request, policyContext) =>
+              invokeAuthorizer(this.runtime.get(), { project, request, sign: createWorkspaceSigner(this.s, project.dir), policyContext }),
             log: (line) => {
               log.info(line);
               progress.report({ message: line.replace(/^[✓✗·]\s*/, '') });
@@ -422,6 +425,8 @@ export class AwsFeature implements vscode.Disposable {
         authorizerName: config.authorizer.name,
         input: { kind: 'context', request },
         publicKeys,
+        ...(config.authorizer.tokenKeyName ? { tokenKeyName: config.authorizer.tokenKeyName } : {}),
+        ...(config.authorizer.signingDisabled ? { signingDisabled: true } : {}),
         ...(runLocally ? { runLocally } : {}),
         ...(dataEndpoint ? { dataEndpoint } : {}),
         source: { eventFile, projectFile: config.project.file },

@@ -1,6 +1,8 @@
 import { CliCommand, optionValue } from '../args';
 import { formatPlan } from '../../core/deployPlan';
 import type { DeployReport } from '../../aws';
+import { invokeAuthorizer } from '../../local/invokeAuthorizer';
+import { LocalRuntime } from '../../local/runtime';
 import { loadAws } from '../../loadAws';
 import { AWS_OPTIONS, clientFactoryFor, loadProjectFor, pickProjectAuthorizer, PROJECT_OPTION } from './awsOptions';
 
@@ -31,6 +33,8 @@ export const deployCommand: CliCommand = {
   ],
   details: `Prints the plan (account, region, what is created, updated or left alone) and asks before changing
 anything; without a terminal, give --yes. Running it again with nothing changed changes nothing.
+After a deploy that changed something, it test-invokes the authorizer with its first test event
+(*.authz.json) that a local run allows, else its first one; with none, a made-up signed token.
 Exit codes: 0 deployed or nothing to do, 1 a step failed (the message names it and what was left as
 it was) or the plan was not confirmed, 2 bad input (project errors, unknown authorizer, a plan AWS
 would refuse such as a runtime it no longer accepts, no terminal and no --yes).`,
@@ -42,6 +46,8 @@ would refuse such as a runtime it no longer accepts, no terminal and no --yes).`
     const json = args.flags.has('json');
     const out = (t: string) => (json ? io.stderr(t) : io.stdout(t));
     let refused = false;
+    // The deploy's test-invoke runs the test events locally to send one the handler allows.
+    const runtime = new LocalRuntime();
     try {
       const report = await loadAws().deployAuthorizer({
         project,
@@ -50,6 +56,7 @@ would refuse such as a runtime it no longer accepts, no terminal and no --yes).`
         setDefault: args.flags.has('set-default'),
         createRole: args.flags.has('create-role'),
         testInvoke: !args.flags.has('no-test-invoke'),
+        runLocally: (request, policyContext) => invokeAuthorizer(runtime, { project, request, policyContext }),
         log: (line) => out(`${line}\n`),
         confirm: async (plan) => {
           out(`Plan for ${config.name}:\n${formatPlan(plan)}`);
@@ -70,6 +77,7 @@ would refuse such as a runtime it no longer accepts, no terminal and no --yes).`
       return code;
     } finally {
       factory.destroy();
+      await runtime.dispose();
     }
   },
 };

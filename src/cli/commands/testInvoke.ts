@@ -126,6 +126,8 @@ Exit codes: 0 AWS answered (allowed or denied), 1 AWS refused the signature or t
           authorizerName: name,
           input: { kind: 'context', request },
           publicKeys: keys,
+          ...(config?.tokenKeyName ? { tokenKeyName: config.tokenKeyName } : {}),
+          ...(config?.signingDisabled ? { signingDisabled: true } : {}),
           ...(dataEndpoint ? { dataEndpoint } : {}),
           ...(runLocally ? { runLocally } : {}),
           source: { eventFile: file, ...(project ? { projectFile: project.file } : {}) },
