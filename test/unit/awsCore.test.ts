@@ -8,12 +8,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { unzipSync } from 'fflate';
 import { deterministicZip, packageHandler, sha256Base64 } from '../../src/aws/packageHandler';
+import type { AwsTarget } from '../../src/aws/account';
+import type { IotAuthorizers } from '../../src/aws/iot';
+import { testInvokeInAws } from '../../src/aws/testInvoke';
 import { awsTestInvokeResult } from '../../src/core/awsTestInvoke';
+import type { ResolvedDeviceRequest } from '../../src/core/events';
 import { DesiredState, formatPlan, planDeploy, planIsNoop } from '../../src/core/deployPlan';
 import { checkLambdaRuntime, LAMBDA_RUNTIMES } from '../../src/core/lambdaRuntimes';
 import { loadProject } from '../../src/core/project';
 import type { InvocationResult } from '../../src/core/result';
 import { validateAuthorizerResponse } from '../../src/core/response';
+import { runViewOf } from '../../src/vscode/panel/runView';
 
 const TARGET = { kind: 'aws' as const, region: 'eu-west-1', accountId: '123456789012' };
 
@@ -209,5 +214,42 @@ suite('AWS keys matched with workspace keys', () => {
     assert.deepStrictEqual(matched.map((m) => [m.name, m.workspaceKey ?? '-', m.problem ? 'problem' : 'ok']), [['broken', '-', 'problem'], ['other', '-', 'ok'], ['renamed', 'example', 'ok']]);
     assert.match(describeKeyMatch(matched[2]), /matches key example$/);
     assert.match(describeKeyMatch(matched[1]), /no local key$/);
+  });
+});
+
+suite('test-invoke of an event file: what the panel shows about its token and signature', () => {
+  const target = { accountId: '123456789012', region: 'eu-west-1', partition: 'aws' } as AwsTarget;
+  const answered = { testInvoke: async () => ({ answer: { isAuthenticated: true, principalId: 'sensor1', policyDocuments: [] } }) } as unknown as IotAuthorizers;
+  const mqttRequest: ResolvedDeviceRequest = {
+    protocol: 'mqtt',
+    serverName: 'example-ats.iot.eu-west-1.amazonaws.com',
+    mqtt: { clientId: 'sensor1', username: 'sensor1?x-amz-customauthorizer-name=A&X-Token=allow-sensor1&x-amz-customauthorizer-signature=c2ln' },
+  };
+
+  test('the token from the MQTT username and the signature as sent, verified by AWS', async () => {
+    const run = await testInvokeInAws({ iot: answered, target, authorizerName: 'A', input: { kind: 'context', request: mqttRequest }, tokenKeyName: 'X-Token' });
+    const view = runViewOf(run);
+    assert.strictEqual(view.request.token, 'allow-sensor1');
+    assert.strictEqual(view.signature.status, 'verified');
+    assert.match(view.signature.diagnosis ?? '', /^Sent, verified by AWS/);
+  });
+
+  test('the token from the headers; a request without a signature says so, one with signing disabled says that', async () => {
+    const http: ResolvedDeviceRequest = { protocol: 'http', serverName: 's', headers: { 'X-Token': 'allow-sensor1' } };
+    const unsigned = runViewOf(await testInvokeInAws({ iot: answered, target, authorizerName: 'A', input: { kind: 'context', request: http }, tokenKeyName: 'X-Token' }));
+    assert.strictEqual(unsigned.request.token, 'allow-sensor1');
+    assert.strictEqual(unsigned.signature.status, 'missing');
+    assert.match(unsigned.signature.diagnosis ?? '', /No signature next to the token/);
+    const disabled = runViewOf(
+      await testInvokeInAws({ iot: answered, target, authorizerName: 'A', input: { kind: 'context', request: http }, tokenKeyName: 'X-Token', signingDisabled: true }),
+    );
+    assert.strictEqual(disabled.signature.status, 'disabled');
+  });
+
+  test('a token test-invoke AWS answered: the token, and the signature sent, verified by AWS', async () => {
+    const view = runViewOf(await testInvokeInAws({ iot: answered, target, authorizerName: 'A', input: { kind: 'token', token: 'allow-sensor1', signature: 'c2ln' } }));
+    assert.strictEqual(view.request.token, 'allow-sensor1');
+    assert.strictEqual(view.signature.status, 'verified');
+    assert.match(view.signature.diagnosis ?? '', /^Sent, verified by AWS/);
   });
 });

@@ -16,6 +16,10 @@ import { CreateAuthorizerCommand, TestInvokeAuthorizerCommand, UpdateAuthorizerC
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { createAwsClientFactory } from '../../src/aws/clients';
 import { deployAuthorizer, DeployReport, functionNameFor } from '../../src/aws/deploy';
+import type { RunLocally } from '../../src/aws/deployTestInvoke';
+import type { InvocationResult } from '../../src/core/result';
+import { verifyToken } from '../../src/core/tokens';
+import { readPublicKey } from '../../src/core/keyStore';
 import { writeKeyPair } from '../../src/core/keyStore';
 import { loadProject } from '../../src/core/project';
 import { fixture } from './keyFixtures';
@@ -63,13 +67,18 @@ function workspace(): Workspace {
   return ws;
 }
 
+function writeEvent(ws: Workspace, name: string, event: Record<string, unknown>): void {
+  fs.mkdirSync(path.join(ws.dir, 'events'), { recursive: true });
+  fs.writeFileSync(path.join(ws.dir, 'events', name), JSON.stringify(event, null, 2));
+}
+
 function factory() {
   return createAwsClientFactory({ region: REGION, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } });
 }
 
 async function deploy(
   ws: Workspace,
-  options: { confirm?: boolean; setDefault?: boolean; signal?: AbortSignal; log?: (l: string) => void } = {},
+  options: { confirm?: boolean; setDefault?: boolean; signal?: AbortSignal; log?: (l: string) => void; runLocally?: RunLocally } = {},
 ): Promise<DeployReport> {
   const { project, issues } = loadProject(path.join(ws.dir, 'iot-authorizer.json'));
   assert.ok(project, JSON.stringify(issues));
@@ -83,6 +92,7 @@ async function deploy(
     ...(options.setDefault ? { setDefault: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.runLocally ? { runLocally: options.runLocally } : {}),
   });
 }
 
@@ -113,7 +123,7 @@ suite('aws deploy (aws-sdk-client-mock)', () => {
 
   teardown(() => fs.rmSync(ws.dir, { recursive: true, force: true }));
 
-  test('first deploy creates the function, the permission and the authorizer, then test-invokes with a signed token', async () => {
+  test('first deploy creates the function, the permission and the authorizer; with no test event it test-invokes a made-up signed token and says so', async () => {
     const report = await deploy(ws, { setDefault: true });
     assert.strictEqual(report.outcome, 'done', report.summary);
     assert.deepStrictEqual(actions(report), ['function:create', 'permission:create', 'authorizer:create', 'default:update']);
@@ -139,6 +149,72 @@ suite('aws deploy (aws-sdk-client-mock)', () => {
     assert.ok(ti.tokenSignature && ti.tokenSignature.length > 300);
     assert.strictEqual(report.testInvoke?.target.kind, 'aws');
     assert.strictEqual(report.testInvoke?.outcome, 'denied');
+    assert.match(report.testInvoke?.headline ?? '', /no test event: test-invoked with a made-up token; your handler denied it — expected if it checks tokens/);
+    assert.match(report.summary, /no test event: test-invoked with a made-up token; your handler denied it/);
+    assert.ok(report.testInvoke?.problems.some((p) => /Add an event file \(\*\.authz\.json/.test(p.message)));
+  });
+
+  test('with test events, the deploy test-invokes the first one the local run allows, as contexts with its token signed by the workspace key', async () => {
+    writeEvent(ws, 'a-denied.authz.json', { protocol: 'http', credentials: { token: 'deny-me', signature: { sign: 'example' } } });
+    writeEvent(ws, 'b-other-authorizer.authz.json', { authorizer: 'Other', protocol: 'http', credentials: { token: 'allow-x', signature: { sign: 'example' } } });
+    writeEvent(ws, 'c-allowed.authz.json', { protocol: 'mqtt', mqtt: { clientId: 'dev1' }, credentials: { token: 'allow-dev1', signature: { sign: 'example' } } });
+    writeEvent(ws, 'd-allowed-too.authz.json', { protocol: 'http', credentials: { token: 'allow-dev2', signature: { sign: 'example' } } });
+    const ranLocally: string[] = [];
+    const runLocally: RunLocally = async (request, policyContext) => {
+      const token = request.credentials?.token ?? '';
+      ranLocally.push(token);
+      assert.deepStrictEqual(policyContext, { region: REGION, accountId: ACCOUNT });
+      return { outcome: token.startsWith('allow-') ? 'allowed' : 'denied' } as InvocationResult;
+    };
+    const report = await deploy(ws, { runLocally });
+    assert.strictEqual(report.outcome, 'done', report.summary);
+    assert.deepStrictEqual(ranLocally, ['deny-me', 'allow-dev1'], 'the event for another authorizer is not run; the search stops at the first allowed one');
+    const calls = m.iot.commandCalls(TestInvokeAuthorizerCommand);
+    assert.strictEqual(calls.length, 1);
+    const ti = calls[0].args[0].input;
+    assert.strictEqual(ti.token, undefined, 'no made-up token');
+    assert.strictEqual(ti.tokenSignature, undefined);
+    assert.strictEqual(ti.httpContext, undefined);
+    assert.strictEqual(ti.mqttContext?.clientId, 'dev1');
+    const params = new URLSearchParams((ti.mqttContext?.username ?? '').split('?')[1] ?? '');
+    assert.strictEqual(params.get('X-Token'), 'allow-dev1');
+    const signature = params.get('x-amz-customauthorizer-signature') ?? '';
+    const pub = await readPublicKey(ws.dir, 'example');
+    assert.ok(verifyToken('allow-dev1', signature, [{ name: 'example', pem: pub.keyObject }]).valid, 'signed with the workspace key');
+    assert.strictEqual(report.testInvoke?.source.eventFile, path.join(ws.dir, 'events', 'c-allowed.authz.json'));
+    assert.strictEqual(report.testInvoke?.request.token, 'allow-dev1');
+    assert.strictEqual(report.testInvoke?.signature.status, 'verified');
+    assert.doesNotMatch(report.testInvoke?.headline ?? '', /made-up token/);
+    assert.match(report.summary, /Test-invoke with c-allowed\.authz\.json: AWS: denied/);
+    assert.ok(report.steps.some((st) => st.phase === 'test-invoke' && /Test-invoke with events[\\/]c-allowed\.authz\.json/.test(st.message)));
+  });
+
+  test('when the local run allows no event (or cannot run), the first usable event of the authorizer is sent', async () => {
+    writeEvent(ws, 'a-broken.authz.json', { protocol: 'http', credentials: { token: 'x', signature: { sign: 'no-such-key' } } });
+    writeEvent(ws, 'b-first.authz.json', { protocol: 'http', queryString: '?qos=1', credentials: { token: 'deny-1', signature: { sign: 'example' } } });
+    writeEvent(ws, 'c-second.authz.json', { protocol: 'http', credentials: { token: 'deny-2', signature: { sign: 'example' } } });
+    const report = await deploy(ws, {
+      runLocally: async (request) => {
+        if (request.credentials?.token === 'deny-2') throw new Error('python3 not found');
+        return { outcome: 'denied' } as InvocationResult;
+      },
+    });
+    assert.strictEqual(report.outcome, 'done', report.summary);
+    const ti = m.iot.commandCalls(TestInvokeAuthorizerCommand)[0].args[0].input;
+    assert.strictEqual(ti.httpContext?.headers?.['X-Token'], 'deny-1');
+    assert.strictEqual(ti.httpContext?.queryString, '?qos=1');
+    assert.strictEqual(report.testInvoke?.source.eventFile, path.join(ws.dir, 'events', 'b-first.authz.json'));
+    assert.doesNotMatch(report.summary, /made-up token/);
+  });
+
+  test('signing disabled: the event is still sent (contexts need no signature) and the panel says signing is disabled', async () => {
+    ws.write({ signingDisabled: true, signingKeys: [] });
+    writeEvent(ws, 'plain.authz.json', { protocol: 'http', credentials: { token: 'allow-dev1' } });
+    const report = await deploy(ws);
+    assert.strictEqual(report.outcome, 'done', report.summary);
+    const ti = m.iot.commandCalls(TestInvokeAuthorizerCommand)[0].args[0].input;
+    assert.strictEqual(ti.httpContext?.headers?.['X-Token'], 'allow-dev1');
+    assert.strictEqual(report.testInvoke?.signature.status, 'disabled');
   });
 
   test('re-deploy with nothing changed changes nothing and says so', async () => {
