@@ -36,7 +36,7 @@ export interface DeployInput {
    * account has it, else create it (Lambda trust, AWSLambdaBasicExecutionRole) before the function.
    */
   readonly createRole?: boolean;
-  /** Test-invoke after a deploy that changed something (default true), with the authorizer's first test event the local run allows (see deployTestInvoke.ts). */
+  /** Test-invoke after a deploy that changed something (default true), with the first test event the local run allows (deployTestInvoke.ts). */
   readonly testInvoke?: boolean;
   /** Runs a test event locally, to prefer one the handler allows and to explain InvalidResponseException. */
   readonly runLocally?: RunLocally;

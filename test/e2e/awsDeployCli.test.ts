@@ -40,7 +40,15 @@ suite('e2e: iot-authz deploy to a local REST stand-in (real SDK, built CLI)', fu
     assert.strictEqual(first.code, 0, first.stdout + first.stderr);
     assert.match(first.stdout, /create\s+Lambda function iot-authz-ExampleTokenAuthorizer/);
     assert.match(first.stdout, /Deployed ExampleTokenAuthorizer to 123456789012\/eu-west-1/);
-    assert.match(first.stdout, /Test-invoke: AWS: denied/);
+    // The deploy test-invokes the example's first event the local run allows (the stand-in's handler answer is always a denial).
+    assert.match(first.stdout, /Test-invoke with events[\\/]http-publish\.authz\.json: AWS: denied/);
+    assert.doesNotMatch(first.stdout, /made-up token/);
+    const test = standIn.seen.find((r) => /^\/authorizer\/ExampleTokenAuthorizer\/test$/.test(r.path));
+    const sent = JSON.parse(test?.body ?? '{}') as { token?: string; httpContext?: { headers?: Record<string, string>; queryString?: string } };
+    assert.strictEqual(sent.token, undefined, 'no made-up token');
+    assert.strictEqual(sent.httpContext?.headers?.['X-Example-Token'], 'allow-sensor1');
+    assert.ok(sent.httpContext?.headers?.['x-amz-customauthorizer-signature'], 'the event\'s {"sign": "example"} computed');
+    assert.strictEqual(sent.httpContext?.queryString, '?qos=1');
     const fn = standIn.functions.get('iot-authz-ExampleTokenAuthorizer');
     assert.strictEqual(fn?.Runtime, 'nodejs22.x');
     assert.strictEqual(fn?.Handler, 'authorizer.handler');

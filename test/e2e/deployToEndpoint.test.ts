@@ -31,6 +31,9 @@ suite('e2e: iot-authz deploy to the local endpoint, then devices publish through
     assert.match(first.stdout, /Lambda function iot-authz-ExampleTokenAuthorizer: created, Active/);
     assert.match(first.stdout, /Invoke permission iot-authz-ExampleTokenAuthorizer: added/);
     assert.match(first.stdout, /Authorizer ExampleTokenAuthorizer: created/);
+    // The deploy's test-invoke sends the example's first event the local run allows: the deployed handler allows it too.
+    assert.match(first.stdout, /Test-invoke with events[\\/]http-publish\.authz\.json: AWS: allowed as sensor1/);
+    assert.doesNotMatch(first.stdout, /made-up token|Denied|denied by the handler/);
     const second = await iotAuthz(['deploy', '--yes', '--region', REGION, '--endpoint-url', url], dir);
     assert.strictEqual(second.code, 0, second.stdout + second.stderr);
     assert.match(second.stdout, /Nothing to deploy: ExampleTokenAuthorizer in 123456789012\/eu-west-1 already matches the workspace/);

@@ -111,6 +111,10 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
     const first = await vscode.commands.executeCommand<DeployReport>('iotAuthz.aws.deploy', { authorizer: 'ExampleTokenAuthorizer', yes: true });
     assert.strictEqual(first?.outcome, 'done', `${first?.summary}\n${endpoint!.stderr.join('')}`);
     assert.strictEqual(first.testInvoke?.target.kind, 'aws');
+    // The deploy's test-invoke sends the example's first event the local run allows, not a made-up token.
+    assert.strictEqual(first.testInvoke?.source.eventFile, inRoot('events', 'http-publish.authz.json'));
+    assert.strictEqual(first.testInvoke?.outcome, 'allowed', first.testInvoke?.headline);
+    assert.strictEqual(first.testInvoke?.request.token, 'allow-sensor1');
     // The second deploy from the "Deploy to AWS…" CodeLens above the authorizer in iot-authorizer.json.
     const { lens } = await lensFor(inRoot('iot-authorizer.json'), 'iotAuthz.aws.deploy');
     assert.match(lens.command.title, /Deploy to AWS/);
@@ -179,6 +183,10 @@ suite('AWS: deploy, the AWS node, test-invoke from the CodeLens, the panel (real
       assert.strictEqual(result.outcome, 'allowed', result.headline);
       assert.match(result.headline, /sensor1/);
       assert.strictEqual(result.source.eventFile, eventFile);
+      // The panel's request view: the token the event sent, its signature sent and verified by AWS.
+      assert.strictEqual(result.request.token, 'allow-sensor1');
+      assert.strictEqual(result.signature.status, 'verified');
+      assert.match(result.signature.diagnosis ?? '', /^Sent, verified by AWS/);
       assert.strictEqual(runs.latest()?.id, result.id);
       await until('the panel to be sent the AWS run', () => shown.some((r) => r.id === result.id));
       await until('the page to render the AWS run', () => renderedIds.includes(result.id));
