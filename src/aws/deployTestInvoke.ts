@@ -71,9 +71,9 @@ export async function chooseDeployTestEvent(input: Omit<DeployTestInvokeInput, '
       continue;
     }
     if (!input.runLocally || localRuns >= MAX_LOCAL_RUNS) {
+      // Nothing (more) to run locally: the first usable event is the answer.
       first ??= { file, request, resolved };
-      if (!input.runLocally) break;
-      continue;
+      break;
     }
     localRuns++;
     let localOutcome: InvocationResult['outcome'] | undefined;
