@@ -55,7 +55,13 @@ export interface FleetReport {
   readonly connects: { readonly attempted: number; readonly accepted: number; readonly refused: number };
   readonly publishes: { readonly sent: number; readonly acknowledged: number };
   readonly serverDisconnects: number;
-  readonly latencyMs: { readonly samples: number; readonly p50: number | null; readonly p99: number | null; readonly min: number | null; readonly max: number | null };
+  readonly latencyMs: {
+    readonly samples: number;
+    readonly p50: number | null;
+    readonly p99: number | null;
+    readonly min: number | null;
+    readonly max: number | null;
+  };
   /** From the endpoint's counters (deltas over the run); null when not the local endpoint. */
   readonly handler: {
     readonly invocations: number | null;
