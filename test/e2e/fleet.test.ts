@@ -3,7 +3,12 @@
 // other and with the endpoint's own counters. Waits on process exits and ready lines only.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as mqtt from 'mqtt';
+import { credentialsToMqttUsername } from '../../src/core/credentials';
 import type { FleetReport } from '../../src/core/fleet';
+import { storedKeyFiles } from '../../src/core/keyStore';
+import { signToken } from '../../src/core/tokens';
+import type { MqttConnectionInfo } from '../../src/endpoint';
 import { ACCOUNT, ensureBuilt, exampleWorkspaceToDeploy, iotAuthz, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir, waitForLine } from './endpointFixtures';
 
 interface Counters {
@@ -71,6 +76,39 @@ suite('iot-authz fleet against the local endpoint', function () {
     const refused = Object.values(r.refusedByStage ?? {}).reduce((a, b) => a + b, 0);
     assert.strictEqual(refused, 3, JSON.stringify(r.refusedByStage));
     assert.strictEqual(r.handler.invocations, after.handlerInvocations - before.handlerInvocations);
+  });
+
+  test('a live connection is listed (--json "connections" line, GET connections) and closed by POST connections/{clientId}/disconnect', async () => {
+    const e = ep as RunningEndpoint;
+    const listed = (want: boolean) => waitForLine(e, (o) =>
+      o.event === 'connections' && (o.connections as MqttConnectionInfo[]).some((c) => c.clientId === 'dev42') === want ? (o.connections as MqttConnectionInfo[]) : undefined, e.lines.length);
+    const mqttUrl = await waitForLine(e, (o) => (o.event === 'listening' && o.protocol === 'mqtt' ? (o.url as string) : undefined));
+    const token = 'allow-dev42';
+    const signature = signToken(token, fs.readFileSync(storedKeyFiles(dir, 'example').privateKeyFile, 'utf8'));
+    const username = credentialsToMqttUsername({ authorizerName: 'ExampleTokenAuthorizer', tokenKeyName: 'X-Example-Token', token, signature }, 'dev');
+    const opened = listed(true);
+    const c = mqtt.connect(mqttUrl, { clientId: 'dev42', username, password: 'pw', protocolVersion: 4, reconnectPeriod: 0 });
+    c.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    try {
+      const connections = await opened;
+      const mine = connections.find((x) => x.clientId === 'dev42') as MqttConnectionInfo;
+      assert.strictEqual(mine.principalId, 'dev42');
+      assert.strictEqual(mine.authorizer, 'ExampleTokenAuthorizer');
+      assert.ok(Date.parse(mine.nextRefreshAt) - Date.parse(mine.connectedAt) === 300_000, JSON.stringify(mine));
+      const get = (await (await fetch(`${e.url}/_iot-authz/connections`)).json()) as { connections: MqttConnectionInfo[] };
+      assert.ok(get.connections.some((x) => x.clientId === 'dev42'));
+      const gone = listed(false);
+      const res = await fetch(`${e.url}/_iot-authz/connections/dev42/disconnect`, { method: 'POST' });
+      assert.strictEqual(res.status, 200);
+      await closed;
+      await gone;
+      const again = await fetch(`${e.url}/_iot-authz/connections/dev42/disconnect`, { method: 'POST' });
+      assert.strictEqual(again.status, 404);
+      assert.match(((await again.json()) as { message: string }).message, /No live MQTT connection with client id "dev42"/);
+    } finally {
+      c.end(true);
+    }
   });
 
   test('bad input exits 2 and says what to fix', async () => {
