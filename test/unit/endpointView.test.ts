@@ -83,6 +83,27 @@ suite('local endpoint: tree model and status bar', () => {
     ]);
   });
 
+  test('with an MQTT listener: the live connections, sorted by client id, with principal, since, next refresh and disconnect at', () => {
+    const mqttRunning: EndpointStatus = { ...running, mqttUrl: 'mqtt://127.0.0.1:1883' };
+    const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 10, m, 0)).toISOString();
+    const conn = (clientId: string, principalId: string) => ({
+      clientId, principalId, authorizer: 'ExampleTokenAuthorizer', protocol: 'mqtt' as const, connectedAt: at(0), nextRefreshAt: at(5), disconnectAt: new Date(Date.UTC(2026, 0, 2, 10, 0, 0)).toISOString(),
+    });
+    const none = endpointChildren(mqttRunning, [], undefined, []);
+    assert.deepStrictEqual(none.map((c) => [c.kind, c.description]).slice(-1), [['connections', 'none: connect to mqtt://127.0.0.1:1883']]);
+    const children = endpointChildren(mqttRunning, [], undefined, [conn('sensor2', 'p2'), conn('sensor1', 'p1')]);
+    const group = children[children.length - 1];
+    assert.ok(group.kind === 'connections');
+    assert.strictEqual(group.description, '2 live at mqtt://127.0.0.1:1883');
+    assert.deepStrictEqual(group.connections.map((c) => [c.clientId, c.label, c.description]), [
+      ['sensor1', 'sensor1', 'p1 · since 10:00:00 · refresh 10:05:00'],
+      ['sensor2', 'sensor2', 'p2 · since 10:00:00 · refresh 10:05:00'],
+    ]);
+    assert.match(group.connections[0].tooltip, /Connected since: 2026-01-01T10:00:00Z\nNext refresh: 2026-01-01T10:05:00Z\nDisconnect at: 2026-01-02T10:00:00Z/);
+    assert.match(group.connections[0].tooltip, /Principal: p1 \(authorizer ExampleTokenAuthorizer\)/);
+    assert.ok(!endpointChildren(running, [], undefined, [conn('x', 'y')]).some((c) => c.kind === 'connections'), 'no MQTT listener, no connections node');
+  });
+
   test('a decision without a topic or a run still gets a label, and no click target', () => {
     const v = decisionView(decision(3, { topic: undefined, stage: undefined, run: undefined }));
     assert.strictEqual(v.label, 'deny · publish · (no topic)');
