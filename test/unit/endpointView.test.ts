@@ -168,6 +168,48 @@ suite('local endpoint: connection snippets', () => {
   });
 });
 
+suite('local endpoint: MQTT snippets', () => {
+  const authorizer = { name: 'ExampleTokenAuthorizer', tokenKeyName: 'X-Example-Token', signingDisabled: false, privateKeyFile: '.iot-authz/keys/example/private_key.pem' };
+
+  test('mosquitto_pub and mqtt.js snippets, with token and client id edited, publish through the real endpoint\'s MQTT listener; a refused token fails', async function () {
+    this.timeout(60000);
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-endpoint-mqtt-snippet-'));
+    fs.cpSync(path.join(root, 'examples/workspace'), ws, { recursive: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(path.join(root, 'scripts/ensure-example-key.js')) as { ensureExampleKey: (dir: string) => boolean }).ensureExampleKey(ws);
+    const endpoint = await LocalEndpoint.start({ port: 0, mqttPort: 0, workspace: ws });
+    try {
+      const mqttUrl = endpoint.listeners.find((l) => l.protocol === 'mqtt')?.url as string;
+      assert.ok(!localEndpointSnippets(endpoint.url, [authorizer], { region: 'us-east-1' }).some((sn) => sn.kind === 'mosquitto_pub'), 'no MQTT port, no MQTT snippet');
+      const snippets = localEndpointSnippets(endpoint.url, [authorizer], { region: 'us-east-1', topic: 'devices/sensor1/temp', mqttUrl });
+      const mosquitto = snippets.find((sn) => sn.kind === 'mosquitto_pub');
+      const js = snippets.find((sn) => sn.kind === 'mqtt.js');
+      assert.ok(mosquitto && js);
+      assert.ok(mosquitto.text.includes(`-p ${mqttUrl.split(':').pop()}`), mosquitto.text);
+      const run = (text: string, token: string, clientId: string) =>
+        promisify(execFile)('bash', ['-c', text.replace("TOKEN='my-token'", `TOKEN='${token}'`).replace("CLIENT_ID='my-device'", `CLIENT_ID='${clientId}'`)], {
+          cwd: ws,
+          env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+        }).then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+      const published = () => endpoint.context.messages.recent({ topic: 'devices/sensor1/temp' }).filter((m) => m.via === 'mqtt').length;
+      assert.strictEqual((await run(mosquitto.text, 'allow-sensor1', 'sensor1')).code, 0);
+      assert.strictEqual(published(), 1);
+      const ok = await run(js.text, 'allow-sensor1', 'sensor1');
+      assert.strictEqual(ok.code, 0, ok.out);
+      assert.match(ok.out, /published/);
+      assert.strictEqual(published(), 2);
+      assert.notStrictEqual((await run(mosquitto.text, 'my-token', 'sensor1')).code, 0);
+      const refused = await run(js.text, 'my-token', 'sensor1');
+      assert.strictEqual(refused.code, 1, refused.out);
+      assert.match(refused.out, /closed without publishing: refused/);
+      assert.strictEqual(published(), 2);
+    } finally {
+      await endpoint.stop();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+});
+
 suite('local endpoint: a run as an HTTP publish ("Run against endpoint")', () => {
   const KEY = 'X-Example-Token';
   const lower = (h: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
