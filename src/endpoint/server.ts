@@ -67,6 +67,9 @@ export interface EndpointListener {
 }
 
 const LOCAL_PREFIX = `${ENDPOINT_LOCAL_PATH_PREFIX}/`;
+/** `onConnectionsChanged`: at most one report per this many ms, listing at most this many connections. */
+const CONNECTIONS_REPORT_MS = 100;
+const CONNECTIONS_REPORT_MAX = 200;
 /** A year: the clock is for watching lifetimes, not for overflowing timers. */
 const MAX_CLOCK_ADVANCE_SECONDS = 365 * 86400;
 
@@ -81,6 +84,7 @@ export class LocalEndpoint {
   private readonly tempRoot: string;
   private stopped = false;
   private mqtt?: MqttBroker;
+  private connectionsTimer: NodeJS.Timeout | undefined;
   private readonly mqttServers: net.Server[] = [];
 
   private constructor(private readonly options: EndpointOptions) {
@@ -137,9 +141,21 @@ export class LocalEndpoint {
     return this.mqtt?.connections ?? [];
   }
 
-  /** Calls `listener` with the live MQTT connections whenever one opens or closes. */
-  onConnectionsChanged(listener: (connections: MqttConnectionInfo[]) => void): void {
-    if (this.mqtt) this.mqtt.onConnectionsChanged = () => listener(this.connections);
+  /**
+   * Calls `listener` with the live MQTT connections (at most CONNECTIONS_REPORT_MAX, and their
+   * total) after one opens or closes; changes within CONNECTIONS_REPORT_MS come as one call, so
+   * a thousand connects do not print a thousand growing lists.
+   */
+  onConnectionsChanged(listener: (connections: MqttConnectionInfo[], total: number) => void): void {
+    if (!this.mqtt) return;
+    this.mqtt.onConnectionsChanged = () => {
+      if (this.connectionsTimer || this.stopped) return;
+      this.connectionsTimer = setTimeout(() => {
+        this.connectionsTimer = undefined;
+        const all = this.connections;
+        listener(all.slice(0, CONNECTIONS_REPORT_MAX), all.length);
+      }, CONNECTIONS_REPORT_MS);
+    };
   }
 
   private listen(server: http.Server, protocol: 'http' | 'https', host: string, port: number, caFile?: string): Promise<void> {
@@ -352,6 +368,7 @@ export class LocalEndpoint {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.connectionsTimer);
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const m of this.mqttServers) closing.push(new Promise<void>((resolve) => m.close(() => resolve())));
     for (const s of this.sockets) s.destroy();

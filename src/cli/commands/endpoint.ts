@@ -109,7 +109,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
       else io.stdout(`iot-authz endpoint: registered from ${ws.projectFile}: ${ws.authorizers.map((a) => a.name).join(', ') || 'no authorizers'}\n`);
       for (const w of ws.warnings) io.stderr(`warning: ${w}\n`);
     }
-    if (json) endpoint.onConnectionsChanged((connections) => io.stdout(JSON.stringify({ event: 'connections', connections }) + '\n'));
+    if (json) endpoint.onConnectionsChanged((connections, total) => io.stdout(JSON.stringify({ event: 'connections', total, connections }) + '\n'));
     endpoint.log.on('decision', (d) => (json ? io.stdout(JSON.stringify({ event: 'decision', decision: d }) + '\n') : io.stderr(decisionLine(d))));
     await new Promise<void>((resolve) => {
       const stop = () => {
