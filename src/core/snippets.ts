@@ -254,7 +254,7 @@ export interface LocalEndpointAuthorizer {
 export function localEndpointSnippets(
   url: string,
   authorizers: readonly LocalEndpointAuthorizer[],
-  options: { region: string; topic?: string },
+  options: { region: string; topic?: string; mqttUrl?: string },
 ): ConnectionSnippet[] {
   const base = url.replace(/\/+$/, '');
   const topic = options.topic ?? DEFAULT_SNIPPET_TOPIC;
@@ -280,6 +280,9 @@ export function localEndpointSnippets(
       ]),
     });
   }
+  if (options.mqttUrl !== undefined) {
+    for (const a of authorizers) out.push(...localMqttSnippets(options.mqttUrl, a, topic));
+  }
   const ep = `--endpoint-url ${shellQuote(base)}`;
   const lines = [
     '# The local endpoint accepts any credentials; the AWS CLI only needs some to sign with.',
@@ -295,6 +298,64 @@ export function localEndpointSnippets(
   }
   out.push({ kind: 'aws-cli', label: 'AWS CLI (--endpoint-url)', language: 'shell', text: lines.join('\n') });
   return out;
+}
+
+/**
+ * mosquitto_pub and mqtt.js against the local endpoint's MQTT listener (`mqtt://HOST:PORT`):
+ * the credentials in the username, the signature URL-encoded once (base64's `+ / =`), as AWS
+ * expects. Both are shell; mqtt.js runs as `node` with the script on standard input.
+ */
+function localMqttSnippets(mqttUrl: string, a: LocalEndpointAuthorizer, topic: string): ConnectionSnippet[] {
+  if (a.tokenKeyName === undefined) return [];
+  const m = /^mqtts?:\/\/([^:/]+):(\d+)/.exec(mqttUrl);
+  if (!m) return [];
+  const [, host, port] = m;
+  const keyFile = a.privateKeyFile ?? '<private_key.pem>';
+  const namePart = `${AUTHORIZER_NAME_PARAM}=${encodeURIComponent(a.name)}&${encodeURIComponent(a.tokenKeyName)}=`;
+  const head = [
+    `# Publish over MQTT 3.1.1 to ${topic} through ${a.name}: edit TOKEN and CLIENT_ID to what the handler accepts.`,
+    `TOKEN=${shellQuote('my-token')}`,
+    `CLIENT_ID=${shellQuote(DEFAULT_SNIPPET_CLIENT_ID)}`,
+  ];
+  const sign = a.signingDisabled ? [] : [`SIGNATURE=$(printf %s "$TOKEN" | openssl dgst -sha256 -sign ${shellQuote(keyFile)} | openssl base64 -A)`];
+  const mosquitto = shellCommand(
+    [
+      ...head,
+      ...sign,
+      ...(a.signingDisabled ? [] : ["# The username carries the signature URL-encoded once (+ / = as %2B %2F %3D); a token holding & + % or spaces must be URL-encoded too."]),
+      ...(a.signingDisabled ? [] : ["SIG_URL=$(printf %s \"$SIGNATURE\" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')"]),
+    ],
+    'mosquitto_pub',
+    [
+      ['-h', host, '-p', port, '-V', 'mqttv311', '-q', '1'],
+      ['-i', '"$CLIENT_ID"'],
+      ['-u', `"device?${namePart}$TOKEN${a.signingDisabled ? '' : `&${SIGNATURE_PARAM}=$SIG_URL`}"`],
+      ['-P', 'unused', '-t', shellQuote(topic), '-m', shellQuote(MESSAGE)],
+    ],
+  );
+  const js = [
+    ...head,
+    ...sign,
+    `export TOKEN CLIENT_ID${a.signingDisabled ? '' : ' SIGNATURE'}`,
+    "# npm install mqtt; the script reads TOKEN, CLIENT_ID and SIGNATURE from the environment.",
+    "node - <<'EOF'",
+    "const mqtt = require('mqtt');",
+    `const username = ${JSON.stringify(`device?${namePart}`)} + encodeURIComponent(process.env.TOKEN)${a.signingDisabled ? '' : ` + ${JSON.stringify(`&${SIGNATURE_PARAM}=`)} + encodeURIComponent(process.env.SIGNATURE)`};`,
+    `const client = mqtt.connect(${JSON.stringify(`mqtt://${host}:${port}`)}, { clientId: process.env.CLIENT_ID, username, password: 'unused', protocolVersion: 4, reconnectPeriod: 0 });`,
+    'let published = false;',
+    `client.on('connect', () => client.publish(${JSON.stringify(topic)}, ${JSON.stringify(MESSAGE)}, { qos: 1 }, (e) => {`,
+    "  published = !e;",
+    "  console.log(e ? `refused: ${e.message}` : 'published');",
+    '  client.end();',
+    '}));',
+    "client.on('error', (e) => console.error(e.message));",
+    "client.on('close', () => { if (!published) { console.error('closed without publishing: refused (see the endpoint\\'s decisions)'); process.exitCode = 1; } });",
+    'EOF',
+  ].join('\n');
+  return [
+    { kind: 'mosquitto_pub', label: `mosquitto_pub (MQTT publish through ${a.name})`, language: 'shell', text: mosquitto },
+    { kind: 'mqtt.js', label: `mqtt.js (MQTT publish through ${a.name})`, language: 'shell', text: js },
+  ];
 }
 
 /** An HTTP publish to the local endpoint carrying a run's credentials. */

@@ -5,3 +5,4 @@ export { DecisionLog, STAGE_ORDER } from './decisions';
 export type { EndpointDecision, StageName, StageRecord } from './decisions';
 export { decisionToInvocationResult } from './decisionResult';
 export type { PublishedMessage, EndpointCounters } from './context';
+export type { MqttConnectionInfo } from './mqtt';

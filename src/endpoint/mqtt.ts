@@ -72,6 +72,8 @@ interface ConnectionMeta {
 export class MqttBroker {
   private readonly sessions = new Map<Client, Session>();
   private readonly meta = new WeakMap<object, ConnectionMeta>();
+  /** Called when a connection opens or closes (the CLI's `--json` prints the list then). */
+  onConnectionsChanged: (() => void) | undefined;
   private readonly onMessage: (m: { topic: string; qos: number; retain: boolean; payloadBase64: string; via?: string }) => void;
 
   private constructor(private readonly ctx: EndpointContext, readonly aedes: Aedes) {
@@ -151,6 +153,18 @@ export class MqttBroker {
     for (const t of s.timers) this.ctx.clock.clearTimeout(t);
     this.sessions.delete(client);
     this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
+    this.onConnectionsChanged?.();
+  }
+
+  /** Closes the live connection of `clientId` (the endpoint API's disconnect); false when there is none. */
+  disconnect(clientId: string): boolean {
+    for (const [client, s] of this.sessions) {
+      if (s.clientId !== clientId) continue;
+      client.close();
+      this.forget(client);
+      return true;
+    }
+    return false;
   }
 
   private record(d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & { t0: number; cached?: boolean; handlerMs?: number; cold?: boolean }): void {
@@ -321,6 +335,7 @@ export class MqttBroker {
     this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
     this.ctx.counters.mqttConnects++;
     this.schedule(client, session, n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS, n.disconnectAfterInSeconds ?? MAX_DISCONNECT_SECONDS);
+    this.onConnectionsChanged?.();
     log(true, 'CONNACK 0 (accepted)', 'policy', `iot:Connect on ${d.resourceArn} allowed for ${answer.principalId}.`);
     return true;
   }

@@ -26,7 +26,7 @@ import { EndpointContext, MessageStore, newCounters } from './context';
 import { DecisionLog } from './decisions';
 import { IotApi } from './iotApi';
 import { LambdaApi } from './lambdaApi';
-import { MqttBroker } from './mqtt';
+import { MqttBroker, MqttConnectionInfo } from './mqtt';
 import { handlePublish } from './publish';
 import { EndpointState } from './state';
 import { EndpointCertificate, selfSignedCertificate } from './tls';
@@ -67,6 +67,9 @@ export interface EndpointListener {
 }
 
 const LOCAL_PREFIX = `${ENDPOINT_LOCAL_PATH_PREFIX}/`;
+/** `onConnectionsChanged`: at most one report per this many ms, listing at most this many connections. */
+const CONNECTIONS_REPORT_MS = 100;
+const CONNECTIONS_REPORT_MAX = 200;
 /** A year: the clock is for watching lifetimes, not for overflowing timers. */
 const MAX_CLOCK_ADVANCE_SECONDS = 365 * 86400;
 
@@ -81,6 +84,7 @@ export class LocalEndpoint {
   private readonly tempRoot: string;
   private stopped = false;
   private mqtt?: MqttBroker;
+  private connectionsTimer: NodeJS.Timeout | undefined;
   private readonly mqttServers: net.Server[] = [];
 
   private constructor(private readonly options: EndpointOptions) {
@@ -130,6 +134,28 @@ export class LocalEndpoint {
 
   get log(): DecisionLog {
     return this.context.log;
+  }
+
+  /** The live MQTT connections. */
+  get connections(): MqttConnectionInfo[] {
+    return this.mqtt?.connections ?? [];
+  }
+
+  /**
+   * Calls `listener` with the live MQTT connections (at most CONNECTIONS_REPORT_MAX, and their
+   * total) after one opens or closes; changes within CONNECTIONS_REPORT_MS come as one call, so
+   * a thousand connects do not print a thousand growing lists.
+   */
+  onConnectionsChanged(listener: (connections: MqttConnectionInfo[], total: number) => void): void {
+    if (!this.mqtt) return;
+    this.mqtt.onConnectionsChanged = () => {
+      if (this.connectionsTimer || this.stopped) return;
+      this.connectionsTimer = setTimeout(() => {
+        this.connectionsTimer = undefined;
+        const all = this.connections;
+        listener(all.slice(0, CONNECTIONS_REPORT_MAX), all.length);
+      }, CONNECTIONS_REPORT_MS);
+    };
   }
 
   private listen(server: http.Server, protocol: 'http' | 'https', host: string, port: number, caFile?: string): Promise<void> {
@@ -248,6 +274,20 @@ export class LocalEndpoint {
     sendJson(res, 200, { advancedSeconds: seconds, ...this.clockState() });
   }
 
+  /** `POST /_iot-authz/connections/{clientId}/disconnect`: closes that MQTT connection, as a broker restart would. */
+  private disconnectClient(res: http.ServerResponse, rawClientId: string): void {
+    let clientId: string;
+    try {
+      clientId = decodeURIComponent(rawClientId);
+    } catch {
+      return sendJson(res, 400, { message: `The client id in the path is not valid percent-encoding: ${rawClientId.slice(0, 100)}.` });
+    }
+    if (!this.mqtt?.disconnect(clientId)) {
+      return sendJson(res, 404, { message: `No live MQTT connection with client id "${clientId}"; GET ${ENDPOINT_LOCAL_PATH_PREFIX}/health lists them.` });
+    }
+    sendJson(res, 200, { disconnected: clientId, connections: this.connections });
+  }
+
   private internalError(res: http.ServerResponse, e: unknown): void {
     process.stderr.write(`iot-authz endpoint: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     if (res.headersSent) {
@@ -272,6 +312,8 @@ export class LocalEndpoint {
       return handlePublish(this.context, { req, res, rawTopic: rawPath.slice('/topics/'.length), query, rawQuery, tls, ...(scope ? { sigv4: scope } : {}) });
     }
     if (rawPath === `${LOCAL_PREFIX}clock` && method === 'POST') return this.advanceClock(req, res);
+    const disconnect = /^\/_iot-authz\/connections\/([^/]+)\/disconnect$/.exec(rawPath);
+    if (disconnect && method === 'POST') return this.disconnectClient(res, disconnect[1]);
     if (rawPath.startsWith(LOCAL_PREFIX)) return this.localApi(req, res, rawPath.slice(LOCAL_PREFIX.length), query);
 
     const isLambda = rawPath === LAMBDA_API_VERSION_PATH || rawPath.startsWith(`${LAMBDA_API_VERSION_PATH}/`);
@@ -298,7 +340,8 @@ export class LocalEndpoint {
 
   private localApi(req: http.IncomingMessage, res: http.ServerResponse, what: string, query: URLSearchParams): void {
     const limit = query.has('limit') ? Math.max(1, Number(query.get('limit')) || 1) : undefined;
-    if (req.method !== 'GET') return sendJson(res, 405, { message: 'The endpoint API is read-only (use GET), except POST /_iot-authz/clock.' });
+    if (req.method !== 'GET') return sendJson(res, 405, { message: 'The endpoint API is read-only (use GET), except POST /_iot-authz/clock and POST /_iot-authz/connections/{clientId}/disconnect.' });
+    if (what === 'connections') return sendJson(res, 200, { connections: this.connections });
     if (what === 'clock') return sendJson(res, 200, this.clockState());
     if (what === 'health') {
       return sendJson(res, 200, {
@@ -310,7 +353,7 @@ export class LocalEndpoint {
         defaultAuthorizer: this.context.state.defaultAuthorizer ?? null,
         functions: [...this.context.state.functions.keys()],
         counters: this.context.counters,
-        connections: this.mqtt?.connections ?? [],
+        connections: this.connections,
       });
     }
     if (what === 'messages') {
@@ -325,6 +368,7 @@ export class LocalEndpoint {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.connectionsTimer);
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const m of this.mqttServers) closing.push(new Promise<void>((resolve) => m.close(() => resolve())));
     for (const s of this.sockets) s.destroy();

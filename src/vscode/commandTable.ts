@@ -99,6 +99,8 @@ export const COMMANDS = [
     icon: '$(terminal)',
     menus: onItem('endpoint.running', 'inline@2', '1_endpoint@2'),
   },
+  { id: 'iotAuthz.endpoint.disconnect', title: 'Disconnect', icon: '$(debug-disconnect)', menus: onItem('endpointConnection', 'inline@1', '1_connection@1') },
+  { id: 'iotAuthz.endpoint.advanceClock', title: 'Advance Local Endpoint Clock…', icon: '$(clock)', menus: onItem('endpoint.running', '1_endpoint@3') },
   { id: 'iotAuthz.endpoint.runAgainst', title: 'Run Against Local Endpoint', icon: '$(radio-tower)', palette: false },
   { id: 'iotAuthz.endpoint.actions', title: 'Local Endpoint Actions…', icon: '$(radio-tower)' },
   // --- AWS: target, deploy, test-invoke, the account's authorizers (src/vscode/awsCommands.ts) ---

@@ -21,6 +21,8 @@ export interface CommandArgs {
   'iotAuthz.copyPublicKey': [options?: { readonly keyName?: string; readonly workspaceFolder?: string }];
   'iotAuthz.generateKeyPair': [options?: { readonly keyName?: string; readonly bits?: number; readonly workspaceFolder?: string }];
   'iotAuthz.endpoint.copyUrl': [];
+  'iotAuthz.endpoint.disconnect': [connection?: string | { readonly clientId: string } | { readonly view: { readonly clientId: string } }];
+  'iotAuthz.endpoint.advanceClock': [duration?: string];
   'iotAuthz.showOutput': [];
   'iotAuthz.aws.signIn': [loginCommand?: string];
   'iotAuthz.aws.selectTarget': [];

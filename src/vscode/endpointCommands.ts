@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ENDPOINT_PORT_SETTING, LOCAL_DEFAULT_REGION, PROJECT_FILE_NAME } from '../core/constants';
+import { ENDPOINT_LOCAL_PATH_PREFIX, ENDPOINT_PORT_SETTING, LOCAL_DEFAULT_REGION, PROJECT_FILE_NAME } from '../core/constants';
+import { parseDurationSeconds } from '../core/duration';
 import { UserError } from '../core/errors';
 import { storedKeyFiles } from '../core/keyStore';
 import type { EndpointDecision } from '../core/decisions';
@@ -60,7 +61,7 @@ export class EndpointFeature implements vscode.Disposable {
 
   /** The node's children (tree model in endpointView.ts). */
   children(): EndpointChildView[] {
-    return endpointChildren(this.host.status, this.s.decisions.recent());
+    return endpointChildren(this.host.status, this.s.decisions.recent(), undefined, this.host.connections);
   }
 
   private onChanged(): void {
@@ -225,7 +226,7 @@ export class EndpointFeature implements vscode.Disposable {
           ...(keyFile !== undefined ? { privateKeyFile: keyFile.split(path.sep).join('/') } : {}),
         };
       });
-    const snippets = localEndpointSnippets(r.url, authorizers, { region: LOCAL_DEFAULT_REGION });
+    const snippets = localEndpointSnippets(r.url, authorizers, { region: LOCAL_DEFAULT_REGION, ...(r.mqttUrl !== undefined ? { mqttUrl: r.mqttUrl } : {}) });
     const text = [
       `# Local IoT endpoint at ${r.url}: run these from ${r.workspace}`,
       ...snippets.map((sn) => `\n# --- ${sn.label} ---\n${sn.text}`),
@@ -301,6 +302,57 @@ export class EndpointFeature implements vscode.Disposable {
     });
   }
 
+  /** POSTs to the running endpoint's own API; its JSON answer, or a UserError with its message. */
+  private async endpointApi(what: string, body?: unknown): Promise<Record<string, unknown>> {
+    const r = this.host.running;
+    if (!r) throw new UserError('The local endpoint is not running: start it first (Start Local Endpoint).');
+    const res = await fetch(`${r.url}${ENDPOINT_LOCAL_PATH_PREFIX}/${what}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!res.ok) throw new UserError(`The local endpoint refused: ${typeof answer.message === 'string' ? answer.message : `HTTP ${res.status}`}`);
+    return answer;
+  }
+
+  /** Closes a live MQTT connection (the tree item's Disconnect, or a pick of the live ones). */
+  async disconnect(arg?: unknown): Promise<string | undefined> {
+    let clientId =
+      typeof arg === 'string' ? arg
+        : arg && typeof arg === 'object' && 'clientId' in arg ? String((arg as { clientId: unknown }).clientId)
+          : arg && typeof arg === 'object' && 'view' in arg ? String((arg as { view: { clientId?: unknown } }).view.clientId)
+            : undefined;
+    if (clientId === undefined) {
+      const live = this.host.connections;
+      if (live.length === 0) throw new UserError('The local endpoint has no live MQTT connection to disconnect.');
+      const pick = await vscode.window.showQuickPick(live.map((c) => ({ label: c.clientId, description: c.principalId })), { title: 'Disconnect an MQTT client' });
+      if (!pick) return undefined;
+      clientId = pick.label;
+    }
+    await this.endpointApi(`connections/${encodeURIComponent(clientId)}/disconnect`);
+    this.s.log.info(`Local endpoint: disconnected MQTT client ${clientId}.`);
+    return clientId;
+  }
+
+  /** Moves the endpoint clock forward (refreshes and disconnects due by then happen now). */
+  async advanceClock(duration?: string): Promise<{ readonly now: string; readonly offsetSeconds: number } | undefined> {
+    const text = duration ?? (await vscode.window.showInputBox({
+      title: 'Advance Local Endpoint Clock',
+      prompt: 'How far to move the endpoint clock forward: MQTT refreshes and disconnects due by then happen now, cached HTTP answers expire.',
+      placeHolder: '6h',
+      validateInput: (v) => (parseDurationSeconds(v) === undefined ? 'Write a duration such as 90s, 5m, 6h, 1d or 1h30m.' : undefined),
+    }));
+    if (text === undefined) return undefined;
+    const seconds = parseDurationSeconds(text);
+    if (seconds === undefined) throw new UserError(`"${text}" is not a duration: write 90s, 5m, 6h, 1d or 1h30m.`);
+    const answer = await this.endpointApi('clock', { advance: seconds });
+    const result = { now: String(answer.now), offsetSeconds: Number(answer.offsetSeconds) };
+    this.s.log.info(`Local endpoint clock advanced by ${seconds} s: now ${result.now}.`);
+    void vscode.window.showInformationMessage(`Local endpoint clock advanced by ${text}: now ${result.now} (${result.offsetSeconds} s ahead).`);
+    return result;
+  }
+
   /** The status-bar item's click: what can be done with the endpoint in its current state. */
   async actions(): Promise<unknown> {
     const status = this.host.status;
@@ -311,6 +363,7 @@ export class EndpointFeature implements vscode.Disposable {
             { label: '$(copy) Copy Local Endpoint URL', description: status.url, run: () => this.copyUrl() },
             { label: '$(terminal) Connection Snippets', description: 'curl publish, AWS CLI --endpoint-url', run: () => this.snippets() },
             { label: '$(preview) Open Results Panel', run: () => runCommand('iotAuthz.openResults') },
+            { label: '$(clock) Advance Local Endpoint Clock…', description: 'refresh, disconnect, cache expiry now', run: () => this.advanceClock() },
             { label: '$(debug-stop) Stop Local Endpoint', run: () => this.stop() },
           ]
         : status.state === 'starting'
@@ -331,6 +384,8 @@ export class EndpointFeature implements vscode.Disposable {
       'iotAuthz.endpoint.snippets': (arg?: unknown) => this.snippets(arg),
       'iotAuthz.endpoint.actions': () => this.actions(),
       'iotAuthz.endpoint.runAgainst': (arg?: unknown) => this.runAgainst(arg),
+      'iotAuthz.endpoint.disconnect': (arg?: unknown) => this.disconnect(arg),
+      'iotAuthz.endpoint.advanceClock': (duration?: string) => this.advanceClock(duration),
     } satisfies Partial<CommandHandlers>;
   }
 

@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { DecisionKind, DecisionStream } from '../core/decisions';
 import { decisionToInvocationResult } from '../endpoint/decisionResult';
 import type { EndpointDecision } from '../endpoint/decisions';
+import type { MqttConnectionInfo } from '../endpoint/mqtt';
 
 export interface EndpointRunning {
   readonly pid: number;
@@ -17,6 +18,8 @@ export interface EndpointRunning {
   readonly authorizers: readonly string[];
   /** The workspace folder whose iot-authorizer.json was registered. */
   readonly workspace: string;
+  /** The MQTT listener (mqtt://127.0.0.1:PORT). */
+  readonly mqttUrl?: string;
 }
 
 export type EndpointStatus =
@@ -35,6 +38,7 @@ type Line =
   | { event: 'listening'; url: string; port: number; protocol?: string }
   | { event: 'workspace'; authorizers: ReadonlyArray<{ name: string }> }
   | { event: 'decision'; decision: EndpointDecision }
+  | { event: 'connections'; connections: MqttConnectionInfo[] }
   | { event: 'stopped' };
 
 /** Why the child could not start or stopped on its own, and what the user can do about it. */
@@ -60,6 +64,7 @@ export class EndpointHost {
   private child: ChildProcess | undefined;
   private current: EndpointStatus = { state: 'stopped' };
   private stopping = false;
+  private live: readonly MqttConnectionInfo[] = [];
 
   constructor(
     /** dist/cli.js of this extension. */
@@ -76,7 +81,14 @@ export class EndpointHost {
 
   get running(): EndpointRunning | undefined {
     const s = this.current;
-    return s.state === 'running' ? { pid: s.pid, url: s.url, port: s.port, authorizers: s.authorizers, workspace: s.workspace } : undefined;
+    return s.state === 'running'
+      ? { pid: s.pid, url: s.url, port: s.port, authorizers: s.authorizers, workspace: s.workspace, ...(s.mqttUrl !== undefined ? { mqttUrl: s.mqttUrl } : {}) }
+      : undefined;
+  }
+
+  /** The live MQTT connections of the running endpoint, as it last reported them. */
+  get connections(): readonly MqttConnectionInfo[] {
+    return this.current.state === 'running' ? this.live : [];
   }
 
   /** The child's pid while it runs (starting or running). */
@@ -95,7 +107,7 @@ export class EndpointHost {
     if (running) return Promise.resolve(running);
     if (this.child) return Promise.reject(new Error('The local endpoint is already starting: wait for it, or stop it first.'));
     const port = options.port ?? 0;
-    const args = [this.cliFile, 'endpoint', '--json', '--port', String(port), '--workspace', workspace];
+    const args = [this.cliFile, 'endpoint', '--json', '--port', String(port), '--mqtt-port', '0', '--workspace', workspace];
     if (options.pythonPath) args.push('--python', options.pythonPath);
     const child = spawn(process.execPath, args, {
       cwd: path.dirname(workspace),
@@ -104,6 +116,7 @@ export class EndpointHost {
     });
     this.child = child;
     this.stopping = false;
+    this.live = [];
     this.set({ state: 'starting', workspace });
     let stderr = '';
     let stderrLine = '';
@@ -121,6 +134,7 @@ export class EndpointHost {
     return new Promise((resolve, reject) => {
       let buffered = '';
       let listening: { url: string; port: number } | undefined;
+      let mqttUrl: string | undefined;
       let settled = false;
       child.stdout?.on('data', (b: Buffer) => {
         buffered += b.toString();
@@ -134,13 +148,24 @@ export class EndpointHost {
           } catch {
             continue;
           }
-          if (line.event === 'listening' && !listening) listening = { url: line.url, port: line.port };
+          if (line.event === 'listening' && line.protocol === 'mqtt') mqttUrl = line.url;
+          else if (line.event === 'listening' && !listening) listening = { url: line.url, port: line.port };
           else if (line.event === 'workspace' && listening && child.pid !== undefined && this.child === child) {
-            const r: EndpointRunning = { pid: child.pid, ...listening, authorizers: line.authorizers.map((a) => a.name), workspace };
+            const r: EndpointRunning = {
+              pid: child.pid,
+              ...listening,
+              authorizers: line.authorizers.map((a) => a.name),
+              workspace,
+              ...(mqttUrl !== undefined ? { mqttUrl } : {}),
+            };
             this.set({ state: 'running', ...r });
             settled = true;
             resolve(r);
           } else if (line.event === 'decision') this.onDecision(line.decision);
+          else if (line.event === 'connections' && this.child === child) {
+            this.live = line.connections;
+            this.changed();
+          }
         }
       });
       child.on('error', (e) => {

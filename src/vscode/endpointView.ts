@@ -2,6 +2,7 @@
 // show, built from the endpoint host's status and the decision stream. Pure (no vscode), so
 // the tree's content is unit-tested; explorer.ts and endpointCommands.ts turn it into items.
 import type { EndpointDecision } from '../core/decisions';
+import type { MqttConnectionInfo } from '../endpoint/mqtt';
 import type { EndpointStatus } from './endpointHost';
 
 /** How many decisions the node lists, newest first. */
@@ -22,6 +23,7 @@ export type EndpointChildView =
   | { readonly kind: 'address'; readonly label: string; readonly description: string; readonly url: string }
   | { readonly kind: 'registered'; readonly label: string; readonly description: string }
   | { readonly kind: 'decisions'; readonly label: string; readonly description: string; readonly decisions: readonly EndpointDecisionView[] }
+  | { readonly kind: 'connections'; readonly label: string; readonly description: string; readonly connections: readonly EndpointConnectionView[] }
   | { readonly kind: 'message'; readonly label: string; readonly description: string };
 
 export interface EndpointDecisionView {
@@ -33,6 +35,15 @@ export interface EndpointDecisionView {
   readonly allowed: boolean;
   /** The run the results panel opens (target endpoint); absent when the decision has none. */
   readonly runId?: string;
+}
+
+/** A live MQTT connection; its Disconnect action takes `clientId`. */
+export interface EndpointConnectionView {
+  readonly clientId: string;
+  readonly label: string;
+  /** `dev1 · since 10:00:00 · refresh 10:05:00`. */
+  readonly description: string;
+  readonly tooltip: string;
 }
 
 export function endpointRootView(status: EndpointStatus): EndpointRootView {
@@ -64,6 +75,28 @@ export function decisionView(d: EndpointDecision): EndpointDecisionView {
   };
 }
 
+/** Endpoint-clock time to the second, as ISO without milliseconds. */
+function stamp(iso: string): string {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? iso : `${t.toISOString().slice(0, 19)}Z`;
+}
+
+export function connectionView(c: MqttConnectionInfo): EndpointConnectionView {
+  return {
+    clientId: c.clientId,
+    label: c.clientId,
+    description: `${c.principalId} · since ${clock(c.connectedAt)} · refresh ${clock(c.nextRefreshAt)}`,
+    tooltip: [
+      `Client id: ${c.clientId} (${c.protocol === 'mqtt-ws' ? 'MQTT over WebSocket' : 'MQTT'})`,
+      `Principal: ${c.principalId} (authorizer ${c.authorizer})`,
+      `Connected since: ${stamp(c.connectedAt)}`,
+      `Next refresh: ${stamp(c.nextRefreshAt)}`,
+      `Disconnect at: ${stamp(c.disconnectAt)}`,
+      'Times are on the endpoint clock (Advance Local Endpoint Clock… moves it).',
+    ].join('\n'),
+  };
+}
+
 /** The decisions of the running endpoint (its URL), newest first, at most `limit`. */
 export function endpointDecisions(status: EndpointStatus, recent: readonly EndpointDecision[], limit = ENDPOINT_TREE_DECISIONS): EndpointDecision[] {
   if (status.state !== 'running') return [];
@@ -77,9 +110,15 @@ export function endpointDecisions(status: EndpointStatus, recent: readonly Endpo
 }
 
 /** The node's children: only while the endpoint runs. */
-export function endpointChildren(status: EndpointStatus, recent: readonly EndpointDecision[], limit = ENDPOINT_TREE_DECISIONS): EndpointChildView[] {
+export function endpointChildren(
+  status: EndpointStatus,
+  recent: readonly EndpointDecision[],
+  limit = ENDPOINT_TREE_DECISIONS,
+  connections: readonly MqttConnectionInfo[] = [],
+): EndpointChildView[] {
   if (status.state !== 'running') return [];
   const decisions = endpointDecisions(status, recent, limit).map(decisionView);
+  const live = [...connections].sort((a, b) => a.clientId.localeCompare(b.clientId)).map(connectionView);
   return [
     { kind: 'address', label: 'Address', description: status.url, url: status.url },
     ...(status.authorizers.length > 0
@@ -91,6 +130,14 @@ export function endpointChildren(status: EndpointStatus, recent: readonly Endpoi
       description: decisions.length === 0 ? 'none yet: publish to the address' : `${decisions.length} newest`,
       decisions,
     },
+    ...(status.mqttUrl !== undefined
+      ? [{
+          kind: 'connections' as const,
+          label: 'MQTT connections',
+          description: live.length === 0 ? `none: connect to ${status.mqttUrl}` : `${live.length} live at ${status.mqttUrl}`,
+          connections: live,
+        }]
+      : []),
   ];
 }
 

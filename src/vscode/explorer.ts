@@ -10,7 +10,7 @@ import { listKeys, StoredKey } from '../core/keyStore';
 import type { AwsTree, AwsTreeNode } from './awsTree';
 import type { WorkspaceProjects } from './workspaceProjects';
 import type { EndpointStatus } from './endpointHost';
-import { EndpointChildView, EndpointDecisionView, endpointRootView } from './endpointView';
+import { EndpointChildView, EndpointConnectionView, EndpointDecisionView, endpointRootView } from './endpointView';
 
 /** What the "Local endpoint" node reads (endpointCommands.ts). */
 export interface EndpointTreeSource {
@@ -27,6 +27,7 @@ export type ExplorerNode =
   | { kind: 'endpoint' }
   | { kind: 'endpointChild'; view: EndpointChildView }
   | { kind: 'endpointDecision'; view: EndpointDecisionView }
+  | { kind: 'endpointConnection'; view: EndpointConnectionView }
   | AwsTreeNode;
 
 export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
@@ -110,6 +111,7 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
       return (this.endpoint?.children() ?? []).map((view) => ({ kind: 'endpointChild', view }));
     }
     if (node.kind === 'endpointChild') {
+      if (node.view.kind === 'connections') return node.view.connections.map((view) => ({ kind: 'endpointConnection', view }));
       return node.view.kind === 'decisions' ? node.view.decisions.map((view) => ({ kind: 'endpointDecision', view })) : [];
     }
     if (node.kind === 'keys') return node.keys.map((key) => ({ kind: 'key', workspaceRoot: node.workspaceRoot, keyName: key.name, key }));
@@ -149,7 +151,8 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
       }
       case 'endpointChild': {
         const v = node.view;
-        const item = new vscode.TreeItem(v.label, v.kind === 'decisions' && v.decisions.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        const hasChildren = (v.kind === 'decisions' && v.decisions.length > 0) || (v.kind === 'connections' && v.connections.length > 0);
+        const item = new vscode.TreeItem(v.label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         item.description = v.description;
         if (v.kind === 'address') {
           item.id = 'endpoint#address';
@@ -165,9 +168,23 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
           item.id = `endpoint#decisions#${v.decisions.length > 0 ? 'some' : 'none'}`;
           item.iconPath = new vscode.ThemeIcon('list-ordered');
           item.contextValue = 'endpointDecisions';
+        } else if (v.kind === 'connections') {
+          item.id = `endpoint#connections#${v.connections.length > 0 ? 'some' : 'none'}`;
+          item.iconPath = new vscode.ThemeIcon('plug');
+          item.contextValue = 'endpointConnections';
         } else {
           item.iconPath = new vscode.ThemeIcon('info');
         }
+        return item;
+      }
+      case 'endpointConnection': {
+        const v = node.view;
+        const item = new vscode.TreeItem(v.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `endpoint#connection#${v.clientId}`;
+        item.description = v.description;
+        item.tooltip = v.tooltip;
+        item.iconPath = new vscode.ThemeIcon('vm-connect');
+        item.contextValue = 'endpointConnection';
         return item;
       }
       case 'endpointDecision': {

@@ -14,6 +14,8 @@ import type { EndpointRunResult, EndpointSnippetsResult } from '../../src/vscode
 import type { InvocationResult } from '../../src/core/result';
 import type { ExplorerNode } from '../../src/vscode/explorer';
 import type { FromWebview, ToWebview } from '../../src/webview/protocol';
+import * as mqtt from 'mqtt';
+import { credentialsToMqttUsername } from '../../src/core/credentials';
 import { within } from './within';
 
 const EXTENSION_ID = 'iot-authz-dev.iot-authorizer-toolkit';
@@ -233,12 +235,53 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
         return list.find((i) => i.label.includes('Copy Local Endpoint URL'));
       };
       assert.strictEqual(await vscode.commands.executeCommand('iotAuthz.endpoint.actions'), restarted.url);
-      assert.deepStrictEqual(labels, ['$(copy) Copy Local Endpoint URL', '$(terminal) Connection Snippets', '$(preview) Open Results Panel', '$(debug-stop) Stop Local Endpoint']);
+      assert.deepStrictEqual(labels, [
+        '$(copy) Copy Local Endpoint URL', '$(terminal) Connection Snippets', '$(preview) Open Results Panel', '$(clock) Advance Local Endpoint Clock…', '$(debug-stop) Stop Local Endpoint',
+      ]);
       assert.strictEqual(await vscode.env.clipboard.readText(), restarted.url);
     } finally {
       win.showInformationMessage = originals.info;
       win.showQuickPick = originals.pick;
       fs.writeFileSync(projectFile, original);
+      await vscode.commands.executeCommand('iotAuthz.endpoint.stop');
+    }
+  });
+
+  test('a live MQTT connection is listed under the node; Disconnect closes it; Advance Local Endpoint Clock moves the endpoint clock', async () => {
+    let client: mqtt.MqttClient | undefined;
+    try {
+      const started = (await vscode.commands.executeCommand('iotAuthz.endpoint.start')) as EndpointRunning;
+      assert.ok(started?.mqttUrl, 'the endpoint serves MQTT');
+      const connectionNodes = async () => {
+        const group = (await children()).find((n) => n.kind === 'endpointChild' && n.view.kind === 'connections');
+        return group ? api.explorer.getChildren(group) : undefined;
+      };
+      assert.deepStrictEqual(await connectionNodes(), []);
+      const privateKey = fs.readFileSync(path.join(ws, '.iot-authz/keys/example/private_key.pem'), 'utf8');
+      const token = 'allow-sensor7';
+      const username = credentialsToMqttUsername({ authorizerName: 'ExampleTokenAuthorizer', tokenKeyName: 'X-Example-Token', token, signature: signToken(token, privateKey) }, 'dev');
+      const c = mqtt.connect(started.mqttUrl, { clientId: 'sensor7', username, password: 'pw', protocolVersion: 4, reconnectPeriod: 0 });
+      client = c;
+      c.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+      const node = await within(30_000, 'sensor7 listed under MQTT connections', treeUntil('sensor7 listed', async () =>
+        (await connectionNodes())?.find((n) => n.kind === 'endpointConnection' && n.view.clientId === 'sensor7')));
+      assert.ok(node.kind === 'endpointConnection');
+      assert.match(node.view.description, /^sensor7 · since \d\d:\d\d:\d\d · refresh \d\d:\d\d:\d\d$/);
+      assert.match(String(api.explorer.getTreeItem(node).tooltip), /Disconnect at: /);
+      assert.strictEqual(api.explorer.getTreeItem(node).contextValue, 'endpointConnection');
+
+      // The inline action passes the tree node.
+      assert.strictEqual(await vscode.commands.executeCommand('iotAuthz.endpoint.disconnect', node), 'sensor7');
+      await within(30_000, 'the client closed by the endpoint', closed);
+      await within(30_000, 'sensor7 gone from the tree', treeUntil('sensor7 gone', async () => ((await connectionNodes())?.length === 0 ? true : undefined)));
+
+      const moved = (await vscode.commands.executeCommand('iotAuthz.endpoint.advanceClock', '6h')) as { offsetSeconds: number };
+      assert.strictEqual(moved.offsetSeconds, 21600);
+      const clock = (await (await fetch(`${started.url}/_iot-authz/clock`)).json()) as { offsetSeconds: number };
+      assert.strictEqual(clock.offsetSeconds, 21600);
+    } finally {
+      client?.end(true);
       await vscode.commands.executeCommand('iotAuthz.endpoint.stop');
     }
   });

@@ -83,6 +83,27 @@ suite('local endpoint: tree model and status bar', () => {
     ]);
   });
 
+  test('with an MQTT listener: the live connections, sorted by client id, with principal, since, next refresh and disconnect at', () => {
+    const mqttRunning: EndpointStatus = { ...running, mqttUrl: 'mqtt://127.0.0.1:1883' };
+    const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 10, m, 0)).toISOString();
+    const conn = (clientId: string, principalId: string) => ({
+      clientId, principalId, authorizer: 'ExampleTokenAuthorizer', protocol: 'mqtt' as const, connectedAt: at(0), nextRefreshAt: at(5), disconnectAt: new Date(Date.UTC(2026, 0, 2, 10, 0, 0)).toISOString(),
+    });
+    const none = endpointChildren(mqttRunning, [], undefined, []);
+    assert.deepStrictEqual(none.map((c) => [c.kind, c.description]).slice(-1), [['connections', 'none: connect to mqtt://127.0.0.1:1883']]);
+    const children = endpointChildren(mqttRunning, [], undefined, [conn('sensor2', 'p2'), conn('sensor1', 'p1')]);
+    const group = children[children.length - 1];
+    assert.ok(group.kind === 'connections');
+    assert.strictEqual(group.description, '2 live at mqtt://127.0.0.1:1883');
+    assert.deepStrictEqual(group.connections.map((c) => [c.clientId, c.label, c.description]), [
+      ['sensor1', 'sensor1', 'p1 · since 10:00:00 · refresh 10:05:00'],
+      ['sensor2', 'sensor2', 'p2 · since 10:00:00 · refresh 10:05:00'],
+    ]);
+    assert.match(group.connections[0].tooltip, /Connected since: 2026-01-01T10:00:00Z\nNext refresh: 2026-01-01T10:05:00Z\nDisconnect at: 2026-01-02T10:00:00Z/);
+    assert.match(group.connections[0].tooltip, /Principal: p1 \(authorizer ExampleTokenAuthorizer\)/);
+    assert.ok(!endpointChildren(running, [], undefined, [conn('x', 'y')]).some((c) => c.kind === 'connections'), 'no MQTT listener, no connections node');
+  });
+
   test('a decision without a topic or a run still gets a label, and no click target', () => {
     const v = decisionView(decision(3, { topic: undefined, stage: undefined, run: undefined }));
     assert.strictEqual(v.label, 'deny · publish · (no topic)');
@@ -140,6 +161,48 @@ suite('local endpoint: connection snippets', () => {
         (await promisify(execFile)('bash', ['-c', `${curl.text.replace("TOKEN='my-token'", `TOKEN='${token}'`)} -w ' %{http_code}'`], { cwd: ws })).stdout;
       assert.match(await run('allow-sensor1'), /"message":"OK".* 200$/);
       assert.match(await run('my-token'), /"message":"Forbidden".* 403$/);
+    } finally {
+      await endpoint.stop();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+});
+
+suite('local endpoint: MQTT snippets', () => {
+  const authorizer = { name: 'ExampleTokenAuthorizer', tokenKeyName: 'X-Example-Token', signingDisabled: false, privateKeyFile: '.iot-authz/keys/example/private_key.pem' };
+
+  test('mosquitto_pub and mqtt.js snippets, with token and client id edited, publish through the real endpoint\'s MQTT listener; a refused token fails', async function () {
+    this.timeout(60000);
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-endpoint-mqtt-snippet-'));
+    fs.cpSync(path.join(root, 'examples/workspace'), ws, { recursive: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(path.join(root, 'scripts/ensure-example-key.js')) as { ensureExampleKey: (dir: string) => boolean }).ensureExampleKey(ws);
+    const endpoint = await LocalEndpoint.start({ port: 0, mqttPort: 0, workspace: ws });
+    try {
+      const mqttUrl = endpoint.listeners.find((l) => l.protocol === 'mqtt')?.url as string;
+      assert.ok(!localEndpointSnippets(endpoint.url, [authorizer], { region: 'us-east-1' }).some((sn) => sn.kind === 'mosquitto_pub'), 'no MQTT port, no MQTT snippet');
+      const snippets = localEndpointSnippets(endpoint.url, [authorizer], { region: 'us-east-1', topic: 'devices/sensor1/temp', mqttUrl });
+      const mosquitto = snippets.find((sn) => sn.kind === 'mosquitto_pub');
+      const js = snippets.find((sn) => sn.kind === 'mqtt.js');
+      assert.ok(mosquitto && js);
+      assert.ok(mosquitto.text.includes(`-p ${mqttUrl.split(':').pop()}`), mosquitto.text);
+      const run = (text: string, token: string, clientId: string) =>
+        promisify(execFile)('bash', ['-c', text.replace("TOKEN='my-token'", `TOKEN='${token}'`).replace("CLIENT_ID='my-device'", `CLIENT_ID='${clientId}'`)], {
+          cwd: ws,
+          env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+        }).then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+      const published = () => endpoint.context.messages.recent({ topic: 'devices/sensor1/temp' }).filter((m) => m.via === 'mqtt').length;
+      assert.strictEqual((await run(mosquitto.text, 'allow-sensor1', 'sensor1')).code, 0);
+      assert.strictEqual(published(), 1);
+      const ok = await run(js.text, 'allow-sensor1', 'sensor1');
+      assert.strictEqual(ok.code, 0, ok.out);
+      assert.match(ok.out, /published/);
+      assert.strictEqual(published(), 2);
+      assert.notStrictEqual((await run(mosquitto.text, 'my-token', 'sensor1')).code, 0);
+      const refused = await run(js.text, 'my-token', 'sensor1');
+      assert.strictEqual(refused.code, 1, refused.out);
+      assert.match(refused.out, /closed without publishing: refused/);
+      assert.strictEqual(published(), 2);
     } finally {
       await endpoint.stop();
       fs.rmSync(ws, { recursive: true, force: true });

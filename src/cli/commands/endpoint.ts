@@ -61,12 +61,13 @@ export const endpointCommand: CliCommand = {
     { name: 'mqtt-port', value: 'N', description: 'Also serve MQTT 3.1.1 over TCP on port N (0: a free port), custom auth enforced on CONNECT, PUBLISH, SUBSCRIBE and delivery.' },
     { name: 'mqtts-port', value: 'N', description: 'Also serve MQTT over TLS with ALPN "mqtt" (the self-signed certificate, path printed) on port N.' },
     { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
-    { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision.' },
+    { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision, and the live MQTT connections whenever one opens or closes.' },
     { name: 'url', value: 'URL', description: 'With "clock": the running endpoint (its HTTP URL as printed when ready).' },
   ],
   details: `Point the AWS CLI at it with --endpoint-url (or AWS_ENDPOINT_URL_IOT / AWS_ENDPOINT_URL_LAMBDA);
 any credentials work. Devices publish with POST /topics/<topic>?qos=1. Recent messages: GET /_iot-authz/messages;
-decisions: GET /_iot-authz/decisions. MQTT over WebSocket: ws://HOST:PORT/mqtt. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
+decisions: GET /_iot-authz/decisions; live MQTT connections: GET /_iot-authz/connections,
+closed with POST /_iot-authz/connections/CLIENT-ID/disconnect. MQTT over WebSocket: ws://HOST:PORT/mqtt. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
 \`iot-authz endpoint clock advance 6h --url URL\` moves a running endpoint's clock forward: MQTT connections
 are refreshed or closed and the HTTP answer cache expires as if that time had passed.`,
   async run(args, io) {
@@ -108,6 +109,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
       else io.stdout(`iot-authz endpoint: registered from ${ws.projectFile}: ${ws.authorizers.map((a) => a.name).join(', ') || 'no authorizers'}\n`);
       for (const w of ws.warnings) io.stderr(`warning: ${w}\n`);
     }
+    if (json) endpoint.onConnectionsChanged((connections, total) => io.stdout(JSON.stringify({ event: 'connections', total, connections }) + '\n'));
     endpoint.log.on('decision', (d) => (json ? io.stdout(JSON.stringify({ event: 'decision', decision: d }) + '\n') : io.stderr(decisionLine(d))));
     await new Promise<void>((resolve) => {
       const stop = () => {

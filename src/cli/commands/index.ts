@@ -2,6 +2,7 @@
 import { CliCommand } from '../args';
 import { deployCommand } from './deploy';
 import { endpointCommand } from './endpoint';
+import { fleetCommand } from './fleet';
 import { invokeCommand } from './invoke';
 import { keygenCommand } from './keygen';
 import { newCommand } from './new';
@@ -20,4 +21,5 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
   deployCommand,
   testInvokeCommand,
   endpointCommand,
+  fleetCommand,
 ];

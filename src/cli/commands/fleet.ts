@@ -1,0 +1,263 @@
+// `iot-authz fleet`: N simulated devices (mqtt.js) connect with signed tokens, hold, publish and
+// reconnect for a while; the report (core/fleet.ts) gives authorization latency, handler
+// invocations per device-hour and the monthly invocation count at the user's fleet size.
+import * as fs from 'fs';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { CliCommand, CliIO, optionValue, ParsedArgs, UsageError } from '../args';
+import { AUTHORIZER_NAME_PATTERN, ENDPOINT_LOCAL_PATH_PREFIX, TOKEN_KEY_NAME_PATTERN } from '../../core/constants';
+import { credentialsToMqttUsername } from '../../core/credentials';
+import { parseDurationSeconds } from '../../core/duration';
+import { UserError } from '../../core/errors';
+import { EndpointCounterSnapshot, fleetReport, FleetMeasurement, formatFleetReport, reconnectsPerDevice } from '../../core/fleet';
+import { importPrivateKey } from '../../core/keys';
+import { storedKeyFiles } from '../../core/keyStore';
+import { signToken } from '../../core/tokens';
+import { passphraseFromEnv, readTextFile } from './sign';
+
+const MAX_DEVICES = 5000;
+const MAX_DURATION_SECONDS = 86400;
+const MAX_FLEET_SIZE = 1e9;
+/** How long a device waits for CONNACK before counting the connect as refused. */
+const CONNECT_TIMEOUT_MS = 30_000;
+/** How long a device waits for outstanding PUBACKs before it disconnects. */
+const ACK_GRACE_MS = 2_000;
+
+function positiveInt(args: ParsedArgs, name: string, max: number, fallback?: number): number {
+  const text = optionValue(args, name);
+  if (text === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new UsageError(`--${name} N is required. See: iot-authz fleet --help`);
+  }
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > max) throw new UsageError(`--${name} ${text}: give a whole number from 1 to ${max}.`);
+  return n;
+}
+
+function duration(args: ParsedArgs, name: string, required: boolean): number | undefined {
+  const text = optionValue(args, name);
+  if (text === undefined) {
+    if (required) throw new UsageError(`--${name} DURATION is required (such as 30s, 5m, 1h). See: iot-authz fleet --help`);
+    return undefined;
+  }
+  const s = parseDurationSeconds(text);
+  if (s === undefined || !(s > 0) || s > MAX_DURATION_SECONDS) throw new UsageError(`--${name} ${text}: give a duration above 0 and at most 1d, such as 30s, 5m or 1h (a bare number is seconds).`);
+  return s;
+}
+
+async function getJson(url: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new UserError(`Cannot reach ${url}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}. Is the endpoint running (iot-authz endpoint --mqtt-port 0)?`);
+  }
+  const body = (await res.json().catch(() => undefined)) as unknown;
+  if (!res.ok || body === undefined) throw new UserError(`${url} answered ${res.status}${body && typeof body === 'object' && 'message' in body ? `: ${String((body as { message: unknown }).message)}` : ''}. Is --endpoint the local endpoint's HTTP URL as it printed when ready?`);
+  return body;
+}
+
+interface Health {
+  listeners?: Array<{ protocol?: string; url?: string }>;
+  counters?: EndpointCounterSnapshot;
+}
+
+async function readHealth(endpointUrl: string): Promise<Health> {
+  const h = (await getJson(`${endpointUrl}${ENDPOINT_LOCAL_PATH_PREFIX}/health`)) as Health;
+  if (!h.counters) throw new UserError(`${endpointUrl} is not an iot-authz local endpoint (its health has no counters). Give --url mqtt://HOST:PORT for another MQTT endpoint.`);
+  return h;
+}
+
+/** The private key: a PEM file, or a key name in the workspace key store (.iot-authz/keys/NAME). */
+async function loadKey(args: ParsedArgs, io: CliIO, keyArg: string): Promise<ReturnType<typeof importPrivateKey>> {
+  const cwd = io.cwd;
+  const asFile = path.resolve(cwd, keyArg);
+  let file = asFile;
+  if (!fs.existsSync(asFile) && /^[\w.-]+$/.test(keyArg)) {
+    const stored = storedKeyFiles(path.resolve(cwd, optionValue(args, 'workspace') ?? '.'), keyArg).privateKeyFile;
+    if (!fs.existsSync(stored)) throw new UsageError(`--key ${keyArg}: neither a file nor a key in ${path.dirname(path.dirname(stored))} (make one with iot-authz keygen, or give the private key's path).`);
+    file = stored;
+  }
+  return importPrivateKey(await readTextFile(io, file, 'key'), { passphrase: passphraseFromEnv(args), what: file });
+}
+
+const fill = (template: string, clientId: string, n: number): string => template.replace(/\{clientId\}/g, clientId).replace(/\{n\}/g, String(n));
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+export const fleetCommand: CliCommand = {
+  name: 'fleet',
+  summary: 'Connect N simulated MQTT devices with signed tokens; report auth latency and the monthly authorizer invocations.',
+  usage: 'iot-authz fleet --devices N --duration S (--endpoint HTTP-URL | --url mqtt://HOST:PORT) --authorizer NAME (--key FILE|NAME | --signature SIG) [--token TEMPLATE] [--token-key-name KEY] [--reconnect-every S] [--publish-every S] [--fleet-size N] [--json]',
+  options: [
+    { name: 'devices', value: 'N', description: `Simulated devices, connected at once (1 to ${MAX_DEVICES}).` },
+    { name: 'duration', value: 'S', description: 'How long to run (30s, 5m, 1h; a bare number is seconds).' },
+    { name: 'endpoint', value: 'URL', description: 'The local endpoint\'s HTTP URL (as printed when ready): its MQTT listener is used and its counters read.' },
+    { name: 'url', value: 'URL', description: 'The MQTT endpoint: mqtt://HOST:PORT or mqtts://HOST:PORT (any broker; without --endpoint, handler figures are unknown).' },
+    { name: 'ca', value: 'FILE', description: 'For mqtts://: the CA certificate to trust (the local endpoint prints its path).' },
+    { name: 'authorizer', value: 'NAME', description: 'The authorizer name sent in the username (x-amz-customauthorizer-name).' },
+    { name: 'token-key-name', value: 'KEY', description: "The authorizer's tokenKeyName (read from the local endpoint when omitted)." },
+    { name: 'token', value: 'TEMPLATE', description: 'Each device\'s token; {clientId} and {n} are replaced (default "allow-{clientId}", as the example authorizer expects).' },
+    { name: 'key', value: 'FILE|NAME', description: 'The private key signing each token: a PEM file, or a key name in the workspace key store.' },
+    { name: 'workspace', value: 'DIR', description: 'Where --key NAME is looked up (default: the current folder).' },
+    { name: 'passphrase-env', value: 'VAR', description: 'Read the passphrase of an encrypted key from environment variable VAR.' },
+    { name: 'signature', value: 'SIG', description: 'A ready signature instead of --key (the token must then be the same for every device).' },
+    { name: 'client-id', value: 'TEMPLATE', description: 'Each device\'s client id; {n} is the device number from 1 (default "fleet{n}").' },
+    { name: 'topic', value: 'TEMPLATE', description: 'Where --publish-every publishes, QoS 1; {clientId} and {n} are replaced (default "devices/{clientId}/fleet").' },
+    { name: 'reconnect-every', value: 'S', description: 'Each device disconnects and connects again this often (default: stay connected).' },
+    { name: 'publish-every', value: 'S', description: 'Each connected device publishes this often (default: no publishes).' },
+    { name: 'fleet-size', value: 'N', description: 'Your real fleet size, for the monthly invocation count (default: --devices).' },
+    { name: 'json', description: 'Print the report as JSON.' },
+  ],
+  details: `Latency is CONNECT sent → CONNACK received, as each device sees it (authorization included).
+Handler invocations, refreshes, cache hits and refusals by stage are the local endpoint's counters
+before and after the run (GET /_iot-authz/health); for another endpoint they are "unknown".
+Monthly authorizer invocations = fleet size × 730 h × (connects + refreshes) per device-hour, as
+measured over the real duration of the run. AWS bills each CONNECT that reaches the authorizer and
+each refresh at refreshAfterInSeconds; a run shorter than refreshAfterInSeconds sees no refresh.
+Exit code 1 when any connect was refused.`,
+  async run(args, io) {
+    if (args.positional.length > 0) throw new UsageError(`unexpected "${args.positional[0]}": iot-authz fleet takes options only. See: iot-authz fleet --help`);
+    const devices = positiveInt(args, 'devices', MAX_DEVICES);
+    const durationSeconds = duration(args, 'duration', true) as number;
+    const reconnectEvery = duration(args, 'reconnect-every', false);
+    const publishEvery = duration(args, 'publish-every', false);
+    const fleetSize = positiveInt(args, 'fleet-size', MAX_FLEET_SIZE, devices);
+    const authorizer = optionValue(args, 'authorizer');
+    if (authorizer === undefined) throw new UsageError('--authorizer NAME is required: the custom authorizer the devices name in their username.');
+    if (!AUTHORIZER_NAME_PATTERN.test(authorizer)) throw new UsageError(`--authorizer ${authorizer}: AWS accepts letters, digits and _ = , @ - only.`);
+    const endpointUrl = optionValue(args, 'endpoint')?.replace(/\/+$/, '');
+    if (endpointUrl !== undefined && !/^https?:\/\/[^/]+$/.test(endpointUrl)) throw new UsageError(`--endpoint ${endpointUrl}: give the local endpoint's HTTP URL, such as http://127.0.0.1:4566.`);
+    let mqttUrl = optionValue(args, 'url');
+    if (mqttUrl === undefined && endpointUrl === undefined) throw new UsageError('give --endpoint HTTP-URL (the local endpoint) or --url mqtt://HOST:PORT (any MQTT endpoint).');
+    if (mqttUrl !== undefined && !/^mqtts?:\/\/[^/?#]+:\d+\/?$/.test(mqttUrl)) throw new UsageError(`--url ${mqttUrl}: give mqtt://HOST:PORT or mqtts://HOST:PORT.`);
+    const keyArg = optionValue(args, 'key');
+    const fixedSignature = optionValue(args, 'signature');
+    if ((keyArg === undefined) === (fixedSignature === undefined)) throw new UsageError('give either --key (signs each device\'s token) or --signature (one ready signature), not both or neither.');
+    const tokenTemplate = optionValue(args, 'token') ?? 'allow-{clientId}';
+    if (fixedSignature !== undefined && /\{(clientId|n)\}/.test(tokenTemplate)) throw new UsageError(`--signature signs one token, but --token ${tokenTemplate} differs per device: give a fixed --token, or --key to sign each one.`);
+    const clientIdTemplate = optionValue(args, 'client-id') ?? 'fleet{n}';
+    if (devices > 1 && !clientIdTemplate.includes('{n}')) throw new UsageError(`--client-id ${clientIdTemplate}: with more than one device it must hold {n}, or the devices would take over each other's session.`);
+    const topicTemplate = optionValue(args, 'topic') ?? 'devices/{clientId}/fleet';
+    const caFile = optionValue(args, 'ca');
+    const ca = caFile !== undefined ? await readTextFile(io, caFile, 'ca') : undefined;
+
+    let health: Health | undefined;
+    if (endpointUrl !== undefined) {
+      health = await readHealth(endpointUrl);
+      if (mqttUrl === undefined) {
+        mqttUrl = health.listeners?.find((l) => l.protocol === 'mqtt')?.url;
+        if (mqttUrl === undefined) throw new UserError(`The endpoint at ${endpointUrl} has no MQTT listener: start it with --mqtt-port 0 (or give --url mqtt://HOST:PORT).`);
+      }
+    }
+    let tokenKeyName = optionValue(args, 'token-key-name');
+    if (tokenKeyName === undefined) {
+      if (endpointUrl === undefined) throw new UsageError("--token-key-name KEY is required with --url (the authorizer's tokenKeyName).");
+      const d = (await getJson(`${endpointUrl}/authorizer/${encodeURIComponent(authorizer)}`).catch((e: unknown) => {
+        throw new UserError(`The endpoint at ${endpointUrl} has no authorizer ${authorizer} (${e instanceof Error ? e.message : String(e)}). Register it (--workspace, or aws iot create-authorizer), or give --token-key-name.`);
+      })) as { authorizerDescription?: { tokenKeyName?: string } };
+      tokenKeyName = d.authorizerDescription?.tokenKeyName;
+      if (!tokenKeyName) throw new UserError(`The authorizer ${authorizer} has no tokenKeyName on the endpoint: give --token-key-name KEY.`);
+    }
+    if (!TOKEN_KEY_NAME_PATTERN.test(tokenKeyName)) throw new UsageError(`--token-key-name ${tokenKeyName}: AWS accepts letters, digits, "_" and "-" only.`);
+    const key = keyArg !== undefined ? await loadKey(args, io, keyArg) : undefined;
+
+    const mqtt = await import('mqtt');
+    const reconnects = reconnectsPerDevice(durationSeconds, reconnectEvery);
+    const m = {
+      connectAttempts: 0, connectsAccepted: 0, connectsRefused: 0, publishesSent: 0, publishesAcknowledged: 0, serverDisconnects: 0,
+      latenciesMs: [] as number[],
+    };
+    const before = health?.counters;
+    const t0 = performance.now();
+    const slotEnd = (k: number) => t0 + Math.min(durationSeconds, (k + 1) * (reconnectEvery ?? durationSeconds)) * 1000;
+
+    /** One connection of one device: connect, publish until `until`, disconnect. */
+    const session = async (clientId: string, username: string, topic: string, until: number): Promise<void> => {
+      m.connectAttempts++;
+      const options: IClientOptions = {
+        clientId, username, password: 'fleet', protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS,
+        ...(ca !== undefined ? { ca } : {}),
+        ...(mqttUrl?.startsWith('mqtts:') ? { ALPNProtocols: ['mqtt'] } : {}),
+      };
+      const c: MqttClient = mqtt.connect(mqttUrl as string, options);
+      let sentAt = performance.now();
+      c.on('packetsend', (p) => {
+        if (p.cmd === 'connect') sentAt = performance.now();
+      });
+      c.on('error', () => undefined);
+      let closed = false;
+      const closedPromise = new Promise<void>((resolve) => c.once('close', () => {
+        closed = true;
+        resolve();
+      }));
+      const ok = await new Promise<boolean>((resolve) => {
+        c.once('connect', () => resolve(true));
+        c.once('close', () => resolve(false));
+      });
+      if (!ok) {
+        m.connectsRefused++;
+        c.end(true);
+        // The device stays offline until its next scheduled connect, so the run lasts what was asked.
+        await sleep(until - performance.now());
+        return;
+      }
+      m.connectsAccepted++;
+      m.latenciesMs.push(performance.now() - sentAt);
+      let pending = 0;
+      let nextPublish = publishEvery !== undefined ? performance.now() : Infinity;
+      while (!closed && performance.now() < until) {
+        const wake = Math.min(until, nextPublish);
+        await Promise.race([sleep(wake - performance.now()), closedPromise]);
+        if (closed) break;
+        if (performance.now() >= nextPublish && performance.now() < until) {
+          m.publishesSent++;
+          pending++;
+          c.publish(topic, JSON.stringify({ clientId, at: new Date().toISOString() }), { qos: 1 }, (err) => {
+            pending--;
+            if (!err) m.publishesAcknowledged++;
+          });
+          nextPublish += (publishEvery as number) * 1000;
+        }
+      }
+      if (closed) {
+        m.serverDisconnects++;
+        await sleep(until - performance.now());
+        return;
+      }
+      const graceEnd = performance.now() + ACK_GRACE_MS;
+      while (pending > 0 && !closed && performance.now() < graceEnd) await Promise.race([sleep(20), closedPromise]);
+      await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+    };
+
+    const device = async (n: number): Promise<void> => {
+      const clientId = fill(clientIdTemplate, '', n);
+      const token = fill(tokenTemplate, clientId, n);
+      const signature = key ? signToken(token, key.keyObject) : (fixedSignature as string);
+      const username = credentialsToMqttUsername({ authorizerName: authorizer, tokenKeyName: tokenKeyName as string, token, signature }, 'fleet');
+      const topic = fill(topicTemplate, clientId, n);
+      for (let k = 0; k <= reconnects; k++) await session(clientId, username, topic, slotEnd(k));
+    };
+    await Promise.all(Array.from({ length: devices }, (_, i) => device(i + 1)));
+    const measuredSeconds = (performance.now() - t0) / 1000;
+    const after = endpointUrl !== undefined ? (await readHealth(endpointUrl)).counters : undefined;
+
+    const measurement: FleetMeasurement = {
+      mqttUrl: mqttUrl as string,
+      ...(endpointUrl !== undefined ? { endpointUrl } : {}),
+      devices,
+      requestedDurationSeconds: durationSeconds,
+      measuredSeconds,
+      ...(reconnectEvery !== undefined ? { reconnectEverySeconds: reconnectEvery } : {}),
+      ...(publishEvery !== undefined ? { publishEverySeconds: publishEvery } : {}),
+      reconnectsPerDevice: reconnects,
+      fleetSize,
+      ...m,
+      ...(before && after ? { before, after } : {}),
+    };
+    const report = fleetReport(measurement);
+    io.stdout(args.flags.has('json') ? JSON.stringify(report, null, 2) + '\n' : formatFleetReport(report));
+    return report.connects.refused > 0 ? 1 : 0;
+  },
+};

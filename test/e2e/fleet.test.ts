@@ -1,0 +1,125 @@
+// `iot-authz fleet` through the built CLI against `iot-authz endpoint --mqtt-port 0 --workspace`
+// (the example workspace, its key made with the CLI): the JSON report's counts agree with each
+// other and with the endpoint's own counters. Waits on process exits and ready lines only.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as mqtt from 'mqtt';
+import { credentialsToMqttUsername } from '../../src/core/credentials';
+import type { FleetReport } from '../../src/core/fleet';
+import { storedKeyFiles } from '../../src/core/keyStore';
+import { signToken } from '../../src/core/tokens';
+import type { MqttConnectionInfo } from '../../src/endpoint';
+import { ACCOUNT, ensureBuilt, exampleWorkspaceToDeploy, iotAuthz, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir, waitForLine } from './endpointFixtures';
+
+interface Counters {
+  handlerInvocations: number;
+  mqttConnects: number;
+  refusedByStage: Record<string, number>;
+}
+
+suite('iot-authz fleet against the local endpoint', function () {
+  this.timeout(120000);
+  let dir: string;
+  let ep: RunningEndpoint | undefined;
+
+  const counters = async (): Promise<Counters> => ((await (await fetch(`${ep?.url}/_iot-authz/health`)).json()) as { counters: Counters }).counters;
+  const fleet = (args: string[]) => iotAuthz(['fleet', '--endpoint', ep?.url ?? '', '--authorizer', 'ExampleTokenAuthorizer', '--key', 'example', ...args], dir);
+
+  suiteSetup(async () => {
+    ensureBuilt();
+    dir = tempDir('fleet');
+    await exampleWorkspaceToDeploy(dir, ACCOUNT);
+    ep = await startEndpointProcess(['--workspace', dir, '--mqtt-port', '0']);
+    await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtt' ? true : undefined));
+  });
+
+  suiteTeardown(async () => {
+    assert.strictEqual(await stopEndpointProcess(ep), 0);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('5 devices for 3 s: connects, latencies and handler invocations agree with the endpoint counters', async () => {
+    const before = await counters();
+    const run = await fleet(['--devices', '5', '--duration', '3', '--reconnect-every', '1.5', '--publish-every', '1', '--fleet-size', '10000', '--json']);
+    assert.strictEqual(run.code, 0, run.stderr + run.stdout);
+    const after = await counters();
+    const r = JSON.parse(run.stdout) as FleetReport;
+    assert.strictEqual(r.reconnectsPerDevice, 1);
+    assert.strictEqual(r.connects.attempted, 5 * (1 + r.reconnectsPerDevice));
+    assert.strictEqual(r.connects.accepted, r.connects.attempted);
+    assert.strictEqual(r.connects.refused, 0);
+    assert.strictEqual(r.latencyMs.samples, r.connects.accepted);
+    assert.ok(r.latencyMs.p50 !== null && r.latencyMs.p99 !== null && r.latencyMs.p50 <= r.latencyMs.p99, JSON.stringify(r.latencyMs));
+    assert.ok(r.measuredSeconds >= 3, `ran ${r.measuredSeconds} s`);
+    assert.strictEqual(r.target.countersFrom, 'local endpoint');
+    assert.strictEqual(r.handler.invocations, after.handlerInvocations - before.handlerInvocations);
+    assert.strictEqual(r.handler.invocations, r.connects.attempted + (r.handler.refreshes ?? 0));
+    assert.strictEqual(after.mqttConnects - before.mqttConnects, r.connects.accepted);
+    assert.deepStrictEqual(r.refusedByStage, {});
+    assert.ok(r.publishes.sent >= 5, `published ${r.publishes.sent}`);
+    assert.strictEqual(r.publishes.acknowledged, r.publishes.sent);
+    const perDeviceHour = (r.handler.invocations as number) / r.deviceHours;
+    assert.ok(Math.abs((r.handler.invocationsPerDeviceHour as number) - perDeviceHour) / perDeviceHour < 0.01, `${r.handler.invocationsPerDeviceHour} vs ${perDeviceHour}`);
+    assert.strictEqual(r.monthly.fleetSize, 10000);
+    assert.strictEqual(r.monthly.refreshesUnknown, false);
+    assert.match(r.monthly.formula, /fleet size × 730 h × \(connects \+ refreshes\) per device-hour = 10000 × 730 × /);
+  });
+
+  test('devices the authorizer refuses: exit 1, refusals by stage from the endpoint match the client count', async () => {
+    const before = await counters();
+    const run = await fleet(['--devices', '3', '--duration', '1', '--token', 'deny-{n}', '--json']);
+    assert.strictEqual(run.code, 1, run.stderr + run.stdout);
+    const after = await counters();
+    const r = JSON.parse(run.stdout) as FleetReport;
+    assert.deepStrictEqual(r.connects, { attempted: 3, accepted: 0, refused: 3 });
+    assert.strictEqual(r.latencyMs.p50, null);
+    const refused = Object.values(r.refusedByStage ?? {}).reduce((a, b) => a + b, 0);
+    assert.strictEqual(refused, 3, JSON.stringify(r.refusedByStage));
+    assert.strictEqual(r.handler.invocations, after.handlerInvocations - before.handlerInvocations);
+  });
+
+  test('a live connection is listed (--json "connections" line, GET connections) and closed by POST connections/{clientId}/disconnect', async () => {
+    const e = ep as RunningEndpoint;
+    const listed = (want: boolean) => waitForLine(e, (o) =>
+      o.event === 'connections' && (o.connections as MqttConnectionInfo[]).some((c) => c.clientId === 'dev42') === want ? (o.connections as MqttConnectionInfo[]) : undefined, e.lines.length);
+    const mqttUrl = await waitForLine(e, (o) => (o.event === 'listening' && o.protocol === 'mqtt' ? (o.url as string) : undefined));
+    const token = 'allow-dev42';
+    const signature = signToken(token, fs.readFileSync(storedKeyFiles(dir, 'example').privateKeyFile, 'utf8'));
+    const username = credentialsToMqttUsername({ authorizerName: 'ExampleTokenAuthorizer', tokenKeyName: 'X-Example-Token', token, signature }, 'dev');
+    const opened = listed(true);
+    const c = mqtt.connect(mqttUrl, { clientId: 'dev42', username, password: 'pw', protocolVersion: 4, reconnectPeriod: 0 });
+    c.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    try {
+      const connections = await opened;
+      const mine = connections.find((x) => x.clientId === 'dev42') as MqttConnectionInfo;
+      assert.strictEqual(mine.principalId, 'dev42');
+      assert.strictEqual(mine.authorizer, 'ExampleTokenAuthorizer');
+      assert.ok(Date.parse(mine.nextRefreshAt) - Date.parse(mine.connectedAt) === 300_000, JSON.stringify(mine));
+      const get = (await (await fetch(`${e.url}/_iot-authz/connections`)).json()) as { connections: MqttConnectionInfo[] };
+      assert.ok(get.connections.some((x) => x.clientId === 'dev42'));
+      const gone = listed(false);
+      const res = await fetch(`${e.url}/_iot-authz/connections/dev42/disconnect`, { method: 'POST' });
+      assert.strictEqual(res.status, 200);
+      await closed;
+      await gone;
+      const again = await fetch(`${e.url}/_iot-authz/connections/dev42/disconnect`, { method: 'POST' });
+      assert.strictEqual(again.status, 404);
+      assert.match(((await again.json()) as { message: string }).message, /No live MQTT connection with client id "dev42"/);
+    } finally {
+      c.end(true);
+    }
+  });
+
+  test('bad input exits 2 and says what to fix', async () => {
+    const noDevices = await fleet(['--devices', '0', '--duration', '3']);
+    assert.strictEqual(noDevices.code, 2);
+    assert.match(noDevices.stderr, /--devices 0: give a whole number from 1 to 5000/);
+    const badDuration = await fleet(['--devices', '1', '--duration', 'soon']);
+    assert.strictEqual(badDuration.code, 2);
+    assert.match(badDuration.stderr, /--duration soon: give a duration/);
+    const noKey = await iotAuthz(['fleet', '--devices', '1', '--duration', '1', '--endpoint', ep?.url ?? '', '--authorizer', 'ExampleTokenAuthorizer', '--key', 'missing-key'], dir);
+    assert.strictEqual(noKey.code, 2);
+    assert.match(noKey.stderr, /--key missing-key: neither a file nor a key in/);
+  });
+});
