@@ -278,15 +278,28 @@ async function decide(
   trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
 
   // signature, before anything runs
-  const sig = await decideSignature(a, partial, read(a.tokenKeyName), headers, input.rawQuery, serverName, trace, input.req.socket, ctx.clock.now());
-  if (sig) return sig;
+  const found = read(a.tokenKeyName);
+  partial.token = found.token;
+  partial.signatureValue = found.signature;
+  if (found.source === 'headers' || found.source === 'query') partial.credentialsIn = found.source;
+  const cacheKey = cacheKeyOf(a, partial);
+  // The same token and signature already verified on this connection (its answer is cached):
+  // decided without a promise, as most publishes on a busy connection are.
+  const verified = a.enableCachingForHttp ? cacheBySocket.get(input.req.socket)?.get(cacheKey) : undefined;
+  if (verified && verified.expiresAt > ctx.clock.now() && verified.signature.status === 'verified') {
+    partial.signature = verified.signature;
+    partial.event = verified.event;
+    trace.pass('signature', `Same token and signature as verified earlier on this connection with key "${verified.signature.keyName ?? '?'}".`);
+  } else {
+    const sig = await decideSignature(a, partial, found, headers, input.rawQuery, serverName, trace);
+    if (sig) return sig;
+  }
 
   // permission
   const fn = checkPermission(ctx, a, trace);
   if ('stage' in fn) return fn;
 
   // handler (or the HTTP cache)
-  const cacheKey = cacheKeyOf(a, partial);
   const socketCache = a.enableCachingForHttp ? cacheBySocket.get(input.req.socket) : undefined;
   const hit = socketCache?.get(cacheKey);
   let answer: CachedAnswer;
@@ -346,6 +359,7 @@ function cacheKeyOf(a: AuthorizerRecord, f: Facts): string {
   return `${a.authorizerName}\u0000${a.lastModifiedDate}\u0000${f.token ?? ''}\u0000${f.signatureValue ?? ''}`;
 }
 
+/** The signature stage for credentials not already verified on this connection. */
 async function decideSignature(
   a: AuthorizerRecord,
   partial: Facts,
@@ -354,20 +368,7 @@ async function decideSignature(
   rawQuery: string,
   serverName: string,
   trace: Trace,
-  socket: Socket,
-  now: number,
 ): Promise<Refusal | undefined> {
-  partial.token = found.token;
-  partial.signatureValue = found.signature;
-  if (found.source === 'headers' || found.source === 'query') partial.credentialsIn = found.source;
-  // The same token and signature already verified on this connection (its answer is cached).
-  const hit = a.enableCachingForHttp ? cacheBySocket.get(socket)?.get(cacheKeyOf(a, partial)) : undefined;
-  if (hit && hit.expiresAt > now && hit.signature.status === 'verified') {
-    partial.signature = hit.signature;
-    partial.event = hit.event;
-    trace.pass('signature', `Same token and signature as verified earlier on this connection with key "${hit.signature.keyName ?? '?'}".`);
-    return undefined;
-  }
   if (found.token !== undefined && found.token.length > MAX_TOKEN_LENGTH) {
     trace.fail('signature', `The token is ${found.token.length} characters; AWS accepts at most ${MAX_TOKEN_LENGTH}.`);
     return { stage: 'signature', status: 403, reason: `Token longer than ${MAX_TOKEN_LENGTH} characters.` };
