@@ -140,6 +140,14 @@ interface Lookup {
  * (names case-sensitive, values decoded once). Without `tokenKeyName` no token is found.
  */
 export function extractCredentials(req: CredentialRequest, tokenKeyName: string | undefined): ExtractedCredentials {
+  return credentialReader(req)(tokenKeyName);
+}
+
+/**
+ * `extractCredentials` with the request parsed once: the endpoint reads the authorizer name
+ * first and the token after, once it knows the authorizer's `tokenKeyName`.
+ */
+export function credentialReader(req: CredentialRequest): (tokenKeyName: string | undefined) => ExtractedCredentials {
   const lookups: Lookup[] = [];
   if (req.headers) {
     const lower = new Map(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -162,15 +170,17 @@ export function extractCredentials(req: CredentialRequest, tokenKeyName: string 
     return undefined;
   };
   const name = find(AUTHORIZER_NAME_PARAM);
-  const token = find(tokenKeyName);
   const signature = find(SIGNATURE_PARAM);
-  const result: ExtractedCredentials = {};
-  if (name) result.authorizerName = name.value;
-  if (token) result.token = token.value;
-  if (signature) result.signature = signature.value;
-  const source = (token ?? name ?? signature)?.source;
-  if (source) result.source = source;
-  return result;
+  return (tokenKeyName) => {
+    const token = find(tokenKeyName);
+    const result: ExtractedCredentials = {};
+    if (name) result.authorizerName = name.value;
+    if (token) result.token = token.value;
+    if (signature) result.signature = signature.value;
+    const source = (token ?? name ?? signature)?.source;
+    if (source) result.source = source;
+    return result;
+  };
 }
 
 /** The forms signed credentials are copied or printed in (the editor's "Copy Signed Credentials As…", `iot-authz sign --format`). */

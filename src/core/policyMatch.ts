@@ -118,8 +118,16 @@ export function compilePattern(source: string, resolve?: VariableResolver): Comp
 }
 
 
-function toTokens(parts: readonly PatternPart[]): WildcardToken[] {
-  return parts.flatMap((p): WildcardToken[] => (p.kind === 'text' ? [...p.text.split('')] : [p.kind === 'any' ? ANY : ONE]));
+/** A compiled pattern's tokens, made once per pattern (patterns are not changed after compiling). */
+const tokensOf = new WeakMap<CompiledPattern, WildcardToken[]>();
+
+function toTokens(pattern: CompiledPattern): WildcardToken[] {
+  let tokens = tokensOf.get(pattern);
+  if (!tokens) {
+    tokens = pattern.parts.flatMap((p): WildcardToken[] => (p.kind === 'text' ? [...p.text.split('')] : [p.kind === 'any' ? ANY : ONE]));
+    tokensOf.set(pattern, tokens);
+  }
+  return tokens;
 }
 
 /**
@@ -128,7 +136,7 @@ function toTokens(parts: readonly PatternPart[]): WildcardToken[] {
  */
 export function patternMatches(pattern: CompiledPattern, value: string, ignoreCase = false): boolean {
   if (pattern.unresolved.length > 0) return false;
-  return wildcardMatch(toTokens(pattern.parts), value, ignoreCase);
+  return wildcardMatch(toTokens(pattern), value, ignoreCase);
 }
 
 export function hasWildcard(pattern: CompiledPattern): boolean {

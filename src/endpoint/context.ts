@@ -4,7 +4,8 @@
 // policy lets AWS IoT invoke it for an authorizer.
 import { EventEmitter } from 'events';
 import { ACCOUNT_ID_ENV, ENDPOINT_RECENT_MESSAGES, IOT_SERVICE_PRINCIPAL } from '../core/constants';
-import { compilePattern, patternMatches } from '../core/policyMatch';
+import { compilePattern, patternMatches, CompiledPattern } from '../core/policyMatch';
+import { RingBuffer } from '../core/ringBuffer';
 import type { LocalRuntime, RuntimeResult } from '../local/runtime';
 import type { EndpointClock } from './clock';
 import type { DecisionLog, StageName } from './decisions';
@@ -44,22 +45,23 @@ export interface EndpointCounters {
 }
 
 export interface MessageEvents {
-  message: [PublishedMessage];
+  /** The payload's bytes come along when the publisher has them, so a listener need not decode `payloadBase64`. */
+  message: [PublishedMessage, Buffer | undefined];
 }
 
 /** Recent messages published through the endpoint; `message` events for subscribers. */
 export class MessageStore extends EventEmitter<MessageEvents> {
-  private readonly kept: PublishedMessage[] = [];
+  private readonly kept = new RingBuffer<PublishedMessage>(ENDPOINT_RECENT_MESSAGES);
 
-  add(m: PublishedMessage): void {
+  add(m: PublishedMessage, payload?: Buffer): void {
     this.kept.push(m);
-    if (this.kept.length > ENDPOINT_RECENT_MESSAGES) this.kept.shift();
-    this.emit('message', m);
+    this.emit('message', m, payload);
   }
 
   /** Oldest first; `topic` filters by exact topic name. */
   recent(options: { topic?: string; limit?: number } = {}): PublishedMessage[] {
-    const list = options.topic !== undefined ? this.kept.filter((m) => m.topic === options.topic) : this.kept;
+    const all = this.kept.toArray();
+    const list = options.topic !== undefined ? all.filter((m) => m.topic === options.topic) : all;
     return list.slice(-(options.limit ?? ENDPOINT_RECENT_MESSAGES));
   }
 }
@@ -117,6 +119,19 @@ export async function runFunction(ctx: EndpointContext, f: FunctionRecord, event
   return { result };
 }
 
+/** Condition patterns compiled once per text: the permission is checked on every publish. */
+const conditionPatterns = new Map<string, CompiledPattern>();
+const MAX_CONDITION_PATTERNS = 1000;
+
+function conditionPattern(text: string): CompiledPattern {
+  let p = conditionPatterns.get(text);
+  if (!p) {
+    if (conditionPatterns.size >= MAX_CONDITION_PATTERNS) conditionPatterns.clear();
+    conditionPatterns.set(text, (p = compilePattern(text)));
+  }
+  return p;
+}
+
 function conditionAllows(condition: PolicyStatementRecord['Condition'], sourceArn: string, sourceAccount: string): boolean {
   if (!condition) return true;
   for (const [operator, entries] of Object.entries(condition)) {
@@ -125,7 +140,7 @@ function conditionAllows(condition: PolicyStatementRecord['Condition'], sourceAr
       const actual = k === 'aws:sourcearn' ? sourceArn : k === 'aws:sourceaccount' ? sourceAccount : undefined;
       if (actual === undefined) return false;
       const like = operator === 'ArnLike' || operator === 'StringLike';
-      if (like ? !patternMatches(compilePattern(value), actual) : value !== actual) return false;
+      if (like ? !patternMatches(conditionPattern(value), actual) : value !== actual) return false;
     }
   }
   return true;

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import { ENDPOINT_RECENT_DECISIONS } from '../core/constants';
+import { RingBuffer } from '../core/ringBuffer';
 import type { AuthorizerEvent, SignatureCheck } from '../core/events';
 import type { PolicyEvaluationResult, RunLogs } from '../core/result';
 import type { ResponseValidation } from '../core/response';
@@ -88,7 +89,7 @@ export interface DecisionLogEvents {
 
 /** Keeps recent decisions, appends them to a JSON-lines file, and tells listeners. */
 export class DecisionLog extends EventEmitter<DecisionLogEvents> {
-  private readonly kept: EndpointDecision[] = [];
+  private readonly kept = new RingBuffer<EndpointDecision>(ENDPOINT_RECENT_DECISIONS);
   /** Written synchronously, so a line is in the file before the device gets its answer. */
   private fd: number | undefined;
 
@@ -99,14 +100,13 @@ export class DecisionLog extends EventEmitter<DecisionLogEvents> {
 
   add(decision: EndpointDecision): void {
     this.kept.push(decision);
-    if (this.kept.length > ENDPOINT_RECENT_DECISIONS) this.kept.shift();
     if (this.fd !== undefined) fs.writeSync(this.fd, JSON.stringify(decision) + '\n');
     this.emit('decision', decision);
   }
 
   /** The most recent decisions, oldest first. */
   recent(limit = ENDPOINT_RECENT_DECISIONS): EndpointDecision[] {
-    return this.kept.slice(-limit);
+    return this.kept.toArray().slice(-limit);
   }
 
   /** Every decision from now on, until `signal` aborts or the log is closed. */

@@ -74,7 +74,7 @@ export class MqttBroker {
   private readonly meta = new WeakMap<object, ConnectionMeta>();
   /** Called when a connection opens or closes (the CLI's `--json` prints the list then). */
   onConnectionsChanged: (() => void) | undefined;
-  private readonly onMessage: (m: { topic: string; qos: number; retain: boolean; payloadBase64: string; via?: string }) => void;
+  private readonly onMessage: (m: { topic: string; qos: number; retain: boolean; payloadBase64: string; via?: string }, payload: Buffer | undefined) => void;
 
   private constructor(private readonly ctx: EndpointContext, readonly aedes: Aedes) {
     aedes.preConnect = (client, packet, done) => {
@@ -108,9 +108,9 @@ export class MqttBroker {
       });
     });
     // HTTP publishes reach MQTT subscribers (iot:Receive is checked per delivery).
-    this.onMessage = (m) => {
+    this.onMessage = (m, payload) => {
       if (m.via === 'mqtt') return;
-      aedes.publish({ cmd: 'publish', topic: m.topic, payload: Buffer.from(m.payloadBase64, 'base64'), qos: m.qos as 0 | 1, retain: m.retain, dup: false }, () => undefined);
+      aedes.publish({ cmd: 'publish', topic: m.topic, payload: payload ?? Buffer.from(m.payloadBase64, 'base64'), qos: m.qos as 0 | 1, retain: m.retain, dup: false }, () => undefined);
     };
     ctx.messages.on('message', this.onMessage);
   }

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { Socket } from 'net';
 import { performance } from 'perf_hooks';
 import { AUTHORIZER_NAME_PARAM, IOT_MAX_PAYLOAD_BYTES, IOT_SERVICE_PRINCIPAL, LAMBDA_TIMEOUT_MS, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, SIGNATURE_PARAM } from '../core/constants';
-import { extractCredentials } from '../core/credentials';
+import { credentialReader, ExtractedCredentials } from '../core/credentials';
 import { buildAuthorizerEvent, AuthorizerEvent, SignatureCheck } from '../core/events';
 import { evaluatePolicies, PolicyContext, PolicyDocument, AuthorizationDecision } from '../core/policy';
 import { summarizePolicies, PolicySummary } from '../core/policySummary';
@@ -46,7 +46,11 @@ const cacheBySocket = new WeakMap<Socket, Map<string, CachedAnswer>>();
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  const h = req.headers;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
 }
 
@@ -121,59 +125,15 @@ export async function handlePublish(ctx: EndpointContext, input: PublishInput): 
   const partial: Facts = { cached: false };
 
   const finish = (refusal: Refusal | undefined) => {
-    const allowed = refusal === undefined;
     const status = refusal?.status ?? 200;
     ctx.counters.requests++;
-    if (allowed) ctx.counters.published++;
+    if (refusal === undefined) ctx.counters.published++;
     else if (refusal) {
       ctx.counters.refusedByStage[refusal.stage] = (ctx.counters.refusedByStage[refusal.stage] ?? 0) + 1;
       if (refusal.stage === 'signature') ctx.counters.savedBySignatureGate++;
     }
-    const a = partial.authorizer;
-    const decision: EndpointDecision = {
-      id: randomUUID(),
-      traceId,
-      at: new Date(Date.now() - (performance.now() - trace.t0)).toISOString(),
-      request: {
-        protocol: 'http',
-        method: req.method ?? 'POST',
-        path: (req.url ?? '').split('?')[0],
-        ...(partial.topic !== undefined ? { topic: partial.topic } : {}),
-        ...(partial.qos !== undefined ? { qos: partial.qos } : {}),
-        ...(partial.retain !== undefined ? { retain: partial.retain } : {}),
-        tls: input.tls,
-        ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
-        ...(partial.credentialsIn ? { credentialsIn: partial.credentialsIn } : {}),
-        ...(partial.token !== undefined ? { token: partial.token } : {}),
-        headers,
-        ...(input.rawQuery ? { queryString: input.rawQuery } : {}),
-        serverName,
-      },
-      ...(a ? { authorizer: a.authorizerName, authorizerArn: a.authorizerArn, functionArn: a.authorizerFunctionArn } : {}),
-      allowed,
-      status,
-      decidedBy: refusal?.stage ?? 'policy',
-      reason: refusal?.reason ?? `iot:Publish on ${partial.topic ?? ''} allowed${partial.principalId ? ` for ${partial.principalId}` : ''}${partial.cached ? ' (cached answer)' : ''}.`,
-      ...(refusal?.fix ? { fix: refusal.fix } : {}),
-      stages: trace.stages,
-      ...(partial.signature ? { signature: partial.signature } : {}),
-      ...(partial.event ? { event: partial.event } : {}),
-      ...(partial.response !== undefined ? { response: partial.response } : {}),
-      ...(partial.handlerError ? { handlerError: partial.handlerError } : {}),
-      ...(partial.validation ? { validation: partial.validation } : {}),
-      ...(partial.evaluation ? { evaluation: partial.evaluation } : {}),
-      ...(partial.principalId !== undefined ? { principalId: partial.principalId } : {}),
-      cached: partial.cached,
-      ...(partial.logs ? { logs: partial.logs } : {}),
-      timings: {
-        totalMs: performance.now() - trace.t0,
-        ...(partial.handlerMs !== undefined ? { handlerMs: partial.handlerMs } : {}),
-        ...(partial.cold !== undefined ? { cold: partial.cold } : {}),
-      },
-      endpointUrl: ctx.url(),
-    };
     // Logged before the answer leaves, so a client that reads the log next finds it.
-    ctx.log.add(decision);
+    ctx.log.add(buildDecision(ctx, input, trace, partial, refusal, traceId, headers, serverName));
     if (status === 200) send(res, 200, { message: 'OK', traceId });
     else if (status === 403) send(res, 403, { message: 'Forbidden', traceId });
     else send(res, status, { message: refusal?.reason ?? 'Bad Request', traceId });
@@ -196,10 +156,69 @@ export async function handlePublish(ctx: EndpointContext, input: PublishInput): 
       traceId,
       ...(partial.authorizer ? { authorizer: partial.authorizer.authorizerName } : {}),
       ...(partial.principalId !== undefined ? { principalId: partial.principalId } : {}),
-    });
+    }, partial.payload);
   }
   finish(refusal);
 }
+
+/** The decision log's record of one publish; plain assignments in the log's key order. */
+function buildDecision(
+  ctx: EndpointContext,
+  input: PublishInput,
+  trace: Trace,
+  partial: Facts,
+  refusal: Refusal | undefined,
+  traceId: string,
+  headers: Record<string, string>,
+  serverName: string,
+): EndpointDecision {
+  const { req } = input;
+  // Built field by field (no spreads) in the order the log has always written; every required
+  // field is set below, unconditionally.
+  const request: Building<EndpointDecision['request']> = { protocol: 'http', method: req.method ?? 'POST', path: (req.url ?? '').split('?')[0] };
+  if (partial.topic !== undefined) request.topic = partial.topic;
+  if (partial.qos !== undefined) request.qos = partial.qos;
+  if (partial.retain !== undefined) request.retain = partial.retain;
+  request.tls = input.tls;
+  if (req.socket.remoteAddress) request.remoteAddress = req.socket.remoteAddress;
+  if (partial.credentialsIn) request.credentialsIn = partial.credentialsIn;
+  if (partial.token !== undefined) request.token = partial.token;
+  request.headers = headers;
+  if (input.rawQuery) request.queryString = input.rawQuery;
+  request.serverName = serverName;
+  const elapsed = performance.now() - trace.t0;
+  const d: Building<EndpointDecision> = { id: randomUUID(), traceId, at: new Date(Date.now() - elapsed).toISOString(), request: request as EndpointDecision['request'] };
+  const a = partial.authorizer;
+  if (a) {
+    d.authorizer = a.authorizerName;
+    d.authorizerArn = a.authorizerArn;
+    d.functionArn = a.authorizerFunctionArn;
+  }
+  d.allowed = refusal === undefined;
+  d.status = refusal?.status ?? 200;
+  d.decidedBy = refusal?.stage ?? 'policy';
+  d.reason = refusal?.reason ?? `iot:Publish on ${partial.topic ?? ''} allowed${partial.principalId ? ` for ${partial.principalId}` : ''}${partial.cached ? ' (cached answer)' : ''}.`;
+  if (refusal?.fix) d.fix = refusal.fix;
+  d.stages = trace.stages;
+  if (partial.signature) d.signature = partial.signature;
+  if (partial.event) d.event = partial.event;
+  if (partial.response !== undefined) d.response = partial.response;
+  if (partial.handlerError) d.handlerError = partial.handlerError;
+  if (partial.validation) d.validation = partial.validation;
+  if (partial.evaluation) d.evaluation = partial.evaluation;
+  if (partial.principalId !== undefined) d.principalId = partial.principalId;
+  d.cached = partial.cached;
+  if (partial.logs) d.logs = partial.logs;
+  const timings: Building<EndpointDecision['timings']> = { totalMs: performance.now() - trace.t0 };
+  if (partial.handlerMs !== undefined) timings.handlerMs = partial.handlerMs;
+  if (partial.cold !== undefined) timings.cold = partial.cold;
+  d.timings = timings as EndpointDecision['timings'];
+  d.endpointUrl = ctx.url();
+  return d as EndpointDecision;
+}
+
+/** An object being filled in, field by field. */
+type Building<T> = { -readonly [K in keyof T]?: T[K] };
 
 async function decide(
   ctx: EndpointContext,
@@ -239,7 +258,9 @@ async function decide(
   }
 
   // authorizer: named, else the default
-  const named = extractCredentials({ headers, queryString: input.rawQuery }, undefined);
+  // Parsed once: the name now, the token once the authorizer (and its tokenKeyName) is known.
+  const read = credentialReader({ headers, queryString: input.rawQuery });
+  const named = read(undefined);
   const name = named.authorizerName ?? ctx.state.defaultAuthorizer;
   const a = name !== undefined ? ctx.state.authorizers.get(name) : undefined;
   if (!a) {
@@ -257,15 +278,28 @@ async function decide(
   trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
 
   // signature, before anything runs
-  const sig = await decideSignature(a, partial, headers, input.rawQuery, serverName, trace, input.req.socket, ctx.clock.now());
-  if (sig) return sig;
+  const found = read(a.tokenKeyName);
+  partial.token = found.token;
+  partial.signatureValue = found.signature;
+  if (found.source === 'headers' || found.source === 'query') partial.credentialsIn = found.source;
+  const cacheKey = cacheKeyOf(a, partial);
+  // The same token and signature already verified on this connection (its answer is cached):
+  // decided without a promise, as most publishes on a busy connection are.
+  const verified = a.enableCachingForHttp ? cacheBySocket.get(input.req.socket)?.get(cacheKey) : undefined;
+  if (verified && verified.expiresAt > ctx.clock.now() && verified.signature.status === 'verified') {
+    partial.signature = verified.signature;
+    partial.event = verified.event;
+    trace.pass('signature', `Same token and signature as verified earlier on this connection with key "${verified.signature.keyName ?? '?'}".`);
+  } else {
+    const sig = await decideSignature(a, partial, found, headers, input.rawQuery, serverName, trace);
+    if (sig) return sig;
+  }
 
   // permission
   const fn = checkPermission(ctx, a, trace);
   if ('stage' in fn) return fn;
 
   // handler (or the HTTP cache)
-  const cacheKey = cacheKeyOf(a, partial);
   const socketCache = a.enableCachingForHttp ? cacheBySocket.get(input.req.socket) : undefined;
   const hit = socketCache?.get(cacheKey);
   let answer: CachedAnswer;
@@ -325,28 +359,16 @@ function cacheKeyOf(a: AuthorizerRecord, f: Facts): string {
   return `${a.authorizerName}\u0000${a.lastModifiedDate}\u0000${f.token ?? ''}\u0000${f.signatureValue ?? ''}`;
 }
 
+/** The signature stage for credentials not already verified on this connection. */
 async function decideSignature(
   a: AuthorizerRecord,
   partial: Facts,
+  found: ExtractedCredentials,
   headers: Record<string, string>,
   rawQuery: string,
   serverName: string,
   trace: Trace,
-  socket: Socket,
-  now: number,
 ): Promise<Refusal | undefined> {
-  const found = extractCredentials({ headers, queryString: rawQuery }, a.tokenKeyName);
-  partial.token = found.token;
-  partial.signatureValue = found.signature;
-  if (found.source === 'headers' || found.source === 'query') partial.credentialsIn = found.source;
-  // The same token and signature already verified on this connection (its answer is cached).
-  const hit = a.enableCachingForHttp ? cacheBySocket.get(socket)?.get(cacheKeyOf(a, partial)) : undefined;
-  if (hit && hit.expiresAt > now && hit.signature.status === 'verified') {
-    partial.signature = hit.signature;
-    partial.event = hit.event;
-    trace.pass('signature', `Same token and signature as verified earlier on this connection with key "${hit.signature.keyName ?? '?'}".`);
-    return undefined;
-  }
   if (found.token !== undefined && found.token.length > MAX_TOKEN_LENGTH) {
     trace.fail('signature', `The token is ${found.token.length} characters; AWS accepts at most ${MAX_TOKEN_LENGTH}.`);
     return { stage: 'signature', status: 403, reason: `Token longer than ${MAX_TOKEN_LENGTH} characters.` };

@@ -4,6 +4,7 @@ import {
   credentialsToMqttUsername,
   credentialsToQueryString,
   credentialsToWebSocketUrl,
+  credentialReader,
   extractCredentials,
   parseMqttUsername,
   parseQueryParams,
@@ -134,6 +135,14 @@ suite('credentials: extractCredentials', () => {
       'X-My-Token',
     );
     assert.deepStrictEqual(got, { authorizerName: 'QA', token: 'fromHeader', signature: 'qs', source: 'headers' });
+  });
+
+  test('a reader parses the request once and answers like extractCredentials for each token key name', () => {
+    const req = { headers: { 'x-my-token': 'fromHeader', 'X-Amz-Customauthorizer-Name': 'HA' }, queryString: `Other=O&${SIGNATURE_PARAM}=qs&${AUTHORIZER_NAME_PARAM}=QA` };
+    const read = credentialReader(req);
+    for (const key of [undefined, 'X-My-Token', 'Other', 'missing']) assert.deepStrictEqual(read(key), extractCredentials(req, key), `token key ${key}`);
+    assert.deepStrictEqual(read(undefined), { authorizerName: 'HA', signature: 'qs', source: 'headers' });
+    assert.deepStrictEqual(read('Other'), { authorizerName: 'HA', token: 'O', signature: 'qs', source: 'query' });
   });
 
   test('query parameter names are case-sensitive; missing token key name finds no token', () => {
