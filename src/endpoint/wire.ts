@@ -47,33 +47,46 @@ export function sendAwsError(res: ServerResponse, service: ApiService, error: Aw
   sendJson(res, error.status, body, { 'x-amzn-errortype': error.type });
 }
 
-/** The whole request body, or a 413 AwsApiError past `limit` bytes (the rest is not read). */
+/** How much of an oversized body is still read (and thrown away) so its sender can read the 413. */
+const OVERSIZED_BODY_DRAIN_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The whole request body, or a 413 AwsApiError past `limit` bytes. An oversized body is read to
+ * its end and thrown away before the 413 is answered: answering while the client is still
+ * sending makes the server close a socket with unread data, the client then gets a reset
+ * (EPIPE) instead of the answer. Past OVERSIZED_BODY_DRAIN_LIMIT the 413 goes out at once.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new AwsApiError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes.`);
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new AwsApiError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes.`));
+    let oversized = Number.isFinite(declared) && declared > limit;
+    let settled = false;
+    const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      action();
+    };
+    if (oversized && declared > OVERSIZED_BODY_DRAIN_LIMIT) {
+      settle(() => reject(tooLarge()));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
     req.on('data', (c: Buffer) => {
-      if (failed) return;
       size += c.length;
-      if (size > limit) {
-        failed = true;
-        reject(new AwsApiError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes.`));
+      if (!oversized && size > limit) {
+        oversized = true;
+        chunks.length = 0;
+      }
+      if (oversized) {
+        if (size > OVERSIZED_BODY_DRAIN_LIMIT) settle(() => reject(tooLarge()));
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', (e) => {
-      if (!failed) reject(e);
-    });
+    req.on('end', () => settle(() => (oversized ? reject(tooLarge()) : resolve(Buffer.concat(chunks)))));
+    req.on('error', (e) => settle(() => reject(e)));
   });
 }
 

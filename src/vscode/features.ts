@@ -44,8 +44,9 @@ export interface Features {
 function generalHandlers(s: Services) {
   return {
     'iotAuthz.showOutput': () => {
-      s.log.show();
+      // The line first, then the reveal: the output view then loads a channel that already has it.
       s.log.info('IoT Custom Authorizer Toolkit is ready.');
+      s.log.show();
       vscode.window.setStatusBarMessage('$(shield) IoT Authorizer: output shown', 10000);
       return 'shown';
     },

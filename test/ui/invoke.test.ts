@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
-import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand } from './workbench';
+import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForPanelText } from './workbench';
 
 const HEADLINE = 'Allowed as sensor1 (1 policy)';
 
@@ -55,7 +55,7 @@ for (const theme of ['dark', 'light'] as Theme[]) {
       // The output channel open in the panel, as a user who watches it would have it.
       await runCommand(page, 'IoT Authorizer: Show Output');
       const panel = page.locator('.part.panel');
-      await panel.locator('text=IoT Custom Authorizer Toolkit is ready.').waitFor({ timeout: 30000 });
+      await waitForPanelText(page, 'IoT Custom Authorizer Toolkit is ready.');
       await run.click();
       await page.locator('.part.statusbar', { hasText: HEADLINE }).waitFor({ timeout: 30000 });
       await lens(page, `Last: ${HEADLINE}`).waitFor({ timeout: 30000 });

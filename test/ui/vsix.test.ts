@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { installVsix, REPO_ROOT, screenshot } from '../harness/codeServer';
-import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand } from './workbench';
+import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForPanelText } from './workbench';
 
 const VSIX = path.join(REPO_ROOT, 'dist-vsix/iot-authorizer-toolkit.vsix');
 const HEADLINE = 'Allowed as sensor1 (1 policy)';
@@ -95,7 +95,7 @@ suite('packaged .vsix', () => {
       const pane = await openAuthorizersView(wb.page);
       await pane.locator('.monaco-list-row', { hasText: 'ExampleTokenAuthorizer' }).waitFor({ timeout: 30000 });
       await runCommand(wb.page, 'IoT Authorizer: Show Output');
-      await wb.page.locator('.part.panel').locator('text=IoT Custom Authorizer Toolkit is ready.').waitFor({ timeout: 30000 });
+      await waitForPanelText(wb.page, 'IoT Custom Authorizer Toolkit is ready.');
       await screenshot(wb.page, 'vsix-installed');
     });
 

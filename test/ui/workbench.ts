@@ -80,3 +80,19 @@ export function webviewFrame(page: Page, title?: string): FrameLocator {
   const outer = title ? page.locator(`iframe.webview[title="${title}"]`) : page.locator('iframe.webview');
   return page.frameLocator(`${outer.first() ? 'iframe.webview' : ''}`).frameLocator('#active-frame');
 }
+
+/**
+ * Waits for `text` in the panel (the output channel shown there). On a timeout the error holds
+ * what the panel did show (channel picker and text) and a screenshot, so a failure in CI says
+ * whether the channel was not shown, was another channel, or had not updated yet.
+ */
+export async function waitForPanelText(page: Page, text: string, timeout = 60000): Promise<void> {
+  const panel = page.locator('.part.panel');
+  try {
+    await panel.locator(`text=${text}`).first().waitFor({ timeout });
+  } catch (e) {
+    const shown = (await panel.innerText({ timeout: 5000 }).catch(() => '(no panel)')).replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').slice(0, 1500);
+    const shot = await screenshot(page, `failed-panel-text-${text.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
+    throw new Error(`the panel never showed "${text}"; it showed: ${shown || '(nothing)'}; screenshot ${shot}`, { cause: e });
+  }
+}
