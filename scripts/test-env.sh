@@ -21,6 +21,10 @@ fail() {
   log "  retry: $3"
   exit 1
 }
+# The versions the suites are verified with; a newer code-server changes the workbench the UI
+# tests drive, so it is taken on purpose (change these), not by whatever the registry has today.
+NODE24_VERSION=24.21.0
+CODE_SERVER_VERSION=4.139.1
 RETRY_ALL="IOT_AUTHZ_CACHE='$CACHE' bash scripts/test-env.sh"
 
 NO_BROWSER=0
@@ -81,8 +85,8 @@ n24_ok() { [ -x "$N24/bin/node" ] && "$N24/bin/node" --version 2>/dev/null | gre
 if ! n24_ok; then
   log "installing Node 24 into $CACHE/node24"
   cache_project "$CACHE/node24" node
-  (cd "$CACHE/node24" && clean_npm npm install node@24 >&2) \
-    || fail "Node 24 (npm install node@24 in $CACHE/node24)" "npm exited non-zero (see above)" "$RETRY_ALL"
+  (cd "$CACHE/node24" && clean_npm npm install "node@$NODE24_VERSION" >&2) \
+    || fail "Node 24 (npm install node@$NODE24_VERSION in $CACHE/node24)" "npm exited non-zero (see above)" "$RETRY_ALL"
   n24_ok || fail "Node 24" "$N24/bin/node --version does not print v24 ($("$N24/bin/node" --version 2>&1 || echo missing))" \
     "rm -rf '$CACHE/node24' && $RETRY_ALL"
 fi
@@ -93,19 +97,20 @@ CS="$CACHE/code-server/node_modules/code-server"
 # native module its postinstall builds (the one the server loads at start).
 cs_ok() {
   [ -f "$CS/out/node/entry.js" ] && [ -d "$CS/lib/vscode/node_modules" ] \
-    && [ -f "$CS/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node" ]
+    && [ -f "$CS/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node" ] \
+    && [ "$(node -p "require('$CS/package.json').version" 2>/dev/null)" = "$CODE_SERVER_VERSION" ]
 }
 if ! cs_ok; then
-  log "installing code-server 4 into $CACHE/code-server (about 3 minutes, once)"
+  log "installing code-server $CODE_SERVER_VERSION into $CACHE/code-server (about 3 minutes, once)"
   rm -rf "$CACHE/code-server"
   # code-server's own lib/vscode declares allowScripts for the native modules it builds.
   cache_project "$CACHE/code-server" code-server argon2
   # code-server's postinstall reads the Node version from the user agent of the npm running it.
   (cd "$CACHE/code-server" && PATH="$N24/bin:$PATH" clean_npm npm_config_nodedir="$N24" \
-    npm install code-server@4 >&2) \
-    || fail "code-server (npm install code-server@4 on Node 24 in $CACHE/code-server)" "npm or code-server's postinstall exited non-zero (see above)" \
+    npm install "code-server@$CODE_SERVER_VERSION" >&2) \
+    || fail "code-server (npm install code-server@$CODE_SERVER_VERSION on Node 24 in $CACHE/code-server)" "npm or code-server's postinstall exited non-zero (see above)" \
       "rm -rf '$CACHE/code-server' && $RETRY_ALL"
-  cs_ok || fail "code-server" "the install finished but out/node/entry.js, lib/vscode/node_modules or its built spdlog.node is missing under $CS (its postinstall did not run or was blocked)" \
+  cs_ok || fail "code-server" "the install finished but out/node/entry.js, lib/vscode/node_modules or its built spdlog.node is missing under $CS (its postinstall did not run or was blocked), or its version is not $CODE_SERVER_VERSION" \
     "rm -rf '$CACHE/code-server' && $RETRY_ALL"
 fi
 log "ready: $("$N24/bin/node" --version) and code-server $(node -p "require('$CS/package.json').version") in $CACHE"
