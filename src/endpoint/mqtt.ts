@@ -26,7 +26,7 @@ import { evaluatePolicies, AuthorizationDecision, AuthorizationRequest, PolicyCo
 import { eventConfigOf, publicKeysOf } from './authorizers';
 import { EndpointContext, regionOfArn } from './context';
 import type { EndpointDecision, StageName } from './decisions';
-import { CachedAnswer, checkPermission, Facts, invokeForAnswer, Refusal, Trace } from './publish';
+import { CachedAnswer, checkPermission, Facts, invokeForAnswer, policyRefusal, Refusal, Trace } from './publish';
 import type { ClockTimer } from './clock';
 import type { AuthorizerRecord } from './state';
 
@@ -315,7 +315,7 @@ export class MqttBroker {
     const pctx: PolicyContext = { region, accountId: this.ctx.accountId, principalId: answer.principalId, clientId };
     const d = this.evaluate(answer, pctx, { action: 'iot:Connect', clientId });
     partial.evaluation = { context: { region, accountId: pctx.accountId, principalId: answer.principalId, clientId }, decisions: [d], summary: answer.summary };
-    if (!d.allowed) return refuse(this.policyRefusal(trace, d));
+    if (!d.allowed) return refuse(policyRefusal(trace, d));
     trace.pass('policy', `iot:Connect on ${d.resourceArn} allowed.`);
 
     const session: Session = {
@@ -405,16 +405,14 @@ export class MqttBroker {
     const requests: AuthorizationRequest[] = [{ action: 'iot:Publish', topic: packet.topic }];
     if (packet.retain) requests.push({ action: 'iot:RetainPublish', topic: packet.topic });
     const decisions = requests.map((r) => this.evaluate(session.answer, session.pctx, r));
-    const denied = decisions.find((d) => !d.allowed);
     const request = { ...this.opRequest(session, 'PUBLISH'), topic: packet.topic, qos: packet.qos, retain: packet.retain };
-    if (denied) {
-      const trace = new Trace();
-      const r = this.policyRefusal(trace, denied);
-      this.record({ request, ...this.sessionWho(session), allowed: false, status: 403, answer: 'disconnected (AWS closes an MQTT 3.1.1 connection on an unauthorized publish)', decidedBy: 'policy', reason: r.reason, ...(r.fix ? { fix: r.fix } : {}), stages: trace.stages, evaluation: { context: session.pctx, decisions, summary: session.answer.summary }, t0 });
-      return new Error(r.reason);
-    }
+    const refused = this.recordByPolicy(session, request, t0, decisions, {
+      allowed: packet.qos > 0 ? 'PUBACK' : 'accepted',
+      refused: 'disconnected (AWS closes an MQTT 3.1.1 connection on an unauthorized publish)',
+      withEvaluation: true,
+    });
+    if (refused) return new Error(refused);
     this.ctx.counters.published++;
-    this.record({ request, ...this.sessionWho(session), allowed: true, status: 200, answer: packet.qos > 0 ? 'PUBACK' : 'accepted', decidedBy: 'policy', reason: `${decisions.map((d) => `${d.action} on ${d.resourceArn}`).join(' and ')} allowed for ${session.answer.principalId}.`, stages: [{ stage: 'policy', status: 'passed', detail: 'Allowed by the connection\'s policies.' }], cached: true, t0 });
     return null;
   }
 
@@ -424,13 +422,7 @@ export class MqttBroker {
     const t0 = performance.now();
     const d = this.evaluate(session.answer, session.pctx, { action: 'iot:Subscribe', topicFilter: sub.topic });
     const request = { ...this.opRequest(session, 'SUBSCRIBE'), topicFilter: sub.topic, qos: sub.qos };
-    if (!d.allowed) {
-      const trace = new Trace();
-      const r = this.policyRefusal(trace, d);
-      this.record({ request, ...this.sessionWho(session), allowed: false, status: 403, answer: 'SUBACK 0x80 (failure)', decidedBy: 'policy', reason: r.reason, ...(r.fix ? { fix: r.fix } : {}), stages: trace.stages, evaluation: { context: session.pctx, decisions: [d], summary: session.answer.summary }, t0 });
-      return null;
-    }
-    this.record({ request, ...this.sessionWho(session), allowed: true, status: 200, answer: `SUBACK ${Math.min(sub.qos, 1)}`, decidedBy: 'policy', reason: `iot:Subscribe on ${d.resourceArn} allowed for ${session.answer.principalId}.`, stages: [{ stage: 'policy', status: 'passed', detail: 'Allowed by the connection\'s policies.' }], cached: true, t0 });
+    if (this.recordByPolicy(session, request, t0, [d], { allowed: `SUBACK ${Math.min(sub.qos, 1)}`, refused: 'SUBACK 0x80 (failure)', withEvaluation: true })) return null;
     // AWS IoT supports QoS 0 and 1 only.
     return sub.qos > 1 ? { ...sub, qos: 1 } : sub;
   }
@@ -441,13 +433,7 @@ export class MqttBroker {
     const t0 = performance.now();
     const d = this.evaluate(session.answer, session.pctx, { action: 'iot:Receive', topic: packet.topic });
     const request = { ...this.opRequest(session, 'RECEIVE'), topic: packet.topic, qos: packet.qos };
-    if (!d.allowed) {
-      const trace = new Trace();
-      const r = this.policyRefusal(trace, d);
-      this.record({ request, ...this.sessionWho(session), allowed: false, status: 403, answer: 'not delivered', decidedBy: 'policy', reason: r.reason, ...(r.fix ? { fix: r.fix } : {}), stages: trace.stages, t0 });
-      return null;
-    }
-    this.record({ request, ...this.sessionWho(session), allowed: true, status: 200, answer: 'delivered', decidedBy: 'policy', reason: `iot:Receive on ${d.resourceArn} allowed for ${session.answer.principalId}.`, stages: [{ stage: 'policy', status: 'passed', detail: 'Allowed by the connection\'s policies.' }], cached: true, t0 });
+    if (this.recordByPolicy(session, request, t0, [d], { allowed: 'delivered', refused: 'not delivered', withEvaluation: false })) return null;
     return packet;
   }
 
@@ -461,10 +447,29 @@ export class MqttBroker {
     return d;
   }
 
-  private policyRefusal(trace: Trace, d: AuthorizationDecision): Refusal {
-    const why = d.reason === 'explicit-deny' ? `an explicit Deny (document ${d.decidingStatement?.documentIndex}, statement ${d.decidingStatement?.statementIndex})` : 'no statement allows it';
-    trace.fail('policy', `${d.action} on ${d.resourceArn} is denied: ${why}.`);
-    return { stage: 'policy', status: 403, reason: `${d.action} on ${d.resourceArn} is denied by the returned policies (${why}).`, fix: `Return a policy with {"Effect": "Allow", "Action": "${d.action}", "Resource": "${d.resourceArn}"} (or a wildcard covering it).` };
+  /**
+   * Logs an operation of a live session that its policies decided (PUBLISH, SUBSCRIBE, delivery):
+   * refused at the first denied decision, else allowed. `allowed` / `refused` are what the client
+   * saw. Returns the refusal's reason, or undefined when allowed.
+   */
+  private recordByPolicy(
+    session: Session,
+    request: EndpointDecision['request'],
+    t0: number,
+    decisions: AuthorizationDecision[],
+    answers: { allowed: string; refused: string; withEvaluation: boolean },
+  ): string | undefined {
+    const denied = decisions.find((d) => !d.allowed);
+    if (denied) {
+      const trace = new Trace();
+      const r = policyRefusal(trace, denied);
+      const evaluation = answers.withEvaluation ? { evaluation: { context: session.pctx, decisions, summary: session.answer.summary } } : {};
+      this.record({ request, ...this.sessionWho(session), allowed: false, status: 403, answer: answers.refused, decidedBy: 'policy', reason: r.reason, ...(r.fix ? { fix: r.fix } : {}), stages: trace.stages, ...evaluation, t0 });
+      return r.reason;
+    }
+    const reason = `${decisions.map((d) => `${d.action} on ${d.resourceArn}`).join(' and ')} allowed for ${session.answer.principalId}.`;
+    this.record({ request, ...this.sessionWho(session), allowed: true, status: 200, answer: answers.allowed, decidedBy: 'policy', reason, stages: [{ stage: 'policy', status: 'passed', detail: 'Allowed by the connection\'s policies.' }], cached: true, t0 });
+    return undefined;
   }
 
   private opRequest(s: Session, method: string): EndpointDecision['request'] {

@@ -346,11 +346,7 @@ async function decide(
   if (partial.retain) decisions.push(decideAction('iot:RetainPublish'));
   partial.evaluation = { context: { region, accountId: ctx.accountId, principalId: answer.principalId }, decisions, summary: answer.summary };
   const denied = decisions.find((d) => !d.allowed);
-  if (denied) {
-    const why = denied.reason === 'explicit-deny' ? `an explicit Deny (document ${denied.decidingStatement?.documentIndex}, statement ${denied.decidingStatement?.statementIndex})` : 'no statement allows it';
-    trace.fail('policy', `${denied.action} on ${denied.resourceArn} is denied: ${why}.`);
-    return { stage: 'policy', status: 403, reason: `${denied.action} on ${denied.resourceArn} is denied by the returned policies (${why}).`, fix: `Return a policy with {"Effect": "Allow", "Action": "${denied.action}", "Resource": "${denied.resourceArn}"} (or a wildcard covering it).` };
-  }
+  if (denied) return policyRefusal(trace, denied);
   trace.pass('policy', decisions.map((d) => `${d.action} on ${d.resourceArn} allowed`).join('; ') + '.');
   return undefined;
 }
@@ -395,6 +391,13 @@ async function decideSignature(
   }
   trace.pass('signature', `Token signature verified with key "${s.keyName ?? '?'}".`);
   return undefined;
+}
+
+/** A request the returned policies deny: the failed policy stage, and the refusal naming the statement (or its absence) and the fix. */
+export function policyRefusal(trace: Trace, d: AuthorizationDecision): Refusal {
+  const why = d.reason === 'explicit-deny' ? `an explicit Deny (document ${d.decidingStatement?.documentIndex}, statement ${d.decidingStatement?.statementIndex})` : 'no statement allows it';
+  trace.fail('policy', `${d.action} on ${d.resourceArn} is denied: ${why}.`);
+  return { stage: 'policy', status: 403, reason: `${d.action} on ${d.resourceArn} is denied by the returned policies (${why}).`, fix: `Return a policy with {"Effect": "Allow", "Action": "${d.action}", "Resource": "${d.resourceArn}"} (or a wildcard covering it).` };
 }
 
 /** The function of the authorizer, when its resource policy lets AWS IoT invoke it for this authorizer. */

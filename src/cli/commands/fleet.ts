@@ -12,7 +12,7 @@ import { parseDurationSeconds } from '../../core/duration';
 import { UserError } from '../../core/errors';
 import { EndpointCounterSnapshot, fleetReport, FleetMeasurement, formatFleetReport, reconnectsPerDevice } from '../../core/fleet';
 import { importPrivateKey } from '../../core/keys';
-import { storedKeyFiles } from '../../core/keyStore';
+import { readPrivateKey, storedKeyFiles } from '../../core/keyStore';
 import { signToken } from '../../core/tokens';
 import { passphraseFromEnv, readTextFile } from './sign';
 
@@ -71,15 +71,12 @@ async function readHealth(endpointUrl: string): Promise<Health> {
 
 /** The private key: a PEM file, or a key name in the workspace key store (.iot-authz/keys/NAME). */
 async function loadKey(args: ParsedArgs, io: CliIO, keyArg: string): Promise<ReturnType<typeof importPrivateKey>> {
-  const cwd = io.cwd;
-  const asFile = path.resolve(cwd, keyArg);
-  let file = asFile;
-  if (!fs.existsSync(asFile) && /^[\w.-]+$/.test(keyArg)) {
-    const stored = storedKeyFiles(path.resolve(cwd, optionValue(args, 'workspace') ?? '.'), keyArg).privateKeyFile;
-    if (!fs.existsSync(stored)) throw new UsageError(`--key ${keyArg}: neither a file nor a key in ${path.dirname(path.dirname(stored))} (make one with iot-authz keygen, or give the private key's path).`);
-    file = stored;
-  }
-  return importPrivateKey(await readTextFile(io, file, 'key'), { passphrase: passphraseFromEnv(args), what: file });
+  const file = path.resolve(io.cwd, keyArg);
+  if (fs.existsSync(file) || !/^[\w.-]+$/.test(keyArg)) return importPrivateKey(await readTextFile(io, file, 'key'), { passphrase: passphraseFromEnv(args), what: file });
+  const workspace = path.resolve(io.cwd, optionValue(args, 'workspace') ?? '.');
+  const stored = storedKeyFiles(workspace, keyArg).privateKeyFile;
+  if (!fs.existsSync(stored)) throw new UsageError(`--key ${keyArg}: neither a file nor a key in ${path.dirname(path.dirname(stored))} (make one with iot-authz keygen, or give the private key's path).`);
+  return readPrivateKey(workspace, keyArg, { passphrase: passphraseFromEnv(args) });
 }
 
 const fill = (template: string, clientId: string, n: number): string => template.replace(/\{clientId\}/g, clientId).replace(/\{n\}/g, String(n));
