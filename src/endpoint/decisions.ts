@@ -31,7 +31,7 @@ export interface EndpointDecision {
   readonly request: {
     /** `mqtt-ws`: MQTT over WebSocket on the HTTP port. */
     readonly protocol: 'http' | 'mqtt' | 'mqtt-ws';
-    /** HTTP method, or the MQTT operation: CONNECT, PUBLISH, SUBSCRIBE, RECEIVE, REFRESH. */
+    /** HTTP method, or the MQTT operation: CONNECT, PUBLISH, SUBSCRIBE, RECEIVE, REFRESH, DISCONNECT (at disconnectAfterInSeconds or on request). */
     readonly method: string;
     readonly path: string;
     readonly topic?: string;

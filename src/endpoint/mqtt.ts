@@ -19,7 +19,7 @@ import type { Duplex } from 'stream';
 import { performance } from 'perf_hooks';
 import { Aedes } from 'aedes';
 import type { Client, PublishPacket, Subscription, ConnectPacket, AedesPublishPacket } from 'aedes';
-import { AUTHORIZER_NAME_PARAM, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, MAX_DISCONNECT_SECONDS } from '../core/constants';
+import { AUTHORIZER_NAME_PARAM, ENDPOINT_LOCAL_PATH_PREFIX, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, MAX_DISCONNECT_SECONDS } from '../core/constants';
 import { extractCredentials } from '../core/credentials';
 import { buildAuthorizerEvent, AuthorizerEvent } from '../core/events';
 import { evaluatePolicies, AuthorizationDecision, AuthorizationRequest, PolicyContext } from '../core/policy';
@@ -160,6 +160,18 @@ export class MqttBroker {
   disconnect(clientId: string): boolean {
     for (const [client, s] of this.sessions) {
       if (s.clientId !== clientId) continue;
+      this.record({
+        request: this.opRequest(s, 'DISCONNECT'),
+        ...this.sessionWho(s),
+        allowed: false,
+        status: 403,
+        answer: 'connection closed',
+        decidedBy: 'transport',
+        reason: `Disconnected on request (VS Code's Disconnect or POST ${ENDPOINT_LOCAL_PATH_PREFIX}/connections/{clientId}/disconnect), not by the authorizer: the device sees the connection closed, as after a network loss or a broker restart, and should reconnect.`,
+        stages: [{ stage: 'transport', status: 'failed', detail: `Connected since ${new Date(s.connectedAt).toISOString()}; closed on request.` }],
+        t0: performance.now(),
+        lifecycle: true,
+      });
       client.close();
       this.forget(client);
       return true;
@@ -167,9 +179,13 @@ export class MqttBroker {
     return false;
   }
 
-  private record(d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & { t0: number; cached?: boolean; handlerMs?: number; cold?: boolean }): void {
-    const { t0, handlerMs, cold, cached, ...rest } = d;
-    if (!rest.allowed) {
+  /**
+   * Logs a decision. A refusal counts in refusedByStage unless it is a `lifecycle` event (a connection
+   * closed at disconnectAfterInSeconds or on request): those end a session, they refuse nothing.
+   */
+  private record(d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & { t0: number; cached?: boolean; handlerMs?: number; cold?: boolean; lifecycle?: boolean }): void {
+    const { t0, handlerMs, cold, cached, lifecycle, ...rest } = d;
+    if (!rest.allowed && !lifecycle) {
       this.ctx.counters.refusedByStage[rest.decidedBy] = (this.ctx.counters.refusedByStage[rest.decidedBy] ?? 0) + 1;
       if (rest.decidedBy === 'signature') this.ctx.counters.savedBySignatureGate++;
     }
@@ -357,6 +373,7 @@ export class MqttBroker {
           reason: `disconnectAfterInSeconds (${disconnectSeconds} s) reached: AWS closes the connection; the device must reconnect (and is authorized again).`,
           stages: [{ stage: 'answer', status: 'failed', detail: `Connected since ${new Date(session.connectedAt).toISOString()}, ${disconnectSeconds} s ago on the endpoint clock.` }],
           t0,
+          lifecycle: true,
         });
         client.close();
       }, disconnectSeconds * 1000),
@@ -395,6 +412,7 @@ export class MqttBroker {
     session.pctx = { ...session.pctx, principalId: answer.principalId };
     const next = answer.validation.normalized?.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS;
     this.scheduleRefresh(client, session, next);
+    this.onConnectionsChanged?.(); // principal and next refresh changed
     this.record({ ...base, allowed: true, status: 200, answer: 'policies replaced', decidedBy: 'answer', reason: `Policies refreshed for ${answer.principalId} (refreshAfterInSeconds); the new answer applies from now on; next refresh in ${next} s.` });
   }
 

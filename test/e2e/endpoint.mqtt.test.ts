@@ -308,14 +308,17 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     await closed;
 
     const long = await connected('long-lived');
+    const refusedBefore = (JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: { refusedByStage: Record<string, number> } }).counters.refusedByStage;
     const longClosed = new Promise<void>((resolve) => long.once('close', () => resolve()));
     const disconnected = nextDecision((d) => d.request.method === 'DISCONNECT' && d.request.clientId === 'long-lived');
     const later = await iotAuthz(['endpoint', 'clock', 'advance', '1h', '--url', url], dir);
     assert.strictEqual(later.code, 0, later.stderr);
     assert.match((await disconnected).reason, /disconnectAfterInSeconds \(3600 s\) reached/);
     await longClosed;
-    const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number> };
+    const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number> & { refusedByStage: Record<string, number> } };
     assert.ok(health.counters.mqttRefreshes >= 1 && health.counters.mqttLifetimeDisconnects >= 1, JSON.stringify(health.counters));
+    // A session that ends at disconnectAfterInSeconds was not refused: refusals by stage unchanged.
+    assert.deepStrictEqual(health.counters.refusedByStage, refusedBefore);
   });
 
   test('endpoint clock: the HTTP answer cache (enableCachingForHttp) expires when the clock passes refreshAfterInSeconds', async () => {

@@ -98,11 +98,31 @@ suite('iot-authz fleet against the local endpoint', function () {
       assert.ok(Date.parse(mine.nextRefreshAt) - Date.parse(mine.connectedAt) === 300_000, JSON.stringify(mine));
       const get = (await (await fetch(`${e.url}/_iot-authz/connections`)).json()) as { connections: MqttConnectionInfo[] };
       assert.ok(get.connections.some((x) => x.clientId === 'dev42'));
+      // A refresh (the clock moved past refreshAfterInSeconds) is told as a connections change: the
+      // list shows the new next refresh, 300 s after the refresh.
+      const refreshed = waitForLine(e, (o) => {
+        const again = o.event === 'connections' ? (o.connections as MqttConnectionInfo[]).find((x) => x.clientId === 'dev42') : undefined;
+        return again && again.nextRefreshAt !== mine.nextRefreshAt ? again : undefined;
+      }, e.lines.length);
+      const advanced = await fetch(`${e.url}/_iot-authz/clock`, { method: 'POST', body: JSON.stringify({ advance: 301 }) });
+      assert.strictEqual(advanced.status, 200, await advanced.text());
+      const after = await refreshed;
+      assert.ok(Date.parse(after.nextRefreshAt) - Date.parse(mine.nextRefreshAt) >= 300_000, JSON.stringify({ mine, after }));
+      const refusedBefore = (await counters()).refusedByStage;
+      const logged = waitForLine(e, (o) => {
+        const d = o.event === 'decision' ? (o.decision as { request: { method: string; clientId?: string }; decidedBy: string; reason: string }) : undefined;
+        return d && d.request.method === 'DISCONNECT' && d.request.clientId === 'dev42' ? d : undefined;
+      }, e.lines.length);
       const gone = listed(false);
       const res = await fetch(`${e.url}/_iot-authz/connections/dev42/disconnect`, { method: 'POST' });
       assert.strictEqual(res.status, 200);
       await closed;
       await gone;
+      // The disconnect is in the decision log, said to be on request, and is not counted as a refusal.
+      const d = await logged;
+      assert.strictEqual(d.decidedBy, 'transport');
+      assert.match(d.reason, /^Disconnected on request/);
+      assert.deepStrictEqual((await counters()).refusedByStage, refusedBefore);
       const again = await fetch(`${e.url}/_iot-authz/connections/dev42/disconnect`, { method: 'POST' });
       assert.strictEqual(again.status, 404);
       assert.match(((await again.json()) as { message: string }).message, /No live MQTT connection with client id "dev42"/);
