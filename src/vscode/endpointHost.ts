@@ -199,7 +199,8 @@ export class EndpointHost {
       allowed: d.allowed,
       headline: headlineOf(d),
       stage: d.decidedBy,
-      ...(d.request.topic !== undefined ? { topic: d.request.topic } : {}),
+      ...(d.request.clientId !== undefined ? { clientId: d.request.clientId } : {}),
+      ...((d.request.topic ?? d.request.topicFilter) !== undefined ? { topic: d.request.topic ?? d.request.topicFilter } : {}),
       run,
     });
     this.changed();

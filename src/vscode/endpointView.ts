@@ -27,7 +27,7 @@ export type EndpointChildView =
   | { readonly kind: 'message'; readonly label: string; readonly description: string };
 
 export interface EndpointDecisionView {
-  /** `allow · policy · devices/sensor1/temp`. */
+  /** `allow · policy · devices/sensor1/temp`; without a topic, `allow · policy · connect sensor7`. */
   readonly label: string;
   /** The time of the decision (HH:MM:SS, UTC). */
   readonly description: string;
@@ -65,7 +65,9 @@ function clock(iso: string): string {
 }
 
 export function decisionView(d: EndpointDecision): EndpointDecisionView {
-  const parts = [d.allowed ? 'allow' : 'deny', d.stage ?? d.kind, d.topic ?? '(no topic)'];
+  // A decision without a topic is about a connection (connect, refresh, disconnect): name its client.
+  const subject = d.topic ?? (d.clientId !== undefined ? `${d.kind} ${d.clientId}` : '(no topic)');
+  const parts = [d.allowed ? 'allow' : 'deny', d.stage ?? d.kind, subject];
   return {
     label: parts.join(' · '),
     description: clock(d.at),

@@ -110,6 +110,11 @@ suite('local endpoint: tree model and status bar', () => {
     assert.strictEqual(v.runId, undefined);
   });
 
+  test('a connection decision (no topic) names its operation and client', () => {
+    assert.strictEqual(decisionView(decision(4, { kind: 'connect', topic: undefined, clientId: 'sensor7' })).label, 'allow · policy · connect sensor7');
+    assert.strictEqual(decisionView(decision(5, { kind: 'disconnect', topic: undefined, clientId: 'sensor7', stage: 'transport' })).label, 'deny · transport · disconnect sensor7');
+  });
+
   test('the status bar is hidden while stopped and names the port while running', () => {
     assert.strictEqual(endpointStatusBarView({ state: 'stopped' }), undefined);
     assert.strictEqual(endpointStatusBarView(running)?.text, '$(radio-tower) Endpoint :4501');
