@@ -21,6 +21,9 @@ async function openFile(page: Page, name: string): Promise<void> {
   await input.fill(name);
   await acceptRow(page, name);
   await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 30000 });
+  // The tab shows before the extension host hears of the editor; its CodeLens proves it has, so a
+  // command run next sees the file as the active editor (else it asks which event to run).
+  await page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: 'Run locally' }).first().waitFor({ timeout: 60000 });
 }
 
 async function text(frame: FrameLocator, selector: string): Promise<string> {
