@@ -318,7 +318,8 @@ function awsCliSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
 
 /** Every snippet that applies to the request, in SNIPPET_KINDS order. */
 export function connectionSnippets(r: SnippetRequest): ConnectionSnippet[] {
-  return [curlSnippet(r), mosquittoSnippet(r), mqttJsSnippet(r), deviceSdkJsSnippet(r), deviceSdkPythonSnippet(r), browserWssSnippet(r), webSocketUrlSnippet(r), awsCliSnippet(r)].filter(
+  const all = [curlSnippet(r), mosquittoSnippet(r), mqttJsSnippet(r), deviceSdkJsSnippet(r), deviceSdkPythonSnippet(r), browserWssSnippet(r)];
+  return [...all, webSocketUrlSnippet(r), awsCliSnippet(r)].filter(
     (s): s is ConnectionSnippet => s !== undefined,
   );
 }
@@ -522,7 +523,12 @@ export interface LocalTlsListener {
  * the SDK for JavaScript over `--mqtts-port` (TLS, ALPN "mqtt"), Python and the browser over
  * WSS on the HTTPS listener (`--tls`). A missing listener is named with the flag that starts it.
  */
-function localDeviceSdkSnippets(a: LocalEndpointAuthorizer, topic: string, mqtts: LocalTlsListener | undefined, https: LocalTlsListener | undefined): ConnectionSnippet[] {
+function localDeviceSdkSnippets(
+  a: LocalEndpointAuthorizer,
+  topic: string,
+  mqtts: LocalTlsListener | undefined,
+  https: LocalTlsListener | undefined,
+): ConnectionSnippet[] {
   const tokenKeyName = a.tokenKeyName;
   if (tokenKeyName === undefined) return [];
   const keyFile = a.privateKeyFile ?? '<private_key.pem>';

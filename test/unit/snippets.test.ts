@@ -247,7 +247,9 @@ async function deviceSdkUse(text: string, env: Record<string, string> = {}): Pro
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const shared = require('aws-crt/dist/common/aws_iot_shared') as {
     canonicalizeCustomAuthTokenSignature(s: string): string;
-    populate_username_string_with_custom_authorizer(current: string, username: string, name: string, sig: string | undefined, builderUsername: string | undefined, key: string, token: string): string;
+    populate_username_string_with_custom_authorizer(
+      current: string, username: string, name: string, sig: string | undefined, builderUsername: string | undefined, key: string, token: string,
+    ): string;
   };
   const calls = new Map<string, unknown[]>();
   let factory = '';
