@@ -415,6 +415,16 @@ suite('local endpoint snippets: AWS IoT Device SDK v2 and the browser', () => {
     }
   });
 
+  test('an authorizer with signing disabled: the token goes into the username, no signature, and both snippets still build', async () => {
+    const list = localEndpointSnippets('http://127.0.0.1:4567', [{ name: 'Open Authorizer', tokenKeyName: KEY, signingDisabled: true }], { region: 'us-east-1', mqtts, https });
+    const js = kind(list, 'device-sdk-js');
+    assert.ok(!js.text.includes('openssl'), js.text);
+    const use = await deviceSdkUse(hereDocument(js.text), { TOKEN: TOKEN, CLIENT_ID: 'sensor1', MQTTS_PORT: '8884', CA_FILE: mqtts.caFile });
+    const read = extractCredentials({ mqttUsername: use.username }, KEY);
+    assert.deepStrictEqual([read.authorizerName, read.token, read.signature], ['Open Authorizer', TOKEN, undefined]);
+    assertPythonParses(hereDocument(kind(list, 'device-sdk-python').text));
+  });
+
   test('without the listeners each snippet says which flag to add', () => {
     const list = local({});
     assert.match(kind(list, 'device-sdk-js').text, /no MQTT-over-TLS listener: restart it with --mqtts-port 0/);
