@@ -132,7 +132,7 @@ export const HANDLER_SCAN_MAX_FILES = 500;
 export const PLACEHOLDER_ENDPOINT_ID = 'a1b2c3d4e5f6g7';
 /** The WebSocket version every client sends in its upgrade request (RFC 6455). */
 export const WEBSOCKET_VERSION = '13';
-/** The WebSocket sub-protocol AWS IoT clients ask for (`wss-custom-auth` is the browser SDK's variant). */
+/** The WebSocket sub-protocol AWS IoT clients ask for (the SDKs' browser MQTT 3.1.1 client asks for `mqttv3.1`: docs/aws-custom-auth.md). */
 export const MQTT_WEBSOCKET_SUBPROTOCOL = 'mqtt';
 
 /** The local endpoint (`iot-authz endpoint`): AWS's wire names and limits it answers with. */

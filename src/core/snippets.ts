@@ -1,6 +1,7 @@
 // Connection snippets for a run: the same request as curl (HTTPS publish), mosquitto_pub and
-// mqtt.js (MQTT over TLS on 443 with ALPN "mqtt", or MQTT over WebSocket), a browser WebSocket
-// URL, and `aws iot test-invoke-authorizer`. Credentials are placed by the encoders of
+// mqtt.js (MQTT over TLS on 443 with ALPN "mqtt", or MQTT over WebSocket), the AWS IoT Device
+// SDK v2 for JavaScript and Python, a browser page over WSS, a browser WebSocket URL, and
+// `aws iot test-invoke-authorizer`. How each SDK builds the username: docs/aws-custom-auth.md. Credentials are placed by the encoders of
 // credentials.ts, so URL-encoding is exactly what the local runtime parses back; shell values
 // are single-quoted so `+ / = & ?` and spaces reach the program unchanged. Pure: no I/O.
 // The MQTT password is never known here (results never keep it): snippets read it from the
@@ -20,14 +21,14 @@ import {
 import type { InvocationResult } from './result';
 import type { TestProtocol } from './testEvent';
 
-export type SnippetKind = 'curl' | 'mosquitto_pub' | 'mqtt.js' | 'websocket-url' | 'aws-cli';
-export const SNIPPET_KINDS: readonly SnippetKind[] = ['curl', 'mosquitto_pub', 'mqtt.js', 'websocket-url', 'aws-cli'];
+export type SnippetKind = 'curl' | 'mosquitto_pub' | 'mqtt.js' | 'device-sdk-js' | 'device-sdk-python' | 'browser-wss' | 'websocket-url' | 'aws-cli';
+export const SNIPPET_KINDS: readonly SnippetKind[] = ['curl', 'mosquitto_pub', 'mqtt.js', 'device-sdk-js', 'device-sdk-python', 'browser-wss', 'websocket-url', 'aws-cli'];
 
 export interface ConnectionSnippet {
   readonly kind: SnippetKind;
   /** What a menu shows, e.g. "curl (HTTPS publish)". */
   readonly label: string;
-  readonly language: 'shell' | 'javascript' | 'text';
+  readonly language: 'shell' | 'javascript' | 'python' | 'text';
   readonly text: string;
 }
 
@@ -140,6 +141,155 @@ function webSocketUrlSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
   return { kind: 'websocket-url', label: 'Browser WebSocket URL', language: 'text', text: credentialsToWebSocketUrl(r.endpoint, r.credentials) };
 }
 
+/** JS expressions for the device SDK builders' custom-auth arguments (docs/aws-custom-auth.md, "What real clients send"). */
+interface SdkCustomAuthArgs {
+  readonly username: string;
+  readonly authorizerName: string;
+  /** Raw base64: the JavaScript SDK URL-encodes it once itself. */
+  readonly signature: string;
+  readonly password: string;
+  readonly tokenKeyName: string;
+  /** As it must appear in the username (URL-encoded): the SDKs append it unchanged. */
+  readonly token: string;
+}
+
+/** Where the device SDK for JavaScript connects; `port` and `caFile` only when not AWS's 443 / Amazon's CA. */
+interface SdkTarget {
+  readonly host: string;
+  readonly port?: string;
+  readonly caFile?: string;
+  readonly clientId: string;
+  readonly topic: string;
+}
+
+/**
+ * The AWS IoT Device SDK v2 for JavaScript (Node): MQTT 3.1.1 over TLS with ALPN "mqtt" through
+ * `AwsIotMqttConnectionConfigBuilder.with_custom_authorizer`, publish at QoS 1, exit code 1 when refused.
+ */
+function deviceSdkJsScript(a: SdkCustomAuthArgs, t: SdkTarget): string[] {
+  return [
+    "const { iot, mqtt } = require('aws-iot-device-sdk-v2');",
+    'const config = iot.AwsIotMqttConnectionConfigBuilder.new_default_builder()',
+    `  .with_custom_authorizer(${[a.username, a.authorizerName, a.signature, a.password, a.tokenKeyName, a.token].join(', ')})`,
+    `  .with_endpoint(${t.host})`,
+    // with_custom_authorizer sets port 443; a port set after it wins.
+    ...(t.port !== undefined ? [`  .with_port(${t.port})`] : []),
+    ...(t.caFile !== undefined ? [`  .with_certificate_authority_from_path(undefined, ${t.caFile})`] : []),
+    `  .with_client_id(${t.clientId})`,
+    '  .build();',
+    'const connection = new mqtt.MqttClient().new_connection(config);',
+    'connection.connect()',
+    `  .then(() => connection.publish(${t.topic}, ${JSON.stringify(MESSAGE)}, mqtt.QoS.AtLeastOnce))`,
+    "  .then(() => { console.log('published'); return connection.disconnect(); })",
+    '  .catch((e) => {',
+    "    console.error(`refused: ${e && e.message ? e.message : e} (see the endpoint's decisions)`);",
+    '    process.exitCode = 1;',
+    '    return connection.disconnect();',
+    '  });',
+  ];
+}
+
+function deviceSdkJsSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
+  const c = r.credentials;
+  if (!c) return undefined;
+  const lines = [
+    '// npm install aws-iot-device-sdk-v2',
+    '// MQTT 3.1.1 over TLS on port 443 with ALPN "mqtt"; the SDK URL-encodes the signature and',
+    '// appends its metrics (SDK=...&Platform=...) to the username. The CA is the system trust store.',
+    ...deviceSdkJsScript(
+      {
+        username: JSON.stringify(r.usernameBase ?? ''),
+        authorizerName: JSON.stringify(c.authorizerName !== undefined ? encodeURIComponent(c.authorizerName) : ''),
+        signature: JSON.stringify(c.signature ?? ''),
+        password: r.hasPassword ? `process.env.${PASSWORD_VARIABLE}` : 'undefined',
+        tokenKeyName: JSON.stringify(encodeURIComponent(c.tokenKeyName)),
+        token: JSON.stringify(encodeURIComponent(c.token)),
+      },
+      { host: JSON.stringify(r.endpoint), clientId: JSON.stringify(r.clientId ?? DEFAULT_SNIPPET_CLIENT_ID), topic: JSON.stringify(r.topic) },
+    ),
+  ];
+  return { kind: 'device-sdk-js', label: 'AWS IoT Device SDK v2 for JavaScript (MQTT over TLS, port 443)', language: 'javascript', text: lines.join('\n') };
+}
+
+/** Python keyword arguments of `mqtt_connection_builder.*_with_custom_authorizer` (awsiot), one per line. */
+function pythonKwargs(args: ReadonlyArray<readonly [string, string]>): string[] {
+  return args.map(([k, v]) => `    ${k}=${v},`);
+}
+
+function deviceSdkPythonSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
+  const c = r.credentials;
+  if (!c) return undefined;
+  const kwargs: Array<[string, string]> = [
+    ['endpoint', JSON.stringify(r.endpoint)],
+    ['client_id', JSON.stringify(r.clientId ?? DEFAULT_SNIPPET_CLIENT_ID)],
+    ['auth_username', JSON.stringify(r.usernameBase ?? '')],
+    ...(c.authorizerName !== undefined ? [['auth_authorizer_name', JSON.stringify(encodeURIComponent(c.authorizerName))] as [string, string]] : []),
+    ...(c.signature !== undefined ? [['auth_authorizer_signature', JSON.stringify(encodeURIComponent(c.signature))] as [string, string]] : []),
+    ['auth_token_key_name', JSON.stringify(encodeURIComponent(c.tokenKeyName))],
+    ['auth_token_value', JSON.stringify(encodeURIComponent(c.token))],
+    ...(r.hasPassword ? [['auth_password', `os.environ["${PASSWORD_VARIABLE}"]`] as [string, string]] : []),
+  ];
+  const text = [
+    '# pip install awsiotsdk',
+    '# MQTT 3.1.1 over TLS on port 443 with ALPN "mqtt". The SDK puts the values into the username',
+    '# as given: the signature and token are URL-encoded once here.',
+    ...(r.hasPassword ? ['import os'] : []),
+    'from awscrt import mqtt',
+    'from awsiot import mqtt_connection_builder',
+    '',
+    'connection = mqtt_connection_builder.direct_with_custom_authorizer(',
+    ...pythonKwargs(kwargs),
+    ')',
+    'connection.connect().result()',
+    `published, _ = connection.publish(topic=${JSON.stringify(r.topic)}, payload=${JSON.stringify(MESSAGE)}, qos=mqtt.QoS.AT_LEAST_ONCE)`,
+    'published.result()',
+    'connection.disconnect().result()',
+  ].join('\n');
+  return { kind: 'device-sdk-python', label: 'AWS IoT Device SDK v2 for Python (MQTT over TLS, port 443)', language: 'python', text };
+}
+
+/**
+ * A web page with the Device SDK v2's browser build: `with_custom_authorizer` on a WebSocket
+ * builder opens `wss://HOST:PORT/mqtt` with no credentials in the URL or headers; they travel
+ * in the MQTT username and password only (docs/aws-custom-auth.md).
+ */
+function browserWssLines(a: SdkCustomAuthArgs, t: SdkTarget): string[] {
+  return [
+    "import { iot, mqtt } from 'aws-iot-device-sdk-v2'; // a bundler picks the SDK's browser build",
+    'const config = iot.AwsIotMqttConnectionConfigBuilder.new_builder_for_websocket()',
+    `  .with_custom_authorizer(${[a.username, a.authorizerName, a.signature, a.password, a.tokenKeyName, a.token].join(', ')})`,
+    `  .with_endpoint(${t.host})`,
+    `  .with_port(${t.port ?? '443'})`,
+    `  .with_client_id(${t.clientId})`,
+    '  .build();',
+    'const connection = new mqtt.MqttClient().new_connection(config);',
+    'await connection.connect();',
+    `await connection.publish(${t.topic}, ${JSON.stringify(MESSAGE)}, mqtt.QoS.AtLeastOnce);`,
+    'await connection.disconnect();',
+  ];
+}
+
+function browserWssSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
+  const c = r.credentials;
+  if (!c) return undefined;
+  const text = [
+    '// npm install aws-iot-device-sdk-v2, then bundle this module for the page (esbuild, webpack...).',
+    '// Sign tokens on your server: a page must never hold the authorizer\'s private key.',
+    ...browserWssLines(
+      {
+        username: JSON.stringify(r.usernameBase ?? ''),
+        authorizerName: JSON.stringify(c.authorizerName !== undefined ? encodeURIComponent(c.authorizerName) : ''),
+        signature: JSON.stringify(c.signature ?? ''),
+        password: r.hasPassword ? "'<the MQTT password>'" : 'undefined',
+        tokenKeyName: JSON.stringify(encodeURIComponent(c.tokenKeyName)),
+        token: JSON.stringify(encodeURIComponent(c.token)),
+      },
+      { host: JSON.stringify(r.endpoint), clientId: JSON.stringify(r.clientId ?? DEFAULT_SNIPPET_CLIENT_ID), topic: JSON.stringify(r.topic) },
+    ),
+  ].join('\n');
+  return { kind: 'browser-wss', label: 'Browser page (Device SDK v2, MQTT over WSS)', language: 'javascript', text };
+}
+
 function awsCliSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
   const name = r.credentials?.authorizerName ?? r.authorizer;
   if (name === undefined) return undefined;
@@ -168,7 +318,8 @@ function awsCliSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
 
 /** Every snippet that applies to the request, in SNIPPET_KINDS order. */
 export function connectionSnippets(r: SnippetRequest): ConnectionSnippet[] {
-  return [curlSnippet(r), mosquittoSnippet(r), mqttJsSnippet(r), webSocketUrlSnippet(r), awsCliSnippet(r)].filter(
+  const all = [curlSnippet(r), mosquittoSnippet(r), mqttJsSnippet(r), deviceSdkJsSnippet(r), deviceSdkPythonSnippet(r), browserWssSnippet(r)];
+  return [...all, webSocketUrlSnippet(r), awsCliSnippet(r)].filter(
     (s): s is ConnectionSnippet => s !== undefined,
   );
 }
@@ -248,13 +399,15 @@ export interface LocalEndpointAuthorizer {
 
 /**
  * Snippets for the local endpoint at `url` (e.g. `http://127.0.0.1:4567`): an HTTP publish
- * per authorizer with curl, and the AWS CLI pointed at it with `--endpoint-url`. The token is
+ * per authorizer with curl, MQTT clients when it has MQTT listeners (mosquitto_pub and mqtt.js on
+ * `mqttUrl`; the Device SDK v2 on `mqtts` and, for Python and a browser, WSS on `https`), and the
+ * AWS CLI pointed at it with `--endpoint-url`. The token is
  * read from $TOKEN and signed with openssl from the workspace key file, so no secret is written.
  */
 export function localEndpointSnippets(
   url: string,
   authorizers: readonly LocalEndpointAuthorizer[],
-  options: { region: string; topic?: string; mqttUrl?: string },
+  options: { region: string; topic?: string; mqttUrl?: string; mqtts?: LocalTlsListener; https?: LocalTlsListener },
 ): ConnectionSnippet[] {
   const base = url.replace(/\/+$/, '');
   const topic = options.topic ?? DEFAULT_SNIPPET_TOPIC;
@@ -283,6 +436,7 @@ export function localEndpointSnippets(
   if (options.mqttUrl !== undefined) {
     for (const a of authorizers) out.push(...localMqttSnippets(options.mqttUrl, a, topic));
   }
+  for (const a of authorizers) out.push(...localDeviceSdkSnippets(a, topic, options.mqtts, options.https));
   const ep = `--endpoint-url ${shellQuote(base)}`;
   const lines = [
     '# The local endpoint accepts any credentials; the AWS CLI only needs some to sign with.',
@@ -355,6 +509,124 @@ function localMqttSnippets(mqttUrl: string, a: LocalEndpointAuthorizer, topic: s
   return [
     { kind: 'mosquitto_pub', label: `mosquitto_pub (MQTT publish through ${a.name})`, language: 'shell', text: mosquitto },
     { kind: 'mqtt.js', label: `mqtt.js (MQTT publish through ${a.name})`, language: 'shell', text: js },
+  ];
+}
+
+/** A TLS listener of the local endpoint and the CA file that trusts its self-signed certificate. */
+export interface LocalTlsListener {
+  readonly url: string;
+  readonly caFile: string;
+}
+
+/**
+ * The AWS IoT Device SDK v2 (JavaScript, Python) and a browser page against the local endpoint:
+ * the SDK for JavaScript over `--mqtts-port` (TLS, ALPN "mqtt"), Python and the browser over
+ * WSS on the HTTPS listener (`--tls`). A missing listener is named with the flag that starts it.
+ */
+function localDeviceSdkSnippets(
+  a: LocalEndpointAuthorizer,
+  topic: string,
+  mqtts: LocalTlsListener | undefined,
+  https: LocalTlsListener | undefined,
+): ConnectionSnippet[] {
+  const tokenKeyName = a.tokenKeyName;
+  if (tokenKeyName === undefined) return [];
+  const keyFile = a.privateKeyFile ?? '<private_key.pem>';
+  const portOf = (l: LocalTlsListener | undefined) => /:(\d+)\/?$/.exec(l?.url ?? '')?.[1];
+  const hostOf = (l: LocalTlsListener | undefined) => {
+    const h = /^\w+:\/\/([^:/]+)/.exec(l?.url ?? '')?.[1] ?? 'localhost';
+    // The certificate names localhost; the SDKs check the name they connect to.
+    return h === '127.0.0.1' ? 'localhost' : h;
+  };
+  const head = (what: string, missing: string | undefined) => [
+    `# Publish with ${what} to ${topic} through ${a.name}: edit TOKEN and CLIENT_ID to what the handler accepts.`,
+    ...(missing !== undefined ? [`# This endpoint has no ${missing}.`] : []),
+    `TOKEN=${shellQuote('my-token')}`,
+    `CLIENT_ID=${shellQuote(DEFAULT_SNIPPET_CLIENT_ID)}`,
+    ...(a.signingDisabled ? [] : [`SIGNATURE=$(printf %s "$TOKEN" | openssl dgst -sha256 -sign ${shellQuote(keyFile)} | openssl base64 -A)`]),
+  ];
+  const listenerLines = (portVar: string, l: LocalTlsListener | undefined) => [
+    `${portVar}=${portOf(l) ?? shellQuote('<port>')}`,
+    `CA_FILE=${shellQuote(l?.caFile ?? '<CA file printed by the endpoint>')}`,
+  ];
+  const exported = (portVar: string) => `export TOKEN CLIENT_ID${a.signingDisabled ? '' : ' SIGNATURE'} ${portVar} CA_FILE`;
+  const name = JSON.stringify(encodeURIComponent(a.name));
+  const key = JSON.stringify(encodeURIComponent(tokenKeyName));
+  // Signing disabled: the SDKs take a token only with a signature, so the token goes into the username.
+  const jsArgs = (signature: string, token: string): SdkCustomAuthArgs =>
+    a.signingDisabled
+      ? { username: `${JSON.stringify(`device?${encodeURIComponent(tokenKeyName)}=`)} + encodeURIComponent(${token})`, authorizerName: name, signature: "''", password: "'unused'", tokenKeyName: "''", token: "''" }
+      : { username: "'device'", authorizerName: name, signature, password: "'unused'", tokenKeyName: key, token: `encodeURIComponent(${token})` };
+
+  const js = [
+    ...head('the AWS IoT Device SDK v2 for JavaScript (MQTT 3.1.1 over TLS, ALPN "mqtt")', mqtts ? undefined : 'MQTT-over-TLS listener: restart it with --mqtts-port 0 and fill in MQTTS_PORT and CA_FILE from its "listening" line'),
+    ...listenerLines('MQTTS_PORT', mqtts),
+    exported('MQTTS_PORT'),
+    '# npm install aws-iot-device-sdk-v2. The SDK URL-encodes the signature, appends its metrics (SDK=...&Platform=...)',
+    '# to the username, and warns that the port is not 443 (expected here).',
+    "node - <<'EOF'",
+    ...deviceSdkJsScript(jsArgs('process.env.SIGNATURE', 'process.env.TOKEN'), {
+      host: JSON.stringify(hostOf(mqtts)), port: 'Number(process.env.MQTTS_PORT)', caFile: 'process.env.CA_FILE', clientId: 'process.env.CLIENT_ID', topic: JSON.stringify(topic),
+    }),
+    'EOF',
+  ].join('\n');
+
+  const tlsMissing = https ? undefined : 'HTTPS listener: restart it with --tls and fill in HTTPS_PORT and CA_FILE from its "listening" line';
+  const pyKwargs: Array<[string, string]> = [
+    ['endpoint', JSON.stringify(hostOf(https))],
+    ['port', 'int(os.environ["HTTPS_PORT"])'],
+    ['ca_filepath', 'os.environ["CA_FILE"]'],
+    ['client_id', 'os.environ["CLIENT_ID"]'],
+    ...(a.signingDisabled
+      ? [['auth_username', `${JSON.stringify(`device?${encodeURIComponent(tokenKeyName)}=`)} + quote(os.environ["TOKEN"], safe="")`] as [string, string], ['auth_authorizer_name', name] as [string, string]]
+      : [
+          ['auth_username', '"device"'] as [string, string],
+          ['auth_authorizer_name', name] as [string, string],
+          ['auth_authorizer_signature', 'quote(os.environ["SIGNATURE"], safe="")'] as [string, string],
+          ['auth_token_key_name', key] as [string, string],
+          ['auth_token_value', 'quote(os.environ["TOKEN"], safe="")'] as [string, string],
+        ]),
+    ['auth_password', '"unused"'],
+  ];
+  const python = [
+    ...head('the AWS IoT Device SDK v2 for Python (MQTT 3.1.1 over WSS)', tlsMissing),
+    ...listenerLines('HTTPS_PORT', https),
+    exported('HTTPS_PORT'),
+    '# pip install awsiotsdk. direct_with_custom_authorizer always connects to port 443, so this uses',
+    '# websockets_with_custom_authorizer on the HTTPS listener. The SDK puts the values into the username',
+    '# as given: the signature and token are URL-encoded once here.',
+    "python3 - <<'EOF'",
+    'import os',
+    'from urllib.parse import quote',
+    'from awscrt import mqtt',
+    'from awsiot import mqtt_connection_builder',
+    '',
+    'connection = mqtt_connection_builder.websockets_with_custom_authorizer(',
+    ...pythonKwargs(pyKwargs),
+    ')',
+    'connection.connect().result()',
+    `published, _ = connection.publish(topic=${JSON.stringify(topic)}, payload=${JSON.stringify(MESSAGE)}, qos=mqtt.QoS.AT_LEAST_ONCE)`,
+    'published.result()',
+    'print("published")',
+    'connection.disconnect().result()',
+    'EOF',
+  ].join('\n');
+
+  // The module is written with the shell's values filled in (unquoted here-document).
+  const browser = [
+    ...head('a browser page (Device SDK v2 browser build, MQTT over WSS)', tlsMissing),
+    ...listenerLines('HTTPS_PORT', https),
+    `# The page connects to wss://${hostOf(https)}:$HTTPS_PORT/mqtt: the browser must trust the endpoint's certificate`,
+    '# (import $CA_FILE into its trust store). npm install aws-iot-device-sdk-v2, then bundle browser-connect.js for the page.',
+    'cat > browser-connect.js <<EOF',
+    ...browserWssLines(jsArgs("'$SIGNATURE'", "'$TOKEN'"), { host: JSON.stringify(hostOf(https)), port: '$HTTPS_PORT', clientId: "'$CLIENT_ID'", topic: JSON.stringify(topic) }),
+    'EOF',
+  ].join('\n');
+
+  return [
+    { kind: 'device-sdk-js', label: `AWS IoT Device SDK v2 for JavaScript (MQTT over TLS through ${a.name})`, language: 'shell', text: js },
+    { kind: 'device-sdk-python', label: `AWS IoT Device SDK v2 for Python (MQTT over WSS through ${a.name})`, language: 'shell', text: python },
+    { kind: 'browser-wss', label: `Browser page (MQTT over WSS through ${a.name})`, language: 'shell', text: browser },
   ];
 }
 

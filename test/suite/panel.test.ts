@@ -88,7 +88,7 @@ suite('results panel (extension host)', () => {
     assert.strictEqual(view.documents.length, 1);
     assert.strictEqual(view.documents[0].limit, 2048);
     assert.ok(view.evaluation?.rows.some((row) => row.action === 'iot:Connect' && row.allowed));
-    assert.deepStrictEqual(view.snippets.map((s) => s.kind), ['curl', 'mosquitto_pub', 'mqtt.js', 'websocket-url', 'aws-cli']);
+    assert.deepStrictEqual(view.snippets.map((s) => s.kind), ['curl', 'mosquitto_pub', 'mqtt.js', 'device-sdk-js', 'device-sdk-python', 'browser-wss', 'websocket-url', 'aws-cli']);
     assert.strictEqual(view.sources.eventFile?.label, 'mqtt-connect.authz.json');
   });
 
