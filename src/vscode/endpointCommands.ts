@@ -226,7 +226,12 @@ export class EndpointFeature implements vscode.Disposable {
           ...(keyFile !== undefined ? { privateKeyFile: keyFile.split(path.sep).join('/') } : {}),
         };
       });
-    const snippets = localEndpointSnippets(r.url, authorizers, { region: LOCAL_DEFAULT_REGION, ...(r.mqttUrl !== undefined ? { mqttUrl: r.mqttUrl } : {}) });
+    const snippets = localEndpointSnippets(r.url, authorizers, {
+      region: LOCAL_DEFAULT_REGION,
+      ...(r.mqttUrl !== undefined ? { mqttUrl: r.mqttUrl } : {}),
+      ...(r.mqtts ? { mqtts: r.mqtts } : {}),
+      ...(r.https ? { https: r.https } : {}),
+    });
     const text = [
       `# Local IoT endpoint at ${r.url}: run these from ${r.workspace}`,
       ...snippets.map((sn) => `\n# --- ${sn.label} ---\n${sn.text}`),

@@ -4,7 +4,7 @@
 // an InvocationResult (target endpoint) pushed to the DecisionStream, so the results panel opens
 // it as a run. Its status (stopped / starting / running / failed with the reason) drives the
 // Authorizers view and the status bar. Stop and dispose kill the child by its pid.
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import type { DecisionKind, DecisionStream } from '../core/decisions';
 import { decisionToInvocationResult } from '../endpoint/decisionResult';
@@ -20,6 +20,25 @@ export interface EndpointRunning {
   readonly workspace: string;
   /** The MQTT listener (mqtt://127.0.0.1:PORT). */
   readonly mqttUrl?: string;
+  /** MQTT over TLS with ALPN mqtt, and HTTPS (wss:// at /mqtt): only when openssl made the certificate. */
+  readonly mqtts?: TlsListener;
+  readonly https?: TlsListener;
+}
+
+export interface TlsListener {
+  readonly url: string;
+  /** The self-signed certificate clients trust (curl --cacert, an SDK's CA file). */
+  readonly caFile: string;
+}
+
+let opensslPresent: boolean | undefined;
+/**
+ * The TLS listeners need the openssl CLI for their certificate (src/endpoint/tls.ts): the editor
+ * asks for them only when openssl runs, so a machine without it still gets HTTP and MQTT.
+ */
+function hasOpenssl(): boolean {
+  opensslPresent ??= spawnSync('openssl', ['version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  return opensslPresent;
 }
 
 export type EndpointStatus =
@@ -35,7 +54,7 @@ export interface EndpointStartOptions {
 }
 
 type Line =
-  | { event: 'listening'; url: string; port: number; protocol?: string }
+  | { event: 'listening'; url: string; port: number; protocol?: string; caFile?: string }
   | { event: 'workspace'; authorizers: ReadonlyArray<{ name: string }> }
   | { event: 'decision'; decision: EndpointDecision }
   | { event: 'connections'; connections: MqttConnectionInfo[] }
@@ -82,7 +101,10 @@ export class EndpointHost {
   get running(): EndpointRunning | undefined {
     const s = this.current;
     return s.state === 'running'
-      ? { pid: s.pid, url: s.url, port: s.port, authorizers: s.authorizers, workspace: s.workspace, ...(s.mqttUrl !== undefined ? { mqttUrl: s.mqttUrl } : {}) }
+      ? {
+          pid: s.pid, url: s.url, port: s.port, authorizers: s.authorizers, workspace: s.workspace,
+          ...(s.mqttUrl !== undefined ? { mqttUrl: s.mqttUrl } : {}), ...(s.mqtts ? { mqtts: s.mqtts } : {}), ...(s.https ? { https: s.https } : {}),
+        }
       : undefined;
   }
 
@@ -108,6 +130,7 @@ export class EndpointHost {
     if (this.child) return Promise.reject(new Error('The local endpoint is already starting: wait for it, or stop it first.'));
     const port = options.port ?? 0;
     const args = [this.cliFile, 'endpoint', '--json', '--port', String(port), '--mqtt-port', '0', '--workspace', workspace];
+    if (hasOpenssl()) args.push('--mqtts-port', '0', '--tls');
     if (options.pythonPath) args.push('--python', options.pythonPath);
     const child = spawn(process.execPath, args, {
       cwd: path.dirname(workspace),
@@ -135,6 +158,7 @@ export class EndpointHost {
       let buffered = '';
       let listening: { url: string; port: number } | undefined;
       let mqttUrl: string | undefined;
+      const tls: { mqtts?: TlsListener; https?: TlsListener } = {};
       let settled = false;
       child.stdout?.on('data', (b: Buffer) => {
         buffered += b.toString();
@@ -149,7 +173,9 @@ export class EndpointHost {
             continue;
           }
           if (line.event === 'listening' && line.protocol === 'mqtt') mqttUrl = line.url;
-          else if (line.event === 'listening' && !listening) listening = { url: line.url, port: line.port };
+          else if (line.event === 'listening' && (line.protocol === 'mqtts' || line.protocol === 'https')) {
+            if (line.caFile !== undefined) tls[line.protocol] = { url: line.url, caFile: line.caFile };
+          } else if (line.event === 'listening' && !listening) listening = { url: line.url, port: line.port };
           else if (line.event === 'workspace' && listening && child.pid !== undefined && this.child === child) {
             const r: EndpointRunning = {
               pid: child.pid,
@@ -157,6 +183,7 @@ export class EndpointHost {
               authorizers: line.authorizers.map((a) => a.name),
               workspace,
               ...(mqttUrl !== undefined ? { mqttUrl } : {}),
+              ...tls,
             };
             this.set({ state: 'running', ...r });
             settled = true;

@@ -126,6 +126,12 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
     const snippets = (await vscode.commands.executeCommand('iotAuthz.endpoint.snippets', { open: false })) as EndpointSnippetsResult;
     assert.ok(snippets.text.includes(`aws --endpoint-url '${started.url}' iot list-authorizers`), snippets.text);
     assert.ok(snippets.text.includes(`'${started.url}/topics/test/topic?qos=1'`), snippets.text);
+    // openssl is there (the test set-up checks it): the editor starts the TLS listeners, and the
+    // Device SDK snippets use their ports and certificate instead of asking for a restart.
+    assert.ok(started.mqtts && started.https, JSON.stringify(started));
+    assert.ok(snippets.text.includes(`MQTTS_PORT=${new URL(started.mqtts.url).port}`), snippets.text);
+    assert.ok(snippets.text.includes(`CA_FILE='${started.mqtts.caFile}'`), snippets.text);
+    assert.ok(!snippets.text.includes('restart it with --mqtts-port'), snippets.text);
 
     // A real HTTP publish, signed with the example workspace key, to a topic the example policy allows.
     const privateKey = fs.readFileSync(path.join(ws, '.iot-authz/keys/example/private_key.pem'), 'utf8');
