@@ -167,8 +167,10 @@ export class MqttBroker {
     return false;
   }
 
-  private record(d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & { t0: number; cached?: boolean; handlerMs?: number; cold?: boolean }): void {
-    const { t0, handlerMs, cold, cached, ...rest } = d;
+  private record(
+    d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & { t0: number; cached?: boolean; handlerMs?: number; queuedMs?: number; cold?: boolean },
+  ): void {
+    const { t0, handlerMs, queuedMs, cold, cached, ...rest } = d;
     if (!rest.allowed) {
       this.ctx.counters.refusedByStage[rest.decidedBy] = (this.ctx.counters.refusedByStage[rest.decidedBy] ?? 0) + 1;
       if (rest.decidedBy === 'signature') this.ctx.counters.savedBySignatureGate++;
@@ -179,7 +181,12 @@ export class MqttBroker {
       at: new Date(this.ctx.clock.now() - (performance.now() - t0)).toISOString(),
       ...rest,
       cached: cached ?? false,
-      timings: { totalMs: performance.now() - t0, ...(handlerMs !== undefined ? { handlerMs } : {}), ...(cold !== undefined ? { cold } : {}) },
+      timings: {
+        totalMs: performance.now() - t0,
+        ...(handlerMs !== undefined ? { handlerMs } : {}),
+        ...(queuedMs !== undefined ? { queuedMs } : {}),
+        ...(cold !== undefined ? { cold } : {}),
+      },
       endpointUrl: this.ctx.url(),
     });
   }
@@ -223,6 +230,7 @@ export class MqttBroker {
         ...this.facts(partial),
         t0: trace.t0,
         ...(partial.handlerMs !== undefined ? { handlerMs: partial.handlerMs } : {}),
+        ...(partial.queuedMs !== undefined ? { queuedMs: partial.queuedMs } : {}),
         ...(partial.cold !== undefined ? { cold: partial.cold } : {}),
       });
     const refuse = (r: Refusal, answer = 'connection closed without CONNACK'): false => {
@@ -317,6 +325,12 @@ export class MqttBroker {
     partial.evaluation = { context: { region, accountId: pctx.accountId, principalId: answer.principalId, clientId }, decisions: [d], summary: answer.summary };
     if (!d.allowed) return refuse(policyRefusal(trace, d));
     trace.pass('policy', `iot:Connect on ${d.resourceArn} allowed.`);
+    if (client.closed || client.conn.destroyed) {
+      // The device left while it was being authorized (its close was handled already): a
+      // session registered now would stay listed, and refreshed, for a connection that is gone.
+      log(true, 'no CONNACK: the client had closed the connection', 'policy', `iot:Connect on ${d.resourceArn} allowed for ${answer.principalId}, but the client closed the connection before the answer; nothing was registered.`);
+      return false;
+    }
 
     const session: Session = {
       clientId,
