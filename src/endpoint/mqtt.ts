@@ -20,7 +20,7 @@ import { performance } from 'perf_hooks';
 import { Aedes } from 'aedes';
 import type { Client, PublishPacket, Subscription, ConnectPacket, AedesPublishPacket } from 'aedes';
 import { AUTHORIZER_NAME_PARAM, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, MAX_DISCONNECT_SECONDS } from '../core/constants';
-import { extractCredentials } from '../core/credentials';
+import { credentialReader } from '../core/credentials';
 import { buildAuthorizerEvent, AuthorizerEvent } from '../core/events';
 import { evaluatePolicies, AuthorizationDecision, AuthorizationRequest, PolicyContext } from '../core/policy';
 import { eventConfigOf, publicKeysOf } from './authorizers';
@@ -246,8 +246,9 @@ export class MqttBroker {
     trace.pass('transport', `MQTT ${version === 4 ? '3.1.1' : '3.1'} CONNECT over ${meta.protocol === 'mqtt-ws' ? 'WebSocket' : 'TCP'}${meta.tls ? ' with TLS' : ''}, client id "${clientId}".`);
 
     // authorizer: named, else the default
-    const creds = { headers: meta.headers, queryString: meta.queryString, mqttUsername: username };
-    const named = extractCredentials(creds, undefined);
+    // Parsed once: the name now, the token once the authorizer (and its tokenKeyName) is known.
+    const read = credentialReader({ headers: meta.headers, queryString: meta.queryString, mqttUsername: username });
+    const named = read(undefined);
     const name = named.authorizerName ?? this.ctx.state.defaultAuthorizer;
     const a = name !== undefined ? this.ctx.state.authorizers.get(name) : undefined;
     if (!a) {
@@ -265,7 +266,7 @@ export class MqttBroker {
     trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
 
     // signature, before anything runs
-    const found = extractCredentials(creds, a.tokenKeyName);
+    const found = read(a.tokenKeyName);
     partial.token = found.token;
     partial.signatureValue = found.signature;
     if (found.source) partial.credentialsIn = found.source;

@@ -44,6 +44,24 @@ export interface CachedAnswer {
 
 const cacheBySocket = new WeakMap<Socket, Map<string, CachedAnswer>>();
 
+/**
+ * Policy summaries by documents, region and account. Answers often repeat the same documents
+ * (policies written with ${iot:ClientId}), and every MQTT CONNECT invokes the handler: the
+ * summary, the costliest step of an answer, is then made once. Shared summaries are never changed.
+ */
+const summaries = new Map<string, PolicySummary>();
+const MAX_SUMMARIES = 1000;
+
+function summaryOf(documents: ReadonlyArray<PolicyDocument | string>, region: string, accountId: string): PolicySummary {
+  const key = `${region}\u0000${accountId}\u0000${JSON.stringify(documents)}`;
+  let summary = summaries.get(key);
+  if (!summary) {
+    if (summaries.size >= MAX_SUMMARIES) summaries.clear();
+    summaries.set(key, (summary = summarizePolicies(documents, { region, accountId })));
+  }
+  return summary;
+}
+
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   const h = req.headers;
@@ -467,7 +485,7 @@ export async function invokeForAnswer(
     response,
     validation,
     documents,
-    summary: summarizePolicies(documents, { region, accountId: ctx.accountId }),
+    summary: summaryOf(documents, region, ctx.accountId),
     principalId: n.principalId,
     signature: partial.signature ?? { status: 'disabled' },
     event: partial.event,
