@@ -1,8 +1,14 @@
-// Local endpoint MQTT throughput: QoS 1 publishes per second from clients connected through
-// the custom authorizer (every PUBLISH evaluated against the connection's policies and logged),
-// next to the same broker library (aedes) with no authorization, same client load, same run;
-// and CONNECTs per second through the whole chain (signature, handler in its worker, answer,
-// iot:Connect). Goal: authorized publishes ≥ 50% of the bare broker's rate.
+// Local endpoint MQTT throughput, each next to the same broker library (aedes) with no
+// authorization, same client load, same run, rounds alternated and medians kept:
+// - QoS 1 publishes per second from clients connected through the custom authorizer (every
+//   PUBLISH evaluated against the connection's policies and logged). Goal: ≥ 50% of bare aedes.
+// - CONNECTs per second through the whole chain (signature, handler in its worker, answer,
+//   iot:Connect), and CONNECTs refused at the signature gate (a bad signature: no handler runs),
+//   which shows the handler's share of a CONNECT.
+// There is no "cached answer" CONNECT row: AWS never caches an MQTT authorizer answer
+// (enableCachingForHttp "does not affect MQTT", docs/aws-custom-auth.md), every CONNECT invokes
+// the Lambda, and so does the endpoint. The cached and uncached HTTP publish rows are in
+// bench/endpoint.bench.ts.
 // Needs `node esbuild.js` (the worker bundle). Run alone: `npx tsc -p tsconfig.test.json && IOT_AUTHZ_BENCH=mqtt npm run bench`.
 import * as crypto from 'crypto';
 import * as net from 'net';
@@ -42,6 +48,16 @@ function connect(port: number, clientId: string, username?: string): Promise<mqt
   });
 }
 
+/** A CONNECT the endpoint refuses: resolves when the connection closes without CONNACK. */
+function refusedConnect(port: number, clientId: string, username: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect({ host: '127.0.0.1', port, clientId, protocolVersion: 4, reconnectPeriod: 0, username });
+    c.on('error', () => undefined);
+    c.once('connect', () => reject(new Error(`${clientId}: accepted, but the bench expected a refusal`)));
+    c.once('close', () => resolve());
+  });
+}
+
 /** QoS 1 publishes per second, each client waiting for its PUBACK before the next. */
 async function publishRate(clients: mqtt.MqttClient[], ms: number): Promise<number> {
   let done = 0;
@@ -58,15 +74,17 @@ async function publishRate(clients: mqtt.MqttClient[], ms: number): Promise<numb
   return done / ((performance.now() - t0) / 1000);
 }
 
-async function connectRate(port: number, username: string, ms: number): Promise<number> {
+/** CONNECTs per second, CLIENTS at a time, each closed once answered: accepted (CONNACK 0) or, with `refused`, closed without CONNACK. */
+async function connectRate(port: number, username: string | undefined, ms: number, refused = false): Promise<number> {
   let done = 0;
   const until = performance.now() + ms;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, i) => {
       while (performance.now() < until) {
-        const c = await connect(port, `bench-conn-${i}-${done}`, username);
-        await c.endAsync(true);
+        const clientId = `bench-conn-${i}-${done}`;
+        if (refused) await refusedConnect(port, clientId, username as string);
+        else await (await connect(port, clientId, username)).endAsync(true);
         done++;
       }
     }),
@@ -91,21 +109,39 @@ export async function run(): Promise<Row[]> {
     const a = await call(`${ep.url}/authorizer/Bench`, 'POST', { authorizerFunctionArn: fn.FunctionArn, tokenKeyName: 'token', tokenSigningPublicKeys: { bench: pem } });
     await call(`${ep.url}/2015-03-31/functions/bench/policy`, 'POST', { StatementId: 'iot', Action: 'lambda:InvokeFunction', Principal: 'iot.amazonaws.com', SourceArn: a.authorizerArn });
     const username = `bench?x-amz-customauthorizer-name=Bench&token=allow-bench&x-amz-customauthorizer-signature=${encodeURIComponent(signToken('allow-bench', privateKey))}`;
+    // The signature of another token: refused at the signature gate, before any handler.
+    const badSignature = `bench?x-amz-customauthorizer-name=Bench&token=allow-bench&x-amz-customauthorizer-signature=${encodeURIComponent(signToken('other', privateKey))}`;
 
     const authed = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => connect(mqttPort, `bench-auth-${i}`, username)));
     const plain = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => connect(barePort, `bench-bare-${i}`)));
     open.push(...authed, ...plain);
-    const samples = { bare: [] as number[], authed: [] as number[], connects: [] as number[] };
+    const samples = { bare: [] as number[], authed: [] as number[], bareConnects: [] as number[], connects: [] as number[], refusedConnects: [] as number[] };
+    const counters = ep.context.counters;
     for (let i = 0; i < ROUNDS; i++) {
       await publishRate(plain, WARMUP_MS);
       samples.bare.push(await publishRate(plain, MEASURE_MS));
       await publishRate(authed, WARMUP_MS);
       samples.authed.push(await publishRate(authed, MEASURE_MS));
+      samples.bareConnects.push(await connectRate(barePort, undefined, MEASURE_MS));
+      const invoked = counters.handlerInvocations;
+      samples.connects.push(await connectRate(mqttPort, username, MEASURE_MS));
+      if (counters.handlerInvocations === invoked) throw new Error('the authorized CONNECTs invoked no handler');
+      const gated = counters.handlerInvocations;
+      samples.refusedConnects.push(await connectRate(mqttPort, badSignature, MEASURE_MS, true));
+      if (counters.handlerInvocations !== gated) throw new Error('a CONNECT with a bad signature reached the handler');
     }
-    samples.connects.push(await connectRate(mqttPort, username, MEASURE_MS));
     const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
     const bareRate = median(samples.bare);
     const authedRate = median(samples.authed);
+    const bareConnectRate = median(samples.bareConnects);
+    const connectRow = (name: string, rate: number): Row => ({
+      name,
+      value: Math.round(rate),
+      unit: 'conn/s',
+      reference: Math.round(bareConnectRate),
+      referenceName: 'bare aedes CONNECT, no auth',
+      ratio: Number((rate / bareConnectRate).toFixed(2)),
+    });
     return [
       {
         name: 'endpoint MQTT: authorized QoS 1 publish',
@@ -117,7 +153,8 @@ export async function run(): Promise<Row[]> {
         goal: `ratio ≥ ${GOAL}`,
         pass: authedRate / bareRate >= GOAL,
       },
-      { name: 'endpoint MQTT: CONNECT through the authorizer (handler per connect)', value: Math.round(median(samples.connects)), unit: 'conn/s' },
+      connectRow('endpoint MQTT: CONNECT through the authorizer (handler invoked, as on every AWS CONNECT)', median(samples.connects)),
+      connectRow('endpoint MQTT: CONNECT refused at the signature gate (no handler)', median(samples.refusedConnects)),
     ];
   } finally {
     for (const c of open) c.end(true);

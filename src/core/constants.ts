@@ -137,6 +137,12 @@ export const MQTT_WEBSOCKET_SUBPROTOCOL = 'mqtt';
 
 /** The local endpoint (`iot-authz endpoint`): AWS's wire names and limits it answers with. */
 export const ENDPOINT_DEFAULT_HOST = '127.0.0.1';
+/**
+ * Pending connections each endpoint listener queues (Node's default is 511; the kernel caps it at
+ * net.core.somaxconn). A fleet of 1,000 devices connecting at once overflowed 511, and each
+ * dropped handshake waited a TCP retransmission (1 s or more) before its CONNECT arrived.
+ */
+export const ENDPOINT_LISTEN_BACKLOG = 4096;
 /** The service principal an authorizer's Lambda resource policy must allow (`add-permission --principal`). */
 export const IOT_SERVICE_PRINCIPAL = 'iot.amazonaws.com';
 /** Lambda's REST API version: every Lambda path starts with it. */

@@ -32,6 +32,9 @@ export interface FleetMeasurement {
   readonly connectsAccepted: number;
   /** Closed without CONNACK, or a CONNACK refusing (what a device sees). */
   readonly connectsRefused: number;
+  /** No CONNACK within `connectTimeoutSeconds`: the device gave up (nothing refused it). */
+  readonly connectsTimedOut: number;
+  readonly connectTimeoutSeconds: number;
   /** CONNECT sent → CONNACK received, accepted connects only, in ms. */
   readonly latenciesMs: readonly number[];
   readonly publishesSent: number;
@@ -52,7 +55,7 @@ export interface FleetReport {
   readonly reconnectEverySeconds: number | null;
   readonly publishEverySeconds: number | null;
   readonly reconnectsPerDevice: number;
-  readonly connects: { readonly attempted: number; readonly accepted: number; readonly refused: number };
+  readonly connects: { readonly attempted: number; readonly accepted: number; readonly refused: number; readonly timedOut: number };
   readonly publishes: { readonly sent: number; readonly acknowledged: number };
   readonly serverDisconnects: number;
   readonly latencyMs: {
@@ -125,6 +128,9 @@ export function fleetReport(m: FleetMeasurement): FleetReport {
   const monthlyInvocations = Math.round(m.fleetSize * HOURS_PER_MONTH * (connectsPerDeviceHour + (refreshesPerDeviceHour ?? 0)));
   const notes: string[] = [];
   if (!local) notes.push('Handler invocations, refreshes, cache hits and refusals by stage are unknown: they are read from the local endpoint (give --endpoint URL).');
+  if (m.connectsTimedOut > 0) {
+    notes.push(`${m.connectsTimedOut} connect(s) got no CONNACK within ${m.connectTimeoutSeconds} s and were given up: counted apart from refusals. Against the local endpoint this is queueing, not a refusal: one worker runs the handler, one CONNECT at a time (as one Lambda instance would; AWS runs more), so a burst of N CONNECTs waits N handler calls. Connect fewer devices at once.`);
+  }
   if (local && refreshes === 0) {
     notes.push(`No refresh happened in ${round(m.measuredSeconds, 1)} s: a run shorter than the answer's refreshAfterInSeconds measures connects only. Run longer, or advance the endpoint clock (iot-authz endpoint clock advance 5m --url URL) during a run, to see refreshes.`);
   }
@@ -138,7 +144,7 @@ export function fleetReport(m: FleetMeasurement): FleetReport {
     reconnectEverySeconds: m.reconnectEverySeconds ?? null,
     publishEverySeconds: m.publishEverySeconds ?? null,
     reconnectsPerDevice: m.reconnectsPerDevice,
-    connects: { attempted: m.connectAttempts, accepted: m.connectsAccepted, refused: m.connectsRefused },
+    connects: { attempted: m.connectAttempts, accepted: m.connectsAccepted, refused: m.connectsRefused, timedOut: m.connectsTimedOut },
     publishes: { sent: m.publishesSent, acknowledged: m.publishesAcknowledged },
     serverDisconnects: m.serverDisconnects,
     latencyMs: {
@@ -180,7 +186,7 @@ export function formatFleetReport(r: FleetReport): string {
   const stages = r.refusedByStage === null ? 'unknown' : Object.entries(r.refusedByStage).map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
   const lines = [
     `iot-authz fleet: ${r.devices} devices for ${r.measuredSeconds} s (asked ${r.requestedDurationSeconds} s) against ${r.target.mqttUrl}`,
-    `  connects            ${r.connects.attempted} attempted, ${r.connects.accepted} accepted, ${r.connects.refused} refused (${r.reconnectsPerDevice} reconnects per device${r.reconnectEverySeconds !== null ? `, every ${r.reconnectEverySeconds} s` : ''})`,
+    `  connects            ${r.connects.attempted} attempted, ${r.connects.accepted} accepted, ${r.connects.refused} refused, ${r.connects.timedOut} timed out (${r.reconnectsPerDevice} reconnects per device${r.reconnectEverySeconds !== null ? `, every ${r.reconnectEverySeconds} s` : ''})`,
     `  publishes           ${r.publishes.sent} sent, ${r.publishes.acknowledged} acknowledged${r.publishEverySeconds !== null ? ` (every ${r.publishEverySeconds} s per device)` : ''}`,
     `  server disconnects  ${r.serverDisconnects}`,
     `  auth latency        p50 ${orUnknown(r.latencyMs.p50, ' ms')}, p99 ${orUnknown(r.latencyMs.p99, ' ms')} (CONNECT → CONNACK, ${r.latencyMs.samples} samples)`,

@@ -77,7 +77,12 @@ export interface EndpointDecision {
   /** The handler was not invoked: HTTP, an answer cached with enableCachingForHttp; MQTT, the connection's answer. */
   readonly cached: boolean;
   readonly logs?: RunLogs;
-  readonly timings: { readonly totalMs: number; readonly handlerMs?: number; readonly cold?: boolean };
+  /**
+   * `handlerMs` is the invocation itself (a cold start included); `queuedMs` the wait behind earlier
+   * invocations of the same handler (one worker serves one at a time, as one Lambda instance does),
+   * which does not count against the 5 s limit.
+   */
+  readonly timings: { readonly totalMs: number; readonly handlerMs?: number; readonly queuedMs?: number; readonly cold?: boolean };
   /** The endpoint's URL, for the result's target. */
   readonly endpointUrl: string;
 }

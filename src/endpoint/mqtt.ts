@@ -20,7 +20,7 @@ import { performance } from 'perf_hooks';
 import { Aedes } from 'aedes';
 import type { Client, PublishPacket, Subscription, ConnectPacket, AedesPublishPacket } from 'aedes';
 import { AUTHORIZER_NAME_PARAM, ENDPOINT_LOCAL_PATH_PREFIX, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, MAX_DISCONNECT_SECONDS } from '../core/constants';
-import { extractCredentials } from '../core/credentials';
+import { credentialReader } from '../core/credentials';
 import { buildAuthorizerEvent, AuthorizerEvent } from '../core/events';
 import { evaluatePolicies, AuthorizationDecision, AuthorizationRequest, PolicyContext } from '../core/policy';
 import { eventConfigOf, publicKeysOf } from './authorizers';
@@ -183,8 +183,12 @@ export class MqttBroker {
    * Logs a decision. A refusal counts in refusedByStage unless it is a `lifecycle` event (a connection
    * closed at disconnectAfterInSeconds or on request): those end a session, they refuse nothing.
    */
-  private record(d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & { t0: number; cached?: boolean; handlerMs?: number; cold?: boolean; lifecycle?: boolean }): void {
-    const { t0, handlerMs, cold, cached, lifecycle, ...rest } = d;
+  private record(
+    d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & {
+      t0: number; cached?: boolean; handlerMs?: number; queuedMs?: number; cold?: boolean; lifecycle?: boolean;
+    },
+  ): void {
+    const { t0, handlerMs, queuedMs, cold, cached, lifecycle, ...rest } = d;
     if (!rest.allowed && !lifecycle) {
       this.ctx.counters.refusedByStage[rest.decidedBy] = (this.ctx.counters.refusedByStage[rest.decidedBy] ?? 0) + 1;
       if (rest.decidedBy === 'signature') this.ctx.counters.savedBySignatureGate++;
@@ -195,7 +199,12 @@ export class MqttBroker {
       at: new Date(this.ctx.clock.now() - (performance.now() - t0)).toISOString(),
       ...rest,
       cached: cached ?? false,
-      timings: { totalMs: performance.now() - t0, ...(handlerMs !== undefined ? { handlerMs } : {}), ...(cold !== undefined ? { cold } : {}) },
+      timings: {
+        totalMs: performance.now() - t0,
+        ...(handlerMs !== undefined ? { handlerMs } : {}),
+        ...(queuedMs !== undefined ? { queuedMs } : {}),
+        ...(cold !== undefined ? { cold } : {}),
+      },
       endpointUrl: this.ctx.url(),
     });
   }
@@ -239,6 +248,7 @@ export class MqttBroker {
         ...this.facts(partial),
         t0: trace.t0,
         ...(partial.handlerMs !== undefined ? { handlerMs: partial.handlerMs } : {}),
+        ...(partial.queuedMs !== undefined ? { queuedMs: partial.queuedMs } : {}),
         ...(partial.cold !== undefined ? { cold: partial.cold } : {}),
       });
     const refuse = (r: Refusal, answer = 'connection closed without CONNACK'): false => {
@@ -254,8 +264,9 @@ export class MqttBroker {
     trace.pass('transport', `MQTT ${version === 4 ? '3.1.1' : '3.1'} CONNECT over ${meta.protocol === 'mqtt-ws' ? 'WebSocket' : 'TCP'}${meta.tls ? ' with TLS' : ''}, client id "${clientId}".`);
 
     // authorizer: named, else the default
-    const creds = { headers: meta.headers, queryString: meta.queryString, mqttUsername: username };
-    const named = extractCredentials(creds, undefined);
+    // Parsed once: the name now, the token once the authorizer (and its tokenKeyName) is known.
+    const read = credentialReader({ headers: meta.headers, queryString: meta.queryString, mqttUsername: username });
+    const named = read(undefined);
     const name = named.authorizerName ?? this.ctx.state.defaultAuthorizer;
     const a = name !== undefined ? this.ctx.state.authorizers.get(name) : undefined;
     if (!a) {
@@ -273,7 +284,7 @@ export class MqttBroker {
     trace.pass('authorizer', `${named.authorizerName !== undefined ? 'Named' : 'Default'} authorizer "${a.authorizerName}" (ACTIVE).`);
 
     // signature, before anything runs
-    const found = extractCredentials(creds, a.tokenKeyName);
+    const found = read(a.tokenKeyName);
     partial.token = found.token;
     partial.signatureValue = found.signature;
     if (found.source) partial.credentialsIn = found.source;
@@ -333,6 +344,12 @@ export class MqttBroker {
     partial.evaluation = { context: { region, accountId: pctx.accountId, principalId: answer.principalId, clientId }, decisions: [d], summary: answer.summary };
     if (!d.allowed) return refuse(policyRefusal(trace, d));
     trace.pass('policy', `iot:Connect on ${d.resourceArn} allowed.`);
+    if (client.closed || client.conn.destroyed) {
+      // The device left while it was being authorized (its close was handled already): a
+      // session registered now would stay listed, and refreshed, for a connection that is gone.
+      log(true, 'no CONNACK: the client had closed the connection', 'policy', `iot:Connect on ${d.resourceArn} allowed for ${answer.principalId}, but the client closed the connection before the answer; nothing was registered.`);
+      return false;
+    }
 
     const session: Session = {
       clientId,

@@ -44,6 +44,24 @@ export interface CachedAnswer {
 
 const cacheBySocket = new WeakMap<Socket, Map<string, CachedAnswer>>();
 
+/**
+ * Policy summaries by documents, region and account. Answers often repeat the same documents
+ * (policies written with ${iot:ClientId}), and every MQTT CONNECT invokes the handler: the
+ * summary, the costliest step of an answer, is then made once. Shared summaries are never changed.
+ */
+const summaries = new Map<string, PolicySummary>();
+const MAX_SUMMARIES = 1000;
+
+function summaryOf(documents: ReadonlyArray<PolicyDocument | string>, region: string, accountId: string): PolicySummary {
+  const key = `${region}\u0000${accountId}\u0000${JSON.stringify(documents)}`;
+  let summary = summaries.get(key);
+  if (!summary) {
+    if (summaries.size >= MAX_SUMMARIES) summaries.clear();
+    summaries.set(key, (summary = summarizePolicies(documents, { region, accountId })));
+  }
+  return summary;
+}
+
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   const h = req.headers;
@@ -106,6 +124,7 @@ export interface Facts {
   cached: boolean;
   logs?: RunLogs;
   handlerMs?: number;
+  queuedMs?: number;
   cold?: boolean;
 }
 
@@ -211,6 +230,7 @@ function buildDecision(
   if (partial.logs) d.logs = partial.logs;
   const timings: Building<EndpointDecision['timings']> = { totalMs: performance.now() - trace.t0 };
   if (partial.handlerMs !== undefined) timings.handlerMs = partial.handlerMs;
+  if (partial.queuedMs !== undefined) timings.queuedMs = partial.queuedMs;
   if (partial.cold !== undefined) timings.cold = partial.cold;
   d.timings = timings as EndpointDecision['timings'];
   d.endpointUrl = ctx.url();
@@ -429,12 +449,16 @@ export async function invokeForAnswer(
   const t = performance.now();
   const limitMs = Math.min(LAMBDA_TIMEOUT_MS, fn.Timeout * 1000);
   const run = await runFunction(ctx, fn, partial.event, limitMs);
-  partial.handlerMs = performance.now() - t;
+  const waitedMs = performance.now() - t;
   if ('loadError' in run) {
+    partial.handlerMs = waitedMs;
     trace.fail('handler', run.loadError);
     return { stage: 'handler', status: 403, reason: `The handler could not be loaded: ${run.loadError}`, fix: 'Fix the Handler setting or the package (aws lambda update-function-configuration --handler / update-function-code).' };
   }
   const r = run.result;
+  // The runtime's limit starts when the handler is called, not while the call waits its turn.
+  partial.handlerMs = r.timings.totalMs;
+  partial.queuedMs = Math.max(0, waitedMs - r.timings.totalMs);
   partial.logs = { text: r.logs.text, truncated: r.logs.truncated };
   partial.cold = r.timings.cold;
   if (!r.ok && r.error.code !== 'NO_RESPONSE') {
@@ -442,7 +466,8 @@ export async function invokeForAnswer(
     trace.fail('handler', `${r.error.code}: ${r.error.message}`);
     return { stage: 'handler', status: 403, reason: r.error.code === 'TIMEOUT' ? `The handler did not answer within ${limitMs} ms.` : `The handler failed: ${r.error.message}`, fix: r.error.code === 'TIMEOUT' ? 'AWS gives the authorizer 5 s: answer sooner (no slow network calls on the connect path).' : undefined };
   }
-  trace.pass('handler', `Answered in ${(r.timings.invokeMs ?? r.timings.totalMs).toFixed(1)} ms${r.timings.cold ? ' (cold start)' : ''}.`);
+  const queued = partial.queuedMs >= 1 ? `, after waiting ${partial.queuedMs.toFixed(0)} ms behind earlier invocations of this handler` : '';
+  trace.pass('handler', `Answered in ${(r.timings.invokeMs ?? r.timings.totalMs).toFixed(1)} ms${r.timings.cold ? ' (cold start)' : ''}${queued}.`);
   const response = r.ok ? r.response : undefined;
   partial.response = response;
   const validation = validateAuthorizerResponse(response);
@@ -460,7 +485,7 @@ export async function invokeForAnswer(
     response,
     validation,
     documents,
-    summary: summarizePolicies(documents, { region, accountId: ctx.accountId }),
+    summary: summaryOf(documents, region, ctx.accountId),
     principalId: n.principalId,
     signature: partial.signature ?? { status: 'disabled' },
     event: partial.event,

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import {
   ENDPOINT_DEFAULT_HOST,
+  ENDPOINT_LISTEN_BACKLOG,
   ENDPOINT_LOCAL_PATH_PREFIX,
   LAMBDA_API_VERSION_PATH,
   LOCAL_ACCOUNT_ID,
@@ -187,7 +188,7 @@ export class LocalEndpoint {
   private bind(server: net.Server, protocol: EndpointListener['protocol'], host: string, port: number, caFile?: string): Promise<void> {
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog: ENDPOINT_LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         const address = server.address();
         const actual = typeof address === 'object' && address ? address.port : port;

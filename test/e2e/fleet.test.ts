@@ -65,13 +65,32 @@ suite('iot-authz fleet against the local endpoint', function () {
     assert.match(r.monthly.formula, /fleet size × 730 h × \(connects \+ refreshes\) per device-hour = 10000 × 730 × /);
   });
 
+  test('1,000 devices at once for 5 s: all accepted, none refused or timed out, one handler invocation each, and all gone afterwards', async () => {
+    const e = ep as RunningEndpoint;
+    const from = e.lines.length;
+    const before = await counters();
+    const run = await fleet(['--devices', '1000', '--duration', '5', '--json']);
+    assert.strictEqual(run.code, 0, run.stderr + run.stdout.slice(0, 2000));
+    const after = await counters();
+    const r = JSON.parse(run.stdout) as FleetReport;
+    assert.deepStrictEqual(r.connects, { attempted: 1000, accepted: 1000, refused: 0, timedOut: 0 });
+    assert.deepStrictEqual(r.refusedByStage, {});
+    assert.strictEqual(r.latencyMs.samples, 1000);
+    assert.ok(r.latencyMs.p50 !== null && r.latencyMs.p99 !== null && r.latencyMs.p50 <= r.latencyMs.p99, JSON.stringify(r.latencyMs));
+    assert.strictEqual(r.handler.invocations, 1000);
+    assert.strictEqual(after.mqttConnects - before.mqttConnects, 1000);
+    const perDeviceHour = 1000 / r.deviceHours;
+    assert.ok(Math.abs((r.handler.invocationsPerDeviceHour as number) - perDeviceHour) / perDeviceHour < 0.01, `${r.handler.invocationsPerDeviceHour} vs ${perDeviceHour}`);
+    await waitForLine(e, (o) => (o.event === 'connections' && o.total === 0 ? true : undefined), from);
+  });
+
   test('devices the authorizer refuses: exit 1, refusals by stage from the endpoint match the client count', async () => {
     const before = await counters();
     const run = await fleet(['--devices', '3', '--duration', '1', '--token', 'deny-{n}', '--json']);
     assert.strictEqual(run.code, 1, run.stderr + run.stdout);
     const after = await counters();
     const r = JSON.parse(run.stdout) as FleetReport;
-    assert.deepStrictEqual(r.connects, { attempted: 3, accepted: 0, refused: 3 });
+    assert.deepStrictEqual(r.connects, { attempted: 3, accepted: 0, refused: 3, timedOut: 0 });
     assert.strictEqual(r.latencyMs.p50, null);
     const refused = Object.values(r.refusedByStage ?? {}).reduce((a, b) => a + b, 0);
     assert.strictEqual(refused, 3, JSON.stringify(r.refusedByStage));

@@ -8,7 +8,8 @@ const counters = (invocations: number, refreshes: number, refused: Record<string
 
 const base: FleetMeasurement = {
   mqttUrl: 'mqtt://127.0.0.1:1883', devices: 10, requestedDurationSeconds: 360, measuredSeconds: 360, reconnectsPerDevice: 1, fleetSize: 1000,
-  connectAttempts: 20, connectsAccepted: 19, connectsRefused: 1, latenciesMs: [5, 1, 3, 2, 4], publishesSent: 0, publishesAcknowledged: 0, serverDisconnects: 0,
+  connectAttempts: 20, connectsAccepted: 19, connectsRefused: 1, connectsTimedOut: 0, connectTimeoutSeconds: 30,
+  latenciesMs: [5, 1, 3, 2, 4], publishesSent: 0, publishesAcknowledged: 0, serverDisconnects: 0,
 };
 
 suite('fleet report', () => {
@@ -49,5 +50,13 @@ suite('fleet report', () => {
     const text = formatFleetReport(r);
     assert.match(text, /handler invocations unknown/);
     assert.match(text, /refreshes unknown/);
+  });
+
+  test('connects with no CONNACK within the timeout are counted as timed out, apart from refusals, with a note on queueing', () => {
+    const r = fleetReport({ ...base, connectsAccepted: 15, connectsRefused: 1, connectsTimedOut: 4 });
+    assert.deepStrictEqual(r.connects, { attempted: 20, accepted: 15, refused: 1, timedOut: 4 });
+    assert.ok(r.notes.some((n) => n.startsWith('4 connect(s) got no CONNACK within 30 s and were given up')), r.notes.join('\n'));
+    assert.match(formatFleetReport(r), /20 attempted, 15 accepted, 1 refused, 4 timed out/);
+    assert.ok(!fleetReport(base).notes.some((n) => n.includes('no CONNACK')));
   });
 });

@@ -19,7 +19,7 @@ import { passphraseFromEnv, readTextFile } from './sign';
 const MAX_DEVICES = 5000;
 const MAX_DURATION_SECONDS = 86400;
 const MAX_FLEET_SIZE = 1e9;
-/** How long a device waits for CONNACK before counting the connect as refused. */
+/** How long a device waits for CONNACK before giving up (counted as timed out, not refused). */
 const CONNECT_TIMEOUT_MS = 30_000;
 /** How long a device waits for outstanding PUBACKs before it disconnects. */
 const ACK_GRACE_MS = 2_000;
@@ -113,7 +113,7 @@ before and after the run (GET /_iot-authz/health); for another endpoint they are
 Monthly authorizer invocations = fleet size × 730 h × (connects + refreshes) per device-hour, as
 measured over the real duration of the run. AWS bills each CONNECT that reaches the authorizer and
 each refresh at refreshAfterInSeconds; a run shorter than refreshAfterInSeconds sees no refresh.
-Exit code 1 when any connect was refused.`,
+Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIMEOUT_MS / 1000} s (timed out).`,
   async run(args, io) {
     if (args.positional.length > 0) throw new UsageError(`unexpected "${args.positional[0]}": iot-authz fleet takes options only. See: iot-authz fleet --help`);
     const devices = positiveInt(args, 'devices', MAX_DEVICES);
@@ -163,7 +163,7 @@ Exit code 1 when any connect was refused.`,
     const mqtt = await import('mqtt');
     const reconnects = reconnectsPerDevice(durationSeconds, reconnectEvery);
     const m = {
-      connectAttempts: 0, connectsAccepted: 0, connectsRefused: 0, publishesSent: 0, publishesAcknowledged: 0, serverDisconnects: 0,
+      connectAttempts: 0, connectsAccepted: 0, connectsRefused: 0, connectsTimedOut: 0, publishesSent: 0, publishesAcknowledged: 0, serverDisconnects: 0,
       latenciesMs: [] as number[],
     };
     const before = health?.counters;
@@ -174,14 +174,22 @@ Exit code 1 when any connect was refused.`,
     const session = async (clientId: string, username: string, topic: string, until: number): Promise<void> => {
       m.connectAttempts++;
       const options: IClientOptions = {
-        clientId, username, password: 'fleet', protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS,
+        // The device's own timer (below) gives up first and tells a timeout from a refusal.
+        clientId, username, password: 'fleet', protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 2 * CONNECT_TIMEOUT_MS,
         ...(ca !== undefined ? { ca } : {}),
         ...(mqttUrl?.startsWith('mqtts:') ? { ALPNProtocols: ['mqtt'] } : {}),
       };
       const c: MqttClient = mqtt.connect(mqttUrl as string, options);
       let sentAt = performance.now();
+      let timedOut = false;
+      let connackTimer: NodeJS.Timeout | undefined;
       c.on('packetsend', (p) => {
-        if (p.cmd === 'connect') sentAt = performance.now();
+        if (p.cmd !== 'connect') return;
+        sentAt = performance.now();
+        connackTimer = setTimeout(() => {
+          timedOut = true;
+          c.end(true);
+        }, CONNECT_TIMEOUT_MS);
       });
       c.on('error', () => undefined);
       let closed = false;
@@ -193,8 +201,10 @@ Exit code 1 when any connect was refused.`,
         c.once('connect', () => resolve(true));
         c.once('close', () => resolve(false));
       });
+      clearTimeout(connackTimer);
       if (!ok) {
-        m.connectsRefused++;
+        if (timedOut) m.connectsTimedOut++;
+        else m.connectsRefused++;
         c.end(true);
         // The device stays offline until its next scheduled connect, so the run lasts what was asked.
         await sleep(until - performance.now());
@@ -250,11 +260,12 @@ Exit code 1 when any connect was refused.`,
       ...(publishEvery !== undefined ? { publishEverySeconds: publishEvery } : {}),
       reconnectsPerDevice: reconnects,
       fleetSize,
+      connectTimeoutSeconds: CONNECT_TIMEOUT_MS / 1000,
       ...m,
       ...(before && after ? { before, after } : {}),
     };
     const report = fleetReport(measurement);
     io.stdout(args.flags.has('json') ? JSON.stringify(report, null, 2) + '\n' : formatFleetReport(report));
-    return report.connects.refused > 0 ? 1 : 0;
+    return report.connects.refused + report.connects.timedOut > 0 ? 1 : 0;
   },
 };
