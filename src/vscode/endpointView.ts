@@ -33,6 +33,8 @@ export interface EndpointDecisionView {
   readonly description: string;
   readonly tooltip: string;
   readonly allowed: boolean;
+  /** A session that ended (disconnect), shown neither allowed nor refused. */
+  readonly ended: boolean;
   /** The run the results panel opens (target endpoint); absent when the decision has none. */
   readonly runId?: string;
 }
@@ -67,9 +69,12 @@ function clock(iso: string): string {
 export function decisionView(d: EndpointDecision): EndpointDecisionView {
   // A decision without a topic is about a connection (connect, refresh, disconnect): name its client.
   const subject = d.topic ?? (d.clientId !== undefined ? `${d.kind} ${d.clientId}` : '(no topic)');
-  const parts = [d.allowed ? 'allow' : 'deny', d.stage ?? d.kind, subject];
+  // A disconnect (at disconnectAfterInSeconds or on request) ends a session: it refuses nothing.
+  const ended = d.kind === 'disconnect';
+  const parts = [ended ? 'ended' : d.allowed ? 'allow' : 'deny', d.stage ?? d.kind, subject];
   return {
     label: parts.join(' · '),
+    ended,
     description: clock(d.at),
     tooltip: d.run ? `${d.headline}\n\n${d.run.headline}` : d.headline,
     allowed: d.allowed,

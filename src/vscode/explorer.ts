@@ -192,7 +192,9 @@ export class AuthorizerExplorer implements vscode.TreeDataProvider<ExplorerNode>
         const item = new vscode.TreeItem(v.label, vscode.TreeItemCollapsibleState.None);
         item.description = v.description;
         item.tooltip = v.tooltip;
-        item.iconPath = new vscode.ThemeIcon(v.allowed ? 'pass' : 'error', new vscode.ThemeColor(v.allowed ? 'testing.iconPassed' : 'errorForeground'));
+        item.iconPath = v.ended
+          ? new vscode.ThemeIcon('debug-disconnect')
+          : new vscode.ThemeIcon(v.allowed ? 'pass' : 'error', new vscode.ThemeColor(v.allowed ? 'testing.iconPassed' : 'errorForeground'));
         item.contextValue = 'endpointDecision';
         if (v.runId !== undefined) item.command = commandRef('iotAuthz.openResults', 'Open in Results Panel', [{ runId: v.runId }]);
         return item;

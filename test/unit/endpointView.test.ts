@@ -112,7 +112,9 @@ suite('local endpoint: tree model and status bar', () => {
 
   test('a connection decision (no topic) names its operation and client', () => {
     assert.strictEqual(decisionView(decision(4, { kind: 'connect', topic: undefined, clientId: 'sensor7' })).label, 'allow · policy · connect sensor7');
-    assert.strictEqual(decisionView(decision(5, { kind: 'disconnect', topic: undefined, clientId: 'sensor7', stage: 'transport' })).label, 'deny · transport · disconnect sensor7');
+    assert.strictEqual(decisionView(decision(5, { kind: 'disconnect', topic: undefined, clientId: 'sensor7', stage: 'transport' })).label, 'ended · transport · disconnect sensor7');
+    assert.strictEqual(decisionView(decision(6, { kind: 'disconnect', topic: undefined, clientId: 'sensor7' })).ended, true);
+    assert.strictEqual(decisionView(decision(7, { kind: 'refresh', topic: undefined, clientId: 'sensor7' })).ended, false, 'a refused refresh is a refusal');
   });
 
   test('the status bar is hidden while stopped and names the port while running', () => {
