@@ -194,6 +194,7 @@ export function formatInvocationResult(result: InvocationResult, opts: FormatOpt
   const timing = [`total ${formatMs(tm.totalMs)}`];
   if (tm.invokeMs !== undefined) timing.push(`handler ${formatMs(tm.invokeMs)}`);
   if (tm.initMs !== undefined) timing.push(`init ${formatMs(tm.initMs)}`);
+  if (tm.queuedMs !== undefined && tm.queuedMs >= 1) timing.push(`queued ${formatMs(tm.queuedMs)} behind earlier invocations`);
   if (tm.cold !== undefined) timing.push(tm.cold ? 'cold start' : 'warm');
   t.field('Timings', timing.join(', '));
   return t.lines.join('\n') + '\n';

@@ -44,6 +44,8 @@ export interface RunTimings {
   readonly totalMs: number;
   readonly invokeMs?: number;
   readonly initMs?: number;
+  /** Local endpoint: the wait behind earlier invocations of the same handler (one runs at a time). */
+  readonly queuedMs?: number;
   readonly cold?: boolean;
 }
 

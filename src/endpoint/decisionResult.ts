@@ -71,6 +71,7 @@ export function decisionToInvocationResult(d: EndpointDecision): InvocationResul
     timings: {
       totalMs: d.timings.totalMs,
       ...(d.timings.handlerMs !== undefined ? { invokeMs: d.timings.handlerMs } : {}),
+      ...(d.timings.queuedMs !== undefined ? { queuedMs: d.timings.queuedMs } : {}),
       ...(d.timings.cold !== undefined ? { cold: d.timings.cold } : {}),
     },
     source: {},

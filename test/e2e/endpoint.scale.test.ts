@@ -16,6 +16,8 @@ import { credentialsToMqttUsername } from '../../src/core/credentials';
 import { storedKeyFiles } from '../../src/core/keyStore';
 import { signToken } from '../../src/core/tokens';
 import type { EndpointDecision } from '../../src/endpoint';
+import { decisionToInvocationResult } from '../../src/endpoint/decisionResult';
+import { durationOf } from '../../src/vscode/panel/runView';
 import { ensureBuilt, iotAuthz, RunningEndpoint, startEndpointProcess, stopEndpointProcess, tempDir, waitForLine } from './endpointFixtures';
 
 const DEVICES = 1000;
@@ -182,6 +184,10 @@ suite('endpoint: 1,000 authenticated MQTT connections at once', function () {
     assert.ok(decisions.every((d) => d.allowed && (d.timings.handlerMs ?? Infinity) < 5000), 'each handler call took far less than 5 s');
     const longestWait = Math.max(...decisions.map((d) => d.timings.queuedMs ?? 0));
     assert.ok(longestWait > 5000, `the last CONNECT waited ${longestWait} ms for its turn: longer than the limit, and not counted against it`);
+    // The run the results panel opens for that decision says how long it waited.
+    const waited = decisions.find((d) => d.timings.queuedMs === longestWait) as EndpointDecision;
+    assert.strictEqual(decisionToInvocationResult(waited).timings.queuedMs, longestWait);
+    assert.match(durationOf(decisionToInvocationResult(waited)).detail ?? '', /queued \d+ ms behind earlier invocations/);
     await Promise.all(clients.splice(0).map((c) => c.endAsync()));
   });
 

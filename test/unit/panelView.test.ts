@@ -19,6 +19,9 @@ suite('results panel: view, diff, locations, protocol', () => {
     const view = runViewOf(run);
     assert.deepStrictEqual(view.decision, { isAuthenticated: true, principalId: 'sensor1', refresh: '5 min', disconnect: '24 h' });
     assert.deepStrictEqual(view.duration, { total: '42 ms', detail: 'handler 3.0 ms · init 31 ms · cold start' });
+    // An endpoint run that waited behind earlier invocations says so; under 1 ms it is noise.
+    assert.strictEqual(durationOf({ ...run, timings: { totalMs: 900, invokeMs: 3, queuedMs: 850 } }).detail, 'handler 3.0 ms · queued 850 ms behind earlier invocations');
+    assert.strictEqual(durationOf({ ...run, timings: { totalMs: 4, invokeMs: 3, queuedMs: 0.4 } }).detail, 'handler 3.0 ms');
     assert.strictEqual(view.documents[0].length, run.validation!.normalized!.policyDocuments[0].length);
     assert.strictEqual(view.documents[0].limit, 2048);
     const connect = view.evaluation!.rows.find((r) => r.action === 'iot:Connect')!;

@@ -37,6 +37,7 @@ export function durationOf(run: InvocationResult): RunView['duration'] {
   const parts: string[] = [];
   if (t.invokeMs !== undefined) parts.push(`handler ${ms(t.invokeMs)}`);
   if (t.initMs !== undefined) parts.push(`init ${ms(t.initMs)}`);
+  if (t.queuedMs !== undefined && t.queuedMs >= 1) parts.push(`queued ${ms(t.queuedMs)} behind earlier invocations`);
   if (t.cold !== undefined) parts.push(t.cold ? 'cold start' : 'warm');
   return parts.length ? { total: ms(t.totalMs), detail: parts.join(' · ') } : { total: ms(t.totalMs) };
 }
