@@ -162,6 +162,28 @@ interface SdkTarget {
   readonly topic: string;
 }
 
+/** The builder call both JavaScript SDK builds share (Node over TLS or WSS, browser over WSS). */
+function withCustomAuthorizer(a: SdkCustomAuthArgs): string {
+  return `  .with_custom_authorizer(${[a.username, a.authorizerName, a.signature, a.password, a.tokenKeyName, a.token].join(', ')})`;
+}
+
+/** A run's credentials as `with_custom_authorizer` arguments (JavaScript literals), the password as given. */
+function jsCustomAuthArgs(r: SnippetRequest, c: SignedCredentials, password: string): SdkCustomAuthArgs {
+  return {
+    username: JSON.stringify(r.usernameBase ?? ''),
+    authorizerName: JSON.stringify(c.authorizerName !== undefined ? encodeURIComponent(c.authorizerName) : ''),
+    signature: JSON.stringify(c.signature ?? ''),
+    password,
+    tokenKeyName: JSON.stringify(encodeURIComponent(c.tokenKeyName)),
+    token: JSON.stringify(encodeURIComponent(c.token)),
+  };
+}
+
+/** AWS's endpoint on 443 with Amazon's CA: the run's host, client id and topic. */
+function jsAwsTarget(r: SnippetRequest): SdkTarget {
+  return { host: JSON.stringify(r.endpoint), clientId: JSON.stringify(r.clientId ?? DEFAULT_SNIPPET_CLIENT_ID), topic: JSON.stringify(r.topic) };
+}
+
 /**
  * The AWS IoT Device SDK v2 for JavaScript (Node): MQTT 3.1.1 over TLS with ALPN "mqtt" through
  * `AwsIotMqttConnectionConfigBuilder.with_custom_authorizer`, publish at QoS 1, exit code 1 when refused.
@@ -170,7 +192,7 @@ function deviceSdkJsScript(a: SdkCustomAuthArgs, t: SdkTarget): string[] {
   return [
     "const { iot, mqtt } = require('aws-iot-device-sdk-v2');",
     'const config = iot.AwsIotMqttConnectionConfigBuilder.new_default_builder()',
-    `  .with_custom_authorizer(${[a.username, a.authorizerName, a.signature, a.password, a.tokenKeyName, a.token].join(', ')})`,
+    withCustomAuthorizer(a),
     `  .with_endpoint(${t.host})`,
     // with_custom_authorizer sets port 443; a port set after it wins.
     ...(t.port !== undefined ? [`  .with_port(${t.port})`] : []),
@@ -196,17 +218,7 @@ function deviceSdkJsSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
     '// npm install aws-iot-device-sdk-v2',
     '// MQTT 3.1.1 over TLS on port 443 with ALPN "mqtt"; the SDK URL-encodes the signature and',
     '// appends its metrics (SDK=...&Platform=...) to the username. The CA is the system trust store.',
-    ...deviceSdkJsScript(
-      {
-        username: JSON.stringify(r.usernameBase ?? ''),
-        authorizerName: JSON.stringify(c.authorizerName !== undefined ? encodeURIComponent(c.authorizerName) : ''),
-        signature: JSON.stringify(c.signature ?? ''),
-        password: r.hasPassword ? `process.env.${PASSWORD_VARIABLE}` : 'undefined',
-        tokenKeyName: JSON.stringify(encodeURIComponent(c.tokenKeyName)),
-        token: JSON.stringify(encodeURIComponent(c.token)),
-      },
-      { host: JSON.stringify(r.endpoint), clientId: JSON.stringify(r.clientId ?? DEFAULT_SNIPPET_CLIENT_ID), topic: JSON.stringify(r.topic) },
-    ),
+    ...deviceSdkJsScript(jsCustomAuthArgs(r, c, r.hasPassword ? `process.env.${PASSWORD_VARIABLE}` : 'undefined'), jsAwsTarget(r)),
   ];
   return { kind: 'device-sdk-js', label: 'AWS IoT Device SDK v2 for JavaScript (MQTT over TLS, port 443)', language: 'javascript', text: lines.join('\n') };
 }
@@ -257,7 +269,7 @@ function browserWssLines(a: SdkCustomAuthArgs, t: SdkTarget): string[] {
   return [
     "import { iot, mqtt } from 'aws-iot-device-sdk-v2'; // a bundler picks the SDK's browser build",
     'const config = iot.AwsIotMqttConnectionConfigBuilder.new_builder_for_websocket()',
-    `  .with_custom_authorizer(${[a.username, a.authorizerName, a.signature, a.password, a.tokenKeyName, a.token].join(', ')})`,
+    withCustomAuthorizer(a),
     `  .with_endpoint(${t.host})`,
     `  .with_port(${t.port ?? '443'})`,
     `  .with_client_id(${t.clientId})`,
@@ -275,17 +287,7 @@ function browserWssSnippet(r: SnippetRequest): ConnectionSnippet | undefined {
   const text = [
     '// npm install aws-iot-device-sdk-v2, then bundle this module for the page (esbuild, webpack...).',
     '// Sign tokens on your server: a page must never hold the authorizer\'s private key.',
-    ...browserWssLines(
-      {
-        username: JSON.stringify(r.usernameBase ?? ''),
-        authorizerName: JSON.stringify(c.authorizerName !== undefined ? encodeURIComponent(c.authorizerName) : ''),
-        signature: JSON.stringify(c.signature ?? ''),
-        password: r.hasPassword ? "'<the MQTT password>'" : 'undefined',
-        tokenKeyName: JSON.stringify(encodeURIComponent(c.tokenKeyName)),
-        token: JSON.stringify(encodeURIComponent(c.token)),
-      },
-      { host: JSON.stringify(r.endpoint), clientId: JSON.stringify(r.clientId ?? DEFAULT_SNIPPET_CLIENT_ID), topic: JSON.stringify(r.topic) },
-    ),
+    ...browserWssLines(jsCustomAuthArgs(r, c, r.hasPassword ? "'<the MQTT password>'" : 'undefined'), jsAwsTarget(r)),
   ].join('\n');
   return { kind: 'browser-wss', label: 'Browser page (Device SDK v2, MQTT over WSS)', language: 'javascript', text };
 }
