@@ -3,7 +3,7 @@
 import type { AuthorizationDecision } from './policy';
 import type { PolicyWarning } from './policySummary';
 import type { ValidationFinding } from './response';
-import type { InvocationResult, RunOutcome } from './result';
+import type { InvocationResult, RunOutcome, RunTimings } from './result';
 import type { EventProblem, SignatureCheck } from './events';
 
 export interface FormatOptions {
@@ -38,8 +38,13 @@ export function formatDuration(seconds: number): string {
   return parts.join(' ');
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+/** A run's wait behind earlier invocations of its handler (local endpoint), when it is worth telling: 1 ms or more. */
+export function queuedNote(t: RunTimings): string | undefined {
+  return t.queuedMs !== undefined && t.queuedMs >= 1 ? `queued ${formatMs(t.queuedMs)} behind earlier invocations` : undefined;
 }
 
 class Text {
@@ -194,7 +199,8 @@ export function formatInvocationResult(result: InvocationResult, opts: FormatOpt
   const timing = [`total ${formatMs(tm.totalMs)}`];
   if (tm.invokeMs !== undefined) timing.push(`handler ${formatMs(tm.invokeMs)}`);
   if (tm.initMs !== undefined) timing.push(`init ${formatMs(tm.initMs)}`);
-  if (tm.queuedMs !== undefined && tm.queuedMs >= 1) timing.push(`queued ${formatMs(tm.queuedMs)} behind earlier invocations`);
+  const queued = queuedNote(tm);
+  if (queued !== undefined) timing.push(queued);
   if (tm.cold !== undefined) timing.push(tm.cold ? 'cold start' : 'warm');
   t.field('Timings', timing.join(', '));
   return t.lines.join('\n') + '\n';

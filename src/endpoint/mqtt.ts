@@ -26,7 +26,7 @@ import { evaluatePolicies, AuthorizationDecision, AuthorizationRequest, PolicyCo
 import { eventConfigOf, publicKeysOf } from './authorizers';
 import { EndpointContext, regionOfArn } from './context';
 import type { EndpointDecision, StageName } from './decisions';
-import { CachedAnswer, checkPermission, Facts, invokeForAnswer, policyRefusal, Refusal, Trace } from './publish';
+import { CachedAnswer, checkPermission, decisionTimings, Facts, invokeForAnswer, policyRefusal, Refusal, Trace } from './publish';
 import type { ClockTimer } from './clock';
 import type { AuthorizerRecord } from './state';
 
@@ -185,10 +185,10 @@ export class MqttBroker {
    */
   private record(
     d: Omit<EndpointDecision, 'id' | 'traceId' | 'at' | 'endpointUrl' | 'cached' | 'timings'> & {
-      t0: number; cached?: boolean; handlerMs?: number; queuedMs?: number; cold?: boolean; lifecycle?: boolean;
+      t0: number; cached?: boolean; handler?: Pick<Facts, 'handlerMs' | 'queuedMs' | 'cold'>; lifecycle?: boolean;
     },
   ): void {
-    const { t0, handlerMs, queuedMs, cold, cached, lifecycle, ...rest } = d;
+    const { t0, handler, cached, lifecycle, ...rest } = d;
     if (!rest.allowed && !lifecycle) {
       this.ctx.counters.refusedByStage[rest.decidedBy] = (this.ctx.counters.refusedByStage[rest.decidedBy] ?? 0) + 1;
       if (rest.decidedBy === 'signature') this.ctx.counters.savedBySignatureGate++;
@@ -199,12 +199,7 @@ export class MqttBroker {
       at: new Date(this.ctx.clock.now() - (performance.now() - t0)).toISOString(),
       ...rest,
       cached: cached ?? false,
-      timings: {
-        totalMs: performance.now() - t0,
-        ...(handlerMs !== undefined ? { handlerMs } : {}),
-        ...(queuedMs !== undefined ? { queuedMs } : {}),
-        ...(cold !== undefined ? { cold } : {}),
-      },
+      timings: decisionTimings(t0, handler ?? {}),
       endpointUrl: this.ctx.url(),
     });
   }
@@ -247,9 +242,7 @@ export class MqttBroker {
         stages: trace.stages,
         ...this.facts(partial),
         t0: trace.t0,
-        ...(partial.handlerMs !== undefined ? { handlerMs: partial.handlerMs } : {}),
-        ...(partial.queuedMs !== undefined ? { queuedMs: partial.queuedMs } : {}),
-        ...(partial.cold !== undefined ? { cold: partial.cold } : {}),
+        handler: partial,
       });
     const refuse = (r: Refusal, answer = 'connection closed without CONNACK'): false => {
       log(false, answer, r.stage, r.reason, r.fix);

@@ -228,13 +228,19 @@ function buildDecision(
   if (partial.principalId !== undefined) d.principalId = partial.principalId;
   d.cached = partial.cached;
   if (partial.logs) d.logs = partial.logs;
-  const timings: Building<EndpointDecision['timings']> = { totalMs: performance.now() - trace.t0 };
-  if (partial.handlerMs !== undefined) timings.handlerMs = partial.handlerMs;
-  if (partial.queuedMs !== undefined) timings.queuedMs = partial.queuedMs;
-  if (partial.cold !== undefined) timings.cold = partial.cold;
-  d.timings = timings as EndpointDecision['timings'];
+  d.timings = decisionTimings(trace.t0, partial);
   d.endpointUrl = ctx.url();
   return d as EndpointDecision;
+}
+
+/** A decision's timings, from `t0` to now, with the handler's time, its wait and cold start when it ran (HTTP and MQTT). */
+export function decisionTimings(t0: number, f: Pick<Facts, 'handlerMs' | 'queuedMs' | 'cold'>): EndpointDecision['timings'] {
+  return {
+    totalMs: performance.now() - t0,
+    ...(f.handlerMs !== undefined ? { handlerMs: f.handlerMs } : {}),
+    ...(f.queuedMs !== undefined ? { queuedMs: f.queuedMs } : {}),
+    ...(f.cold !== undefined ? { cold: f.cold } : {}),
+  };
 }
 
 /** An object being filled in, field by field. */

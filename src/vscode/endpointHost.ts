@@ -218,6 +218,7 @@ export class EndpointHost {
 
   private onDecision(d: EndpointDecision): void {
     const run = decisionToInvocationResult(d);
+    const topic = d.request.topic ?? d.request.topicFilter;
     this.decisions.push({
       id: d.id,
       at: d.at,
@@ -227,7 +228,7 @@ export class EndpointHost {
       headline: headlineOf(d),
       stage: d.decidedBy,
       ...(d.request.clientId !== undefined ? { clientId: d.request.clientId } : {}),
-      ...((d.request.topic ?? d.request.topicFilter) !== undefined ? { topic: d.request.topic ?? d.request.topicFilter } : {}),
+      ...(topic !== undefined ? { topic } : {}),
       run,
     });
     this.changed();

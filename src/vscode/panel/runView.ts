@@ -3,7 +3,7 @@
 // request stay in the extension. Pure (no `vscode`), so unit tests read the same view.
 import * as path from 'path';
 import { MAX_POLICY_DOCUMENT_LENGTH } from '../../core/constants';
-import { formatDuration } from '../../core/format';
+import { formatDuration, formatMs as ms, queuedNote } from '../../core/format';
 import type { InvocationResult, RunTarget } from '../../core/result';
 import { connectionSnippets, snippetRequestFromRun } from '../../core/snippets';
 import { PROTOCOL_LABELS } from '../../core/testEvent';
@@ -28,16 +28,14 @@ export function targetLabel(t: RunTarget): string {
   }
 }
 
-function ms(value: number): string {
-  return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
-}
 
 export function durationOf(run: InvocationResult): RunView['duration'] {
   const t = run.timings;
   const parts: string[] = [];
   if (t.invokeMs !== undefined) parts.push(`handler ${ms(t.invokeMs)}`);
   if (t.initMs !== undefined) parts.push(`init ${ms(t.initMs)}`);
-  if (t.queuedMs !== undefined && t.queuedMs >= 1) parts.push(`queued ${ms(t.queuedMs)} behind earlier invocations`);
+  const queued = queuedNote(t);
+  if (queued !== undefined) parts.push(queued);
   if (t.cold !== undefined) parts.push(t.cold ? 'cold start' : 'warm');
   return parts.length ? { total: ms(t.totalMs), detail: parts.join(' · ') } : { total: ms(t.totalMs) };
 }
