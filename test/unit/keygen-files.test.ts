@@ -54,10 +54,21 @@ suite('keygen: file errors', function () {
     const locked = path.join(dir, 'locked');
     fs.mkdirSync(locked, { mode: 0o500 });
     fs.chmodSync(locked, 0o500);
-    // root writes anywhere: run the CLI as an ordinary user then.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    if (process.getuid?.() === 0) fs.chmodSync(dir, 0o755);
-    const r = spawnSync(process.execPath, [CLI, 'keygen', '--out', path.join(locked, 'k')], { encoding: 'utf8', timeout: 60_000, ...asUser });
+    // root writes anywhere: run the CLI as an ordinary user then, from a copy that user can read
+    // (the checkout may sit below a folder only root can enter, such as one made by mktemp -d).
+    const root = process.getuid?.() === 0;
+    const asUser = root ? { uid: 65534, gid: 65534 } : {};
+    let cli = CLI;
+    if (root) {
+      fs.chmodSync(dir, 0o755);
+      const copy = path.join(dir, 'cli');
+      fs.mkdirSync(path.join(copy, 'dist'), { recursive: true, mode: 0o755 });
+      fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(copy, 'package.json')); // the bundle reads ../package.json
+      fs.copyFileSync(CLI, path.join(copy, 'dist', 'cli.js'));
+      for (const f of ['package.json', path.join('dist', 'cli.js')]) fs.chmodSync(path.join(copy, f), 0o644);
+      cli = path.join(copy, 'dist', 'cli.js');
+    }
+    const r = spawnSync(process.execPath, [cli, 'keygen', '--out', path.join(locked, 'k')], { encoding: 'utf8', timeout: 60_000, ...asUser });
     assert.strictEqual(r.status, 2, r.stdout + r.stderr);
     assertOneLine(r.stderr);
     assert.match(r.stderr, /EACCES/);
