@@ -101,6 +101,12 @@ if (!grep) {
   results.push({ suite: 'grep', passed: 0, failed: 1, skipped: 0, failures: [{ title: `IOT_AUTHZ_TEST_GREP=${JSON.stringify(grep)} matched no test`, error: 'no test name matched' }], durationMs: 0 });
 }
 
+/** The first lines of a failure's message (not its stack frames), each cut to a readable length. */
+function errorHead(error) {
+  const lines = String(error ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l));
+  return lines.slice(0, 4).map((l) => (l.length > 600 ? `${l.slice(0, 600)}…` : l));
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -110,7 +116,11 @@ for (const r of results) {
   failed += r.failed;
   skipped += r.skipped || 0;
   console.log(`  ${r.suite.padEnd(16)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed${r.skipped ? ` ${r.skipped} skipped` : ''}  (${(r.durationMs / 1000).toFixed(1)} s)`);
-  for (const f of r.failures) console.log(`    ✘ ${f.title}`);
+  for (const f of r.failures) {
+    console.log(`    ✘ ${f.title}`);
+    // The reason too: CI keeps only the tail of the output, and a name alone cannot be acted on.
+    for (const line of errorHead(f.error)) console.log(`        ${line}`);
+  }
 }
 console.log(`  total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
-import { openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForPanelText } from './workbench';
+import { openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForPanelText, waitForStatusText } from './workbench';
 
 for (const theme of ['dark', 'light'] as Theme[]) {
   suite(`workbench UI (${theme})`, () => {
@@ -28,7 +28,7 @@ for (const theme of ['dark', 'light'] as Theme[]) {
     test('"IoT Authorizer: Show Output" from the palette opens the output channel with its message', async () => {
       await runCommand(wb.page, 'IoT Authorizer: Show Output');
       // The command ran (its status-bar message), then the channel shows its line.
-      await wb.page.locator('.part.statusbar', { hasText: 'IoT Authorizer: output shown' }).waitFor({ timeout: 30000 });
+      await waitForStatusText(wb.page, 'IoT Authorizer: output shown');
       await waitForPanelText(wb.page, 'IoT Custom Authorizer Toolkit is ready.');
       await screenshot(wb.page, `foundation-show-output-${theme}`);
     });

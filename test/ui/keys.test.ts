@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
-import { openAuthorizersView, openWorkbench, OpenWorkbench, runCommand } from './workbench';
+import { openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForStatusText } from './workbench';
 
 for (const theme of ['dark', 'light'] as Theme[]) {
   suite(`signing keys UI (${theme})`, () => {
@@ -47,8 +47,7 @@ for (const theme of ['dark', 'light'] as Theme[]) {
       await screenshot(page, `keys-generate-bits-${theme}`);
       await page.keyboard.press('Enter');
 
-      const status = page.locator('.part.statusbar', { hasText: `Key "${keyName}" created: SHA256` });
-      await status.waitFor({ timeout: 30000 });
+      await waitForStatusText(page, `Key "${keyName}" created: SHA256`);
       const files = path.join(wb.server.workspace, '.iot-authz/keys', keyName);
       assert.strictEqual(fs.statSync(path.join(files, 'private_key.pem')).mode & 0o777, 0o600);
       assert.ok(fs.existsSync(path.join(files, 'public_key.pem')));
@@ -85,7 +84,7 @@ for (const theme of ['dark', 'light'] as Theme[]) {
       await screenshot(page, `keys-sign-token-warning-${theme}`);
       await input.fill('my-device-token');
       await page.keyboard.press('Enter');
-      await page.locator('.part.statusbar', { hasText: 'Signature copied · key "example" SHA256' }).waitFor({ timeout: 30000 });
+      await waitForStatusText(page, 'Signature copied · key "example" SHA256');
       await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10000 });
       await page.waitForTimeout(300); // let the quick input's fade-out finish before the picture
       await screenshot(page, `keys-sign-token-result-${theme}`);

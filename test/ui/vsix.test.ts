@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { installVsix, REPO_ROOT, screenshot } from '../harness/codeServer';
-import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForPanelText } from './workbench';
+import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForPanelText, waitForStatusText } from './workbench';
 
 const VSIX = path.join(REPO_ROOT, 'dist-vsix/iot-authorizer-toolkit.vsix');
 const HEADLINE = 'Allowed as sensor1 (1 policy)';
@@ -111,8 +111,10 @@ suite('packaged .vsix', () => {
       await run.waitFor({ timeout: 60000 });
       await run.click();
       // The first run compiles esbuild-wasm's WebAssembly: slower than native esbuild, not slow.
-      await page.locator('.part.statusbar', { hasText: HEADLINE }).waitFor({ timeout: 60000 });
-      await page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: `Last: ${HEADLINE}` }).waitFor({ timeout: 30000 });
+      await Promise.all([
+        waitForStatusText(page, HEADLINE, 60000),
+        page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: `Last: ${HEADLINE}` }).waitFor({ timeout: 60000 }),
+      ]);
       await screenshot(page, 'vsix-typescript-run');
     });
   });

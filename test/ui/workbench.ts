@@ -96,3 +96,18 @@ export async function waitForPanelText(page: Page, text: string, timeout = 60000
     throw new Error(`the panel never showed "${text}"; it showed: ${shown || '(nothing)'}; screenshot ${shot}`, { cause: e });
   }
 }
+
+/**
+ * Waits for `text` in the status bar. On a timeout the error holds what the status bar did show
+ * and a screenshot, so a failure in CI says whether the message never came or said something else.
+ */
+export async function waitForStatusText(page: Page, text: string, timeout = 30000): Promise<void> {
+  const bar = page.locator('.part.statusbar');
+  try {
+    await page.locator('.part.statusbar', { hasText: text }).waitFor({ timeout });
+  } catch (e) {
+    const shown = (await bar.innerText({ timeout: 5000 }).catch(() => '(no status bar)')).replace(/\s+/g, ' ').slice(0, 600);
+    const shot = await screenshot(page, `failed-status-text-${text.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
+    throw new Error(`the status bar never showed "${text}"; it showed: ${shown || '(nothing)'}; screenshot ${shot}`, { cause: e });
+  }
+}
