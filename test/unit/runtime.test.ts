@@ -327,6 +327,112 @@ suite('local runtime: reload and lifecycle', () => {
 });
 
 
+// A handler that answers only once `n` invocations have arrived (each leaves a file in its
+// folder): served one at a time, the first would wait for the others forever.
+const BARRIER_HANDLER = `const fs = require('fs');
+const path = require('path');
+exports.handler = async (event, context) => {
+  fs.writeFileSync(path.join(__dirname, 'arrived-' + context.awsRequestId), '');
+  while (fs.readdirSync(__dirname).filter((f) => f.startsWith('arrived-')).length < event.n) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { principalId: String(process.pid) };
+};
+exports.order = async (event) => {
+  fs.appendFileSync(path.join(__dirname, 'order.txt'), event.token + '\\n');
+  return { principalId: event.token };
+};
+`;
+const BARRIER_TIMEOUT_MS = 60000;
+
+suite('local runtime: several workers per handler (maxWorkersPerHandler)', () => {
+  let runtime: LocalRuntime | undefined;
+  let dir: string | undefined;
+  teardown(async () => {
+    await runtime?.dispose();
+    runtime = undefined;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  test('with 3 workers, 3 invokes run at once, each in its own cold worker', async () => {
+    dir = tempCopy({ 'barrier.js': BARRIER_HANDLER });
+    runtime = new LocalRuntime({ maxWorkersPerHandler: 3 });
+    const rt = runtime;
+    const config = configFor(path.join(dir, 'barrier.js'), 'handler');
+    const results = await Promise.all([1, 2, 3].map(() => rt.invoke(config, { n: 3 }, { timeoutMs: BARRIER_TIMEOUT_MS })));
+    const pids = results.map((r) => Number(expectOk(r).principalId));
+    assert.strictEqual(new Set(pids).size, 3, `three processes answered: ${pids.join(', ')}`);
+    assert.deepStrictEqual(results.map((r) => r.timings.cold), [true, true, true]);
+    assert.deepStrictEqual(results.map((r) => r.workerPid).sort(), [...pids].sort());
+    assert.deepStrictEqual([...rt.workerPids()].sort(), [...pids].sort());
+  });
+
+  test('an invoke that finds every worker busy waits for the first free one and runs warm in it', async () => {
+    dir = tempCopy({ 'barrier.js': BARRIER_HANDLER });
+    runtime = new LocalRuntime({ maxWorkersPerHandler: 2 });
+    const rt = runtime;
+    const config = configFor(path.join(dir, 'barrier.js'), 'handler');
+    // Two hold both workers until both have arrived; the third can only run after one of them.
+    const results = await Promise.all([2, 2, 3].map((n) => rt.invoke(config, { n }, { timeoutMs: BARRIER_TIMEOUT_MS })));
+    const [a, b, c] = results;
+    expectOk(c);
+    assert.strictEqual(c.timings.cold, false);
+    assert.ok(c.workerPid === a.workerPid || c.workerPid === b.workerPid, 'the waiting invoke reused a worker');
+    assert.strictEqual(rt.workerPids().length, 2, 'no third worker was started');
+  });
+
+  test('with one worker, parallel invokes run in the order they arrived', async () => {
+    dir = tempCopy({ 'barrier.js': BARRIER_HANDLER });
+    runtime = new LocalRuntime();
+    const rt = runtime;
+    const config = configFor(path.join(dir, 'barrier.js'), 'order');
+    const tokens = ['t1', 't2', 't3', 't4', 't5'];
+    await Promise.all(tokens.map((token) => rt.invoke(config, { token })));
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'order.txt'), 'utf8'), tokens.map((t) => `${t}\n`).join(''));
+  });
+
+  test('a worker that times out is replaced; its sibling keeps serving warm', async () => {
+    runtime = new LocalRuntime({ maxWorkersPerHandler: 2 });
+    const rt = runtime;
+    const hang = rt.invoke(configFor('node/failures.js', 'hangs'), {}, { timeoutMs: SHORT_TIMEOUT_MS });
+    const fine = await rt.invoke(configFor('node/failures.js', 'returnsNull'), {});
+    const timedOut = await hang;
+    expectError(timedOut, 'TIMEOUT');
+    assert.ok(timedOut.workerPid && !isRunning(timedOut.workerPid), 'the timed-out worker is gone');
+    assert.notStrictEqual(fine.workerPid, timedOut.workerPid);
+    assert.deepStrictEqual(rt.workerPids(), [fine.workerPid]);
+    const again = await rt.invoke(configFor('node/failures.js', 'returnsNull'), {});
+    assert.strictEqual(again.workerPid, fine.workerPid);
+    assert.strictEqual(again.timings.cold, false);
+  });
+
+  test('dispose stops the busy worker and fails the invoke still waiting for one', async () => {
+    runtime = new LocalRuntime();
+    const rt = runtime;
+    const config = configFor('node/failures.js', 'hangs');
+    const running = rt.invoke(config, {}, { timeoutMs: BARRIER_TIMEOUT_MS });
+    // Its outcome is taken at once: a rejection nobody had listened to yet would be reported as unhandled.
+    const waiting = rt.invoke(config, {}, { timeoutMs: BARRIER_TIMEOUT_MS }).then(() => undefined, (e: unknown) => e);
+    // Dispose once the first invoke's worker is up (its pid listed), not after a guessed delay.
+    const started = Date.now();
+    while (rt.workerPids().length === 0) {
+      assert.ok(Date.now() - started < BARRIER_TIMEOUT_MS, 'the worker never started');
+      await new Promise((r) => setImmediate(r));
+    }
+    const pids = rt.workerPids();
+    await rt.dispose();
+    assert.match(String(await waiting), /LocalRuntime was disposed/);
+    assert.strictEqual((await running).ok, false);
+    assert.deepStrictEqual(pids.filter(isRunning), []);
+  });
+
+  test('a worker count below 1 is refused with what to give', () => {
+    assert.throws(() => new LocalRuntime({ maxWorkersPerHandler: 0 }), /maxWorkersPerHandler must be a whole number of at least 1 \(was 0\)/);
+    assert.throws(() => new LocalRuntime({ maxWorkersPerHandler: 1.5 }), /at least 1/);
+  });
+});
+
 suite('local runtime: Python handlers', function () {
   let runtime: LocalRuntime;
   let dir: string | undefined;

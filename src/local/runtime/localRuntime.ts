@@ -1,7 +1,9 @@
 // Runs a workspace authorizer handler on this machine, always in a child process (never in
-// the caller's: a handler that loops, exits or leaks cannot take the editor down). One worker
-// per handler file stays warm between invokes and is replaced when one of the handler's
-// source files changes, when it times out, or when it dies.
+// the caller's: a handler that loops, exits or leaks cannot take the editor down). Workers stay
+// warm between invokes and are replaced when one of the handler's source files changes, when
+// they time out, or when they die. Like a Lambda execution environment, a worker serves one
+// invocation at a time: a handler has up to `maxWorkersPerHandler` of them (default 1), and an
+// invoke that finds them all busy waits for the first one free, in arrival order.
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
@@ -37,6 +39,11 @@ export interface InvokeOptions {
   readonly nodePath?: string;
   /** Extra environment variables for the handler, on top of Lambda's. */
   readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface RuntimeOptions extends InvokeOptions {
+  /** Workers one handler may have at once: how many of its invocations run concurrently. Default 1. */
+  readonly maxWorkersPerHandler?: number;
 }
 
 export interface RuntimeTimings {
@@ -94,20 +101,41 @@ function versionWarning(config: AuthorizerConfig, localVersion: string): string 
   return undefined;
 }
 
+/**
+ * The workers of one handler file. `busy` counts the slots taken: workers running an
+ * invocation and workers being started or replaced for one. A slot is handed straight from
+ * the invoke that frees it to the longest waiting one, so no later arrival overtakes it.
+ */
+interface Pool {
+  readonly idle: WarmWorker[];
+  busy: number;
+  readonly waiters: Array<{ readonly take: (warm: WarmWorker | undefined) => void; readonly fail: (e: Error) => void }>;
+}
+
 export class LocalRuntime {
-  private readonly workers = new Map<string, WarmWorker>();
-  /** Invokes of one handler run one after another, as one Lambda instance serves one request. */
-  private readonly lanes = new Map<string, Promise<unknown>>();
+  private readonly pools = new Map<string, Pool>();
+  /** Every live worker, idle or busy, for workerPids and dispose. */
+  private readonly live = new Set<WarmWorker>();
+  /** Workers still loading their handler: not warm yet, but dispose stops them too. */
+  private readonly starting = new Set<Worker>();
+  private readonly maxWorkers: number;
+  private readonly defaults: InvokeOptions;
   private disposed = false;
 
   constructor(
-    private readonly defaults: InvokeOptions = {},
+    options: RuntimeOptions = {},
     private readonly assetsDir: () => string = () => runtimeAssetsDir(),
-  ) {}
+  ) {
+    const { maxWorkersPerHandler, ...defaults } = options;
+    const max = maxWorkersPerHandler ?? 1;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxWorkersPerHandler must be a whole number of at least 1 (was ${max}).`);
+    this.maxWorkers = max;
+    this.defaults = defaults;
+  }
 
   /** Runs the authorizer's handler with `event`; never throws for a handler's failure. */
   invoke(config: AuthorizerConfig, event: unknown, options: InvokeOptions = {}): Promise<RuntimeResult> {
-    return this.inLane(config.handlerFile, () => this.invokeNow(config, event, { ...this.defaults, ...options }));
+    return this.withSlot(config.handlerFile, (held) => this.invokeNow(config, event, { ...this.defaults, ...options }, held));
   }
 
   /**
@@ -115,10 +143,11 @@ export class LocalRuntime {
    * cost of the channel alone. Returns the round-trip time in milliseconds.
    */
   echo(config: AuthorizerConfig, payload: unknown, options: InvokeOptions = {}): Promise<number> {
-    return this.inLane(config.handlerFile, async () => {
+    return this.withSlot(config.handlerFile, async (held) => {
       const opts = { ...this.defaults, ...options };
-      const { warm, failure } = await this.warmWorker(config, opts);
+      const { warm, failure } = await this.warmWorker(config, opts, held);
       if (!warm) throw new Error(failure?.error?.message ?? 'The worker did not start.');
+      held.warm = warm;
       const t0 = performance.now();
       await warm.worker.echo(payload);
       return performance.now() - t0;
@@ -127,31 +156,67 @@ export class LocalRuntime {
 
   /** Pids of the running workers. */
   workerPids(): number[] {
-    return [...this.workers.values()].map((w) => w.worker.pid).filter((p): p is number => p !== undefined);
+    return [...this.live].map((w) => w.worker.pid).filter((p): p is number => p !== undefined);
   }
 
-  /** Stops every worker (by pid) and waits until they are gone. */
+  /** Stops every worker (by pid) and waits until they are gone; invokes still waiting for a worker fail. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    const all = [...this.workers.values()];
-    this.workers.clear();
-    await Promise.all(all.map((w) => w.worker.kill()));
+    const all = [...this.live].map((w) => w.worker).concat([...this.starting]);
+    this.live.clear();
+    this.starting.clear();
+    for (const pool of this.pools.values()) {
+      pool.idle.length = 0;
+      for (const w of pool.waiters.splice(0)) w.fail(new Error('LocalRuntime was disposed.'));
+    }
+    await Promise.all(all.map((w) => w.kill()));
   }
 
-  private inLane<T>(key: string, run: () => Promise<T>): Promise<T> {
-    const before = this.lanes.get(key) ?? Promise.resolve();
-    const next = before.then(run, run);
-    this.lanes.set(
-      key,
-      next.catch(() => undefined),
-    );
-    return next;
+  /**
+   * Runs `run` holding one of the handler's worker slots: an idle warm worker when there is
+   * one, else a free slot to start one in, else the first slot freed, in arrival order. `run`
+   * leaves the worker it ended with in `held.warm`; a live one goes back to the idle list.
+   */
+  private async withSlot<T>(key: string, run: (held: { warm?: WarmWorker }) => Promise<T>): Promise<T> {
+    if (this.disposed) throw new Error('LocalRuntime was disposed.');
+    let pool = this.pools.get(key);
+    if (!pool) this.pools.set(key, (pool = { idle: [], busy: 0, waiters: [] }));
+    const p = pool;
+    let warm: WarmWorker | undefined;
+    if (p.idle.length > 0) {
+      warm = p.idle.pop();
+      p.busy++;
+    } else if (p.busy < this.maxWorkers) {
+      p.busy++;
+    } else {
+      warm = await new Promise<WarmWorker | undefined>((take, fail) => p.waiters.push({ take, fail }));
+    }
+    const held: { warm?: WarmWorker } = { warm };
+    try {
+      return await run(held);
+    } finally {
+      this.release(p, held.warm);
+    }
   }
 
-  private async invokeNow(config: AuthorizerConfig, event: unknown, opts: InvokeOptions): Promise<RuntimeResult> {
+  /** Frees a slot: the worker (when still usable) and the slot go to the first waiter, else back to the pool. */
+  private release(pool: Pool, warm: WarmWorker | undefined): void {
+    const usable = warm !== undefined && warm.worker.alive && this.live.has(warm) && !this.disposed;
+    if (warm && !usable) this.live.delete(warm);
+    const next = pool.waiters.shift();
+    if (next) {
+      next.take(usable ? warm : undefined);
+      return;
+    }
+    pool.busy--;
+    if (usable) pool.idle.push(warm);
+  }
+
+  private async invokeNow(config: AuthorizerConfig, event: unknown, opts: InvokeOptions, held: { warm?: WarmWorker }): Promise<RuntimeResult> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
-    const { warm, failure, cold, reloadedBecause } = await this.warmWorker(config, opts);
+    const { warm, failure, cold, reloadedBecause } = await this.warmWorker(config, opts, held);
+    held.warm = warm;
     if (!warm) {
       return {
         ok: false,
@@ -168,7 +233,6 @@ export class LocalRuntime {
     const context = lambdaContextFields(warm.identity, timeoutMs);
     const outcome = await warm.worker.invoke({ type: 'invoke', functionName: config.handlerFunction, event, context }, timeoutMs);
     if (outcome.message?.files) warm.snapshot.add(outcome.message.files);
-    if (!warm.worker.alive) this.forget(config.handlerFile, warm);
     const base = {
       requestId: context.awsRequestId,
       logs: outcome.logs,
@@ -189,14 +253,11 @@ export class LocalRuntime {
     return { ...base, ok: true, response: outcome.message?.response };
   }
 
-  private forget(key: string, warm: WarmWorker): void {
-    if (this.workers.get(key) === warm) this.workers.delete(key);
-  }
-
-  /** The running worker for this handler, or a new one when there is none or it is stale. */
+  /** The slot's worker when it is alive and current, or a new one in its place. */
   private async warmWorker(
     config: AuthorizerConfig,
     opts: InvokeOptions,
+    held: { warm?: WarmWorker },
   ): Promise<{
     warm?: WarmWorker & { initMs?: number };
     failure?: { error?: RuntimeError; logs: CapturedLogs; initMs?: number; pid?: number };
@@ -204,7 +265,6 @@ export class LocalRuntime {
     reloadedBecause?: string;
   }> {
     if (this.disposed) throw new Error('LocalRuntime was disposed.');
-    const key = config.handlerFile;
     const fingerprint = JSON.stringify([
       config.language,
       config.runtime,
@@ -215,13 +275,14 @@ export class LocalRuntime {
       interpreterOf(config, opts),
       opts.env ?? {},
     ]);
-    const existing = this.workers.get(key);
+    const existing = held.warm;
     let reloadedBecause: string | undefined;
     if (existing) {
       const changed = existing.worker.alive ? existing.snapshot.changedFile() : undefined;
       if (existing.worker.alive && !changed && existing.fingerprint === fingerprint) return { warm: existing, cold: false };
       if (changed) reloadedBecause = changed;
-      this.workers.delete(key);
+      held.warm = undefined;
+      this.live.delete(existing);
       await existing.worker.kill();
     }
     if (!fs.existsSync(config.handlerFile)) {
@@ -242,7 +303,8 @@ export class LocalRuntime {
     const snapshot = new SourceSnapshot();
     snapshot.add([config.handlerFile]);
     const worker = new Worker(this.launchFor(config, opts, identity), this.settingsFor(config));
-    const ready = await worker.ready(opts.initTimeoutMs ?? LAMBDA_INIT_TIMEOUT_MS);
+    this.starting.add(worker);
+    const ready = await worker.ready(opts.initTimeoutMs ?? LAMBDA_INIT_TIMEOUT_MS).finally(() => this.starting.delete(worker));
     const readyError = ready.error ?? ready.message?.error;
     if (ready.message) snapshot.add(ready.message.files);
     if (readyError || !ready.message) {
@@ -250,7 +312,11 @@ export class LocalRuntime {
       return { cold: true, reloadedBecause, failure: { error: readyError, logs: ready.logs, initMs: ready.message?.initMs, pid: worker.pid } };
     }
     const warm = { worker, fingerprint, snapshot, identity, version: ready.message.version, initMs: ready.message.initMs };
-    this.workers.set(key, warm);
+    if (this.disposed) {
+      await worker.kill();
+      throw new Error('LocalRuntime was disposed.');
+    }
+    this.live.add(warm);
     return { warm, cold: true, reloadedBecause };
   }
 
