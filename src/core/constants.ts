@@ -138,6 +138,15 @@ export const MQTT_WEBSOCKET_SUBPROTOCOL = 'mqtt';
 /** The local endpoint (`iot-authz endpoint`): AWS's wire names and limits it answers with. */
 export const ENDPOINT_DEFAULT_HOST = '127.0.0.1';
 /**
+ * Invocations of one function the local endpoint runs at once, each in its own worker process
+ * (as each Lambda execution environment serves one request at a time). AWS scales up to the
+ * account's concurrency limit; locally a handful keeps a burst of CONNECTs to a handler that
+ * waits on I/O from queueing behind itself without a process per device.
+ */
+export const ENDPOINT_DEFAULT_CONCURRENCY = 4;
+/** The most `--concurrency` accepts: each is a process with the handler loaded. */
+export const ENDPOINT_MAX_CONCURRENCY = 64;
+/**
  * Pending connections each endpoint listener queues (Node's default is 511; the kernel caps it at
  * net.core.somaxconn). A fleet of 1,000 devices connecting at once overflowed 511, and each
  * dropped handshake waited a TCP retransmission (1 s or more) before its CONNECT arrived.

@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import {
+  ENDPOINT_DEFAULT_CONCURRENCY,
   ENDPOINT_DEFAULT_HOST,
   ENDPOINT_LISTEN_BACKLOG,
   ENDPOINT_LOCAL_PATH_PREFIX,
@@ -52,6 +53,8 @@ export interface EndpointOptions {
   /** Port of the HTTPS listener; 0 picks a free one. */
   readonly tlsPort?: number;
   readonly pythonPath?: string;
+  /** Invocations of one function run at once, each in its own worker (default ENDPOINT_DEFAULT_CONCURRENCY). */
+  readonly concurrency?: number;
   /** Also serve MQTT over TCP on this port (0 picks a free one). */
   readonly mqttPort?: number;
   /** Also serve MQTT over TLS (ALPN `mqtt`, the self-signed certificate) on this port (0 picks a free one). */
@@ -93,7 +96,10 @@ export class LocalEndpoint {
     this.tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-endpoint-'));
     this.context = {
       state,
-      runtime: new LocalRuntime(options.pythonPath !== undefined ? { pythonPath: options.pythonPath } : {}),
+      runtime: new LocalRuntime({
+        maxWorkersPerHandler: options.concurrency ?? ENDPOINT_DEFAULT_CONCURRENCY,
+        ...(options.pythonPath !== undefined ? { pythonPath: options.pythonPath } : {}),
+      }),
       accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
       defaultRegion: options.region ?? LOCAL_DEFAULT_REGION,
       tempRoot: this.tempRoot,
@@ -350,6 +356,7 @@ export class LocalEndpoint {
         listeners: this.listeners,
         accountId: this.context.accountId,
         region: this.context.defaultRegion,
+        concurrency: this.options.concurrency ?? ENDPOINT_DEFAULT_CONCURRENCY,
         authorizers: [...this.context.state.authorizers.keys()],
         defaultAuthorizer: this.context.state.defaultAuthorizer ?? null,
         functions: [...this.context.state.functions.keys()],

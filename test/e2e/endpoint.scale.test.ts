@@ -3,15 +3,15 @@
 // iot:Connect. All must end connected (CONNACK 0), the endpoint's counters must say so, an HTTP
 // publish must reach every one of them, and after they all leave the counters must return to 0
 // with the endpoint still serving. Also: CONNECTs queued behind a slow handler for longer than
-// AWS's 5 s limit all connect (the limit runs from the handler's start), and devices that leave
-// while they are being authorized leave no session behind. Waits on client events and the
-// endpoint's JSON lines only.
+// AWS's 5 s limit all connect (the limit runs from the handler's start), the endpoint runs
+// ENDPOINT_DEFAULT_CONCURRENCY invocations at once, and devices that leave while they are being
+// authorized leave no session behind. Waits on client events and the endpoint's JSON lines only.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import * as mqtt from 'mqtt';
-import { SIGNATURE_PARAM } from '../../src/core/constants';
+import { ENDPOINT_DEFAULT_CONCURRENCY, ENDPOINT_MAX_CONCURRENCY, SIGNATURE_PARAM } from '../../src/core/constants';
 import { credentialsToMqttUsername } from '../../src/core/credentials';
 import { storedKeyFiles } from '../../src/core/keyStore';
 import { signToken } from '../../src/core/tokens';
@@ -25,17 +25,30 @@ const AUTHORIZER = 'ScaleAuthorizer';
 const TOKEN_KEY = 'X-Scale-Token';
 const TOPIC = 'scale/all';
 
-/** Queued CONNECTs of the slow-handler test: together they wait longer than AWS's 5 s limit. */
-const SLOW_DEVICES = 40;
+/**
+ * Queued CONNECTs of the slow-handler test: served ENDPOINT_DEFAULT_CONCURRENCY at a time, the
+ * last ones wait longer than AWS's 5 s limit (40 rounds of SLOW_HANDLER_MS).
+ */
+const SLOW_DEVICES = 40 * ENDPOINT_DEFAULT_CONCURRENCY;
 const SLOW_HANDLER_MS = 150;
 
 /**
  * Signed tokens may connect as themselves, subscribe to and receive scale/all; `http` may publish
- * there; `slow-<n>` answers after SLOW_HANDLER_MS.
+ * there; `slow-<n>` answers after SLOW_HANDLER_MS; `together-<n>` answers only once
+ * ENDPOINT_DEFAULT_CONCURRENCY of them are in the handler at the same time (each leaves a file
+ * in ./arrived), which invocations run one after another never reach.
  */
-const HANDLER = `exports.handler = async (event) => {
+const HANDLER = `const fs = require('fs');
+const path = require('path');
+exports.handler = async (event, context) => {
   const t = event.token || '';
   if (t.startsWith('slow-')) await new Promise((r) => setTimeout(r, ${SLOW_HANDLER_MS}));
+  if (t.startsWith('together-')) {
+    const arrived = path.join(__dirname, 'arrived');
+    fs.mkdirSync(arrived, { recursive: true });
+    fs.writeFileSync(path.join(arrived, context.awsRequestId), '');
+    while (fs.readdirSync(arrived).length < ${ENDPOINT_DEFAULT_CONCURRENCY}) await new Promise((r) => setTimeout(r, 5));
+  }
   const arn = (r) => 'arn:aws:iot:' + process.env.AWS_REGION + ':' + process.env.AWS_ACCOUNT_ID + ':' + r;
   if (!event.signatureVerified) return { isAuthenticated: false, principalId: 'unsigned', policyDocuments: [] };
   const Statement = t === 'http'
@@ -66,6 +79,7 @@ function connectPacket(clientId: string, username: string): Buffer {
 }
 
 interface Health {
+  concurrency: number;
   counters: { mqttConnectionsOpen: number; mqttConnects: number; handlerInvocations: number; refusedByStage: Record<string, number> };
   connections: Array<{ clientId: string }>;
 }
@@ -189,6 +203,28 @@ suite('endpoint: 1,000 authenticated MQTT connections at once', function () {
     assert.strictEqual(decisionToInvocationResult(waited).timings.queuedMs, longestWait);
     assert.match(durationOf(decisionToInvocationResult(waited)).detail ?? '', /queued \d+ ms behind earlier invocations/);
     await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+  });
+
+  test(`${ENDPOINT_DEFAULT_CONCURRENCY} CONNECTs are in the handler at the same time (the default --concurrency)`, async () => {
+    const e = ep as RunningEndpoint;
+    assert.strictEqual((await health()).concurrency, ENDPOINT_DEFAULT_CONCURRENCY);
+    const logged = connectDecisions('together', ENDPOINT_DEFAULT_CONCURRENCY, e.lines.length);
+    const together = Array.from({ length: ENDPOINT_DEFAULT_CONCURRENCY }, (_, i) =>
+      mqtt.connect(mqttUrl, { clientId: `together${i + 1}`, username: usernameFor(`together-${i + 1}`), password: 'pw', protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 120000 }));
+    clients.push(...together);
+    // One after another, the first would wait in the handler for the others until AWS's 5 s limit refused it.
+    assert.deepStrictEqual(await Promise.all(together.map(outcome)), together.map(() => 'connected'));
+    const decisions = await logged;
+    assert.ok(decisions.every((d) => d.allowed), JSON.stringify(decisions.map((d) => d.reason)));
+    await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+  });
+
+  test('--concurrency outside 1 to the maximum is a usage error saying what to give', async () => {
+    for (const bad of ['0', 'many', String(ENDPOINT_MAX_CONCURRENCY + 1)]) {
+      const r = await iotAuthz(['endpoint', '--concurrency', bad], dir);
+      assert.strictEqual(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`--concurrency ${bad}: give how many invocations of one function may run at once, a whole number from 1 to ${ENDPOINT_MAX_CONCURRENCY}`));
+    }
   });
 
   test('1,000 devices that send a signed CONNECT and leave before the answer leave no session behind; the endpoint keeps serving', async () => {

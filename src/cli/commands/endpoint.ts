@@ -2,7 +2,10 @@ import * as path from 'path';
 import { CliCommand, CliIO, optionValue, UsageError } from '../args';
 import { parseDurationSeconds } from '../../core/duration';
 import { UserError } from '../../core/errors';
-import { AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, ENDPOINT_DEFAULT_HOST, ENDPOINT_LOCAL_PATH_PREFIX, LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, PYTHON_PATH_CLI_OPTION } from '../../core/constants';
+import {
+  AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, ENDPOINT_DEFAULT_CONCURRENCY, ENDPOINT_DEFAULT_HOST, ENDPOINT_LOCAL_PATH_PREFIX, ENDPOINT_MAX_CONCURRENCY,
+  LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, PYTHON_PATH_CLI_OPTION,
+} from '../../core/constants';
 import { LocalEndpoint } from '../../endpoint';
 import type { EndpointDecision, EndpointListener } from '../../endpoint';
 
@@ -44,10 +47,19 @@ async function advanceClock(words: string[], url: string | undefined, io: CliIO)
   return 0;
 }
 
+function concurrencyOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > ENDPOINT_MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency ${text}: give how many invocations of one function may run at once, a whole number from 1 to ${ENDPOINT_MAX_CONCURRENCY} (default ${ENDPOINT_DEFAULT_CONCURRENCY}).`);
+  }
+  return n;
+}
+
 export const endpointCommand: CliCommand = {
   name: 'endpoint',
   summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, and HTTP publish enforced by your authorizer.',
-  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--json]',
+  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--concurrency N] [--json]',
   options: [
     { name: 'host', value: 'H', description: `Address to listen on (default ${ENDPOINT_DEFAULT_HOST}).` },
     { name: 'port', value: 'N', description: 'Port of the HTTP listener (default 0: a free port, printed when ready).' },
@@ -60,6 +72,7 @@ export const endpointCommand: CliCommand = {
     { name: 'tls-port', value: 'N', description: 'Port of the HTTPS listener (default 0: a free port).' },
     { name: 'mqtt-port', value: 'N', description: 'Also serve MQTT 3.1.1 over TCP on port N (0: a free port), custom auth enforced on CONNECT, PUBLISH, SUBSCRIBE and delivery.' },
     { name: 'mqtts-port', value: 'N', description: 'Also serve MQTT over TLS with ALPN "mqtt" (the self-signed certificate, path printed) on port N.' },
+    { name: 'concurrency', value: 'N', description: `Invocations of one function run at once, each in its own worker process (default ${ENDPOINT_DEFAULT_CONCURRENCY}, at most ${ENDPOINT_MAX_CONCURRENCY}); more wait for a free one. 1 runs them one after another.` },
     { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
     { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision, and the live MQTT connections whenever one opens or closes.' },
     { name: 'url', value: 'URL', description: 'With "clock": the running endpoint (its HTTP URL as printed when ready).' },
@@ -81,6 +94,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
     const mqttPort = portOf(optionValue(args, 'mqtt-port'), 'mqtt-port');
     const mqttsPort = portOf(optionValue(args, 'mqtts-port'), 'mqtts-port');
     if (tlsPort !== undefined && !args.flags.has('tls')) throw new UsageError('--tls-port needs --tls.');
+    const concurrency = concurrencyOf(optionValue(args, 'concurrency'));
     const resolved = (name: string) => {
       const v = optionValue(args, name);
       return v !== undefined ? path.resolve(io.cwd, v) : undefined;
@@ -98,6 +112,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
       ...(tlsPort !== undefined ? { tlsPort } : {}),
       ...(mqttPort !== undefined ? { mqttPort } : {}),
       ...(mqttsPort !== undefined ? { mqttsPort } : {}),
+      ...(concurrency !== undefined ? { concurrency } : {}),
       ...(optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) !== undefined ? { pythonPath: optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) } : {}),
     });
     const ws = endpoint.workspace;
