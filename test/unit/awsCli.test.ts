@@ -2,6 +2,7 @@
 // aws-sdk-client-mock answers for AWS): exit codes, the plan, the refusal without a terminal,
 // the second deploy that changes nothing, and the test-invoke argument rules.
 import * as assert from 'assert';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,7 +13,7 @@ import { runCli } from '../../src/cli/main';
 import { writeKeyPair } from '../../src/core/keyStore';
 import type { InvocationResult } from '../../src/core/result';
 import { AwsMocks, freshAccount, mocks, REGION, ROLE } from './awsFakeAccount';
-import { fixture } from './keyFixtures';
+import { assertNoKeyMaterial, fixture, TEST_PASSPHRASE } from './keyFixtures';
 
 interface Run {
   code: number;
@@ -119,6 +120,56 @@ suite('iot-authz deploy and test-invoke (aws-sdk-client-mock)', () => {
     const sent = m.iot.commandCalls(TestInvokeAuthorizerCommand)[0].args[0].input;
     assert.strictEqual(sent.token, 'allow-device1');
     assert.ok((sent.tokenSignature ?? '').length > 300);
+  });
+
+  test('an encrypted workspace key: test-invoke and deploy sign with --passphrase-env VAR, and without it say what to give', async () => {
+    await writeKeyPair(dir, 'sealed', { privateKeyPem: fixture('rsa2048_encrypted_private_key.pem'), publicKeyPem: fixture('rsa2048_public_key.pem') });
+    const project = JSON.parse(fs.readFileSync(path.join(dir, 'iot-authorizer.json'), 'utf8')) as { authorizers: Array<{ signingKeys: string[] }> };
+    project.authorizers[0].signingKeys = ['sealed'];
+    fs.writeFileSync(path.join(dir, 'iot-authorizer.json'), JSON.stringify(project));
+    fs.mkdirSync(path.join(dir, 'events'));
+    fs.writeFileSync(path.join(dir, 'events', 'sealed.authz.json'), JSON.stringify({
+      authorizer: 'CliAuthorizer', protocol: 'http', credentials: { token: 'allow-device1', signature: { sign: 'sealed' }, in: 'headers' },
+    }));
+    const verifies = (token: string, signature: string | undefined) =>
+      crypto.verify('sha256', Buffer.from(token), fixture('rsa2048_public_key.pem'), Buffer.from(signature ?? '', 'base64'));
+    const VAR = 'IOT_AUTHZ_TEST_KEY_PASSPHRASE';
+
+    // Without the passphrase: refused with the option to give; nothing sent.
+    const locked = await cli(['test-invoke', '--authorizer', 'CliAuthorizer', '--token', 'allow-device1', '--key', 'sealed'], dir);
+    assert.notStrictEqual(locked.code, 0);
+    assert.match(locked.stderr, /encrypted and needs its passphrase.*--passphrase-env VAR/);
+    const unset = await cli(['test-invoke', '--authorizer', 'CliAuthorizer', '--token', 'allow-device1', '--key', 'sealed', '--passphrase-env', VAR], dir);
+    assert.strictEqual(unset.code, 2);
+    assert.match(unset.stderr, new RegExp(`--passphrase-env ${VAR}: the environment variable ${VAR} is not set or empty`));
+    const deployLocked = await cli(['deploy', '--yes'], dir);
+    assert.strictEqual(deployLocked.code, 0, deployLocked.stderr);
+    assert.match(deployLocked.stdout, /test event sealed\.authz\.json not usable: .*encrypted and needs its passphrase/);
+    assert.match(deployLocked.stdout, /key "sealed" cannot sign the made-up token: .*--passphrase-env VAR/);
+    assert.strictEqual(m.iot.commandCalls(TestInvokeAuthorizerCommand).length, 0);
+
+    process.env[VAR] = TEST_PASSPHRASE;
+    try {
+      const r = await cli(['test-invoke', '--authorizer', 'CliAuthorizer', '--token', 'allow-device1', '--key', 'sealed', '--passphrase-env', VAR, '--json'], dir);
+      assert.strictEqual(r.code, 0, r.stderr);
+      const sent = m.iot.commandCalls(TestInvokeAuthorizerCommand)[0].args[0].input;
+      assert.ok(verifies('allow-device1', sent.tokenSignature), 'the token signature verifies with the public key');
+
+      // The event file's {"sign": "sealed"} too, through --event.
+      const e = await cli(['test-invoke', '--authorizer', 'CliAuthorizer', '--event', path.join('events', 'sealed.authz.json'), '--passphrase-env', VAR, '--json'], dir);
+      assert.strictEqual(e.code, 0, e.stderr);
+      assert.ok(m.iot.commandCalls(TestInvokeAuthorizerCommand)[1].args[0].input.httpContext, 'sent as an HTTP context');
+
+      // deploy (with a change: the handler) test-invokes with the event file, now signed.
+      fs.appendFileSync(path.join(dir, 'authorizer.js'), '// changed\n');
+      const d = await cli(['deploy', '--yes', '--passphrase-env', VAR], dir);
+      assert.strictEqual(d.code, 0, d.stderr);
+      assert.match(d.stdout, /Test-invoke with events[\\/]sealed\.authz\.json/);
+      assert.strictEqual(m.iot.commandCalls(TestInvokeAuthorizerCommand).length, 3);
+      for (const run of [locked, deployLocked, r, e, d]) assertNoKeyMaterial(run.stdout + run.stderr);
+    } finally {
+      delete process.env[VAR];
+    }
   });
 
   test('test-invoke argument rules: token and event together, token without signature, nothing at all', async () => {

@@ -5,6 +5,7 @@ import { invokeAuthorizer } from '../../local/invokeAuthorizer';
 import { LocalRuntime } from '../../local/runtime';
 import { loadAws } from '../../loadAws';
 import { AWS_OPTIONS, clientFactoryFor, loadProjectFor, pickProjectAuthorizer, PROJECT_OPTION } from './awsOptions';
+import { PASSPHRASE_ENV_OPTION, workspaceSignerFor } from './sign';
 
 /** 0 deployed or nothing to do; 1 a step failed, or the deploy was cancelled or not confirmed; 2 bad input (incl. a plan AWS would refuse). */
 export function deployExitCode(report: DeployReport, refusedWithoutTty: boolean): number {
@@ -17,7 +18,7 @@ export function deployExitCode(report: DeployReport, refusedWithoutTty: boolean)
 export const deployCommand: CliCommand = {
   name: 'deploy',
   summary: 'Deploy an authorizer of iot-authorizer.json to AWS: Lambda function, invoke permission, authorizer; then test-invoke it.',
-  usage: 'iot-authz deploy [--authorizer NAME] [--profile P] [--region R] [--endpoint-url URL] [--set-default] [--create-role] [--yes] [--json]',
+  usage: 'iot-authz deploy [--authorizer NAME] [--profile P] [--region R] [--endpoint-url URL] [--set-default] [--create-role] [--passphrase-env VAR] [--yes] [--json]',
   options: [
     { name: 'authorizer', value: 'NAME', description: 'The authorizer to deploy (needed when the project has several).' },
     PROJECT_OPTION,
@@ -29,6 +30,7 @@ export const deployCommand: CliCommand = {
     },
     { name: 'yes', description: 'Apply the plan without asking (needed when standard input is not a terminal).' },
     { name: 'no-test-invoke', description: 'Skip the test-invoke after deploying.' },
+    { ...PASSPHRASE_ENV_OPTION, description: 'The passphrase of encrypted workspace keys, for signing the test-invoke: read from environment variable VAR.' },
     { name: 'json', description: 'Print the deploy report (plan, steps, test-invoke result) as JSON.' },
   ],
   details: `Prints the plan (account, region, what is created, updated or left alone) and asks before changing
@@ -46,6 +48,8 @@ would refuse such as a runtime it no longer accepts, no terminal and no --yes).`
     const json = args.flags.has('json');
     const out = (t: string) => (json ? io.stderr(t) : io.stdout(t));
     let refused = false;
+    // The test-invoke signs with the workspace's keys: an encrypted one needs its passphrase.
+    const sign = workspaceSignerFor(args, project.dir);
     // The deploy's test-invoke runs the test events locally to send one the handler allows.
     const runtime = new LocalRuntime();
     try {
@@ -56,7 +60,8 @@ would refuse such as a runtime it no longer accepts, no terminal and no --yes).`
         setDefault: args.flags.has('set-default'),
         createRole: args.flags.has('create-role'),
         testInvoke: !args.flags.has('no-test-invoke'),
-        runLocally: (request, policyContext) => invokeAuthorizer(runtime, { project, request, policyContext }),
+        sign,
+        runLocally: (request, policyContext) => invokeAuthorizer(runtime, { project, request, policyContext, sign }),
         log: (line) => out(`${line}\n`),
         confirm: async (plan) => {
           out(`Plan for ${config.name}:\n${formatPlan(plan)}`);

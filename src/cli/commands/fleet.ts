@@ -1,20 +1,17 @@
 // `iot-authz fleet`: N simulated devices (mqtt.js) connect with signed tokens, hold, publish and
 // reconnect for a while; the report (core/fleet.ts) gives authorization latency, handler
 // invocations per device-hour and the monthly invocation count at the user's fleet size.
-import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { CliCommand, CliIO, optionValue, ParsedArgs, UsageError } from '../args';
+import { CliCommand, optionValue, ParsedArgs, UsageError } from '../args';
 import { AUTHORIZER_NAME_PATTERN, ENDPOINT_LOCAL_PATH_PREFIX, TOKEN_KEY_NAME_PATTERN } from '../../core/constants';
 import { credentialsToMqttUsername } from '../../core/credentials';
 import { parseDurationSeconds } from '../../core/duration';
 import { UserError } from '../../core/errors';
 import { EndpointCounterSnapshot, fleetReport, FleetMeasurement, formatFleetReport, reconnectsPerDevice } from '../../core/fleet';
-import { importPrivateKey } from '../../core/keys';
-import { readPrivateKey, storedKeyFiles } from '../../core/keyStore';
 import { signToken } from '../../core/tokens';
-import { passphraseFromEnv, readTextFile } from './sign';
+import { loadPrivateKeyArg, PASSPHRASE_ENV_OPTION, readTextFile } from './sign';
 
 const MAX_DEVICES = 5000;
 const MAX_DURATION_SECONDS = 86400;
@@ -69,15 +66,6 @@ async function readHealth(endpointUrl: string): Promise<Health> {
   return h;
 }
 
-/** The private key: a PEM file, or a key name in the workspace key store (.iot-authz/keys/NAME). */
-async function loadKey(args: ParsedArgs, io: CliIO, keyArg: string): Promise<ReturnType<typeof importPrivateKey>> {
-  const file = path.resolve(io.cwd, keyArg);
-  if (fs.existsSync(file) || !/^[\w.-]+$/.test(keyArg)) return importPrivateKey(await readTextFile(io, file, 'key'), { passphrase: passphraseFromEnv(args), what: file });
-  const workspace = path.resolve(io.cwd, optionValue(args, 'workspace') ?? '.');
-  const stored = storedKeyFiles(workspace, keyArg).privateKeyFile;
-  if (!fs.existsSync(stored)) throw new UsageError(`--key ${keyArg}: neither a file nor a key in ${path.dirname(path.dirname(stored))} (make one with iot-authz keygen, or give the private key's path).`);
-  return readPrivateKey(workspace, keyArg, { passphrase: passphraseFromEnv(args) });
-}
 
 const fill = (template: string, clientId: string, n: number): string => template.replace(/\{clientId\}/g, clientId).replace(/\{n\}/g, String(n));
 
@@ -98,7 +86,7 @@ export const fleetCommand: CliCommand = {
     { name: 'token', value: 'TEMPLATE', description: 'Each device\'s token; {clientId} and {n} are replaced (default "allow-{clientId}", as the example authorizer expects).' },
     { name: 'key', value: 'FILE|NAME', description: 'The private key signing each token: a PEM file, or a key name in the workspace key store.' },
     { name: 'workspace', value: 'DIR', description: 'Where --key NAME is looked up (default: the current folder).' },
-    { name: 'passphrase-env', value: 'VAR', description: 'Read the passphrase of an encrypted key from environment variable VAR.' },
+    PASSPHRASE_ENV_OPTION,
     { name: 'signature', value: 'SIG', description: 'A ready signature instead of --key (the token must then be the same for every device).' },
     { name: 'client-id', value: 'TEMPLATE', description: 'Each device\'s client id; {n} is the device number from 1 (default "fleet{n}").' },
     { name: 'topic', value: 'TEMPLATE', description: 'Where --publish-every publishes, QoS 1; {clientId} and {n} are replaced (default "devices/{clientId}/fleet").' },
@@ -158,7 +146,7 @@ Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIME
       if (!tokenKeyName) throw new UserError(`The authorizer ${authorizer} has no tokenKeyName on the endpoint: give --token-key-name KEY.`);
     }
     if (!TOKEN_KEY_NAME_PATTERN.test(tokenKeyName)) throw new UsageError(`--token-key-name ${tokenKeyName}: AWS accepts letters, digits, "_" and "-" only.`);
-    const key = keyArg !== undefined ? await loadKey(args, io, keyArg) : undefined;
+    const key = keyArg !== undefined ? await loadPrivateKeyArg(args, io, keyArg, path.resolve(io.cwd, optionValue(args, 'workspace') ?? '.')) : undefined;
 
     const mqtt = await import('mqtt');
     const reconnects = reconnectsPerDevice(durationSeconds, reconnectEvery);

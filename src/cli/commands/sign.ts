@@ -1,9 +1,12 @@
+import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { CliCommand, CliIO, optionValue, ParsedArgs, requireOption, UsageError } from '../args';
 import { AUTHORIZER_NAME_PATTERN, MAX_TOKEN_LENGTH, TOKEN_KEY_NAME_PATTERN } from '../../core/constants';
 import { credentialsToHeaders, credentialsToMqttUsername, credentialsToQueryString, formatCredentials, SignedCredentials } from '../../core/credentials';
-import { importPrivateKey } from '../../core/keys';
+import { TokenSigner, workspaceSigner } from '../../core/events';
+import { importPrivateKey, RsaPrivateKey } from '../../core/keys';
+import { readPrivateKey, storedKeyFiles } from '../../core/keyStore';
 import { signToken } from '../../core/tokens';
 
 export const STDIN_NOTE =
@@ -33,6 +36,33 @@ export function passphraseFromEnv(args: ParsedArgs): string | undefined {
   return value;
 }
 
+/** The `--passphrase-env` option of the commands that read private keys. */
+export const PASSPHRASE_ENV_OPTION = {
+  name: 'passphrase-env',
+  value: 'VAR',
+  description: 'Read the passphrase of an encrypted private key from environment variable VAR.',
+} as const;
+
+/**
+ * `--key K`: a PEM file when one exists at that path (or K is not a bare key name), else the key
+ * named K in the key store of `workspace` (.iot-authz/keys/K). `--passphrase-env` decrypts either.
+ */
+export async function loadPrivateKeyArg(args: ParsedArgs, io: CliIO, keyArg: string, workspace: string | undefined): Promise<RsaPrivateKey> {
+  const passphrase = passphraseFromEnv(args);
+  const file = path.resolve(io.cwd, keyArg);
+  if (fs.existsSync(file) || !/^[\w.-]+$/.test(keyArg)) return importPrivateKey(await readTextFile(io, file, 'key'), { passphrase, what: file });
+  if (workspace === undefined) throw new UsageError(`--key ${keyArg}: no such file, and no iot-authorizer.json whose key store could hold a key of that name.`);
+  const stored = storedKeyFiles(workspace, keyArg).privateKeyFile;
+  if (!fs.existsSync(stored)) throw new UsageError(`--key ${keyArg}: neither a file nor a key in ${path.dirname(path.dirname(stored))} (make one with iot-authz keygen, or give the private key's path).`);
+  return readPrivateKey(workspace, keyArg, { passphrase });
+}
+
+/** Signs an event's {"sign": KEY} with the workspace's keys, decrypted with `--passphrase-env` when given. */
+export function workspaceSignerFor(args: ParsedArgs, workspace: string): TokenSigner {
+  const passphrase = passphraseFromEnv(args);
+  return workspaceSigner(workspace, { passphrase: () => passphrase });
+}
+
 export async function readTextFile(io: CliIO, file: string, option: string): Promise<string> {
   try {
     return await fsp.readFile(path.resolve(io.cwd, file), 'utf8');
@@ -56,7 +86,7 @@ export const signCommand: CliCommand = {
     { name: 'token-key-name', value: 'KEY', description: "The authorizer's tokenKeyName (needed by header, query, mqtt-username)." },
     { name: 'authorizer', value: 'NAME', description: 'The authorizer name to send (omit to use the default authorizer).' },
     { name: 'username', value: 'BASE', description: 'For mqtt-username: the part before "?" (default: empty).' },
-    { name: 'passphrase-env', value: 'VAR', description: 'Read the passphrase of an encrypted key from environment variable VAR.' },
+    PASSPHRASE_ENV_OPTION,
     { name: 'json', description: 'Print the signature, key fingerprint and the ready-made forms as JSON.' },
   ],
   details: `The signature is RSA PKCS#1 v1.5 over SHA-256 of the token's UTF-8 bytes, standard base64 on one line: the same as

@@ -1,11 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { CliCommand, CliIO, optionValue, ParsedArgs, UsageError } from '../args';
 import { MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH } from '../../core/constants';
-import { EventProblem, resolveDeviceRequest, workspacePublicKeys, workspaceSigner } from '../../core/events';
+import { EventProblem, resolveDeviceRequest, workspacePublicKeys } from '../../core/events';
 import { formatInvocationResult } from '../../core/format';
-import { readPrivateKey } from '../../core/keyStore';
-import { importPrivateKey } from '../../core/keys';
 import type { AuthorizerConfig, AuthorizerProject } from '../../core/project';
 import type { InvocationResult } from '../../core/result';
 import { loadTestEvent } from '../../core/testEvent';
@@ -15,13 +12,11 @@ import { LocalRuntime } from '../../local/runtime';
 import { loadAws } from '../../loadAws';
 import { AWS_OPTIONS, clientFactoryFor, loadProjectFor, PROJECT_OPTION } from './awsOptions';
 import { invokeExitCode } from './invoke';
+import { loadPrivateKeyArg, PASSPHRASE_ENV_OPTION, passphraseFromEnv, workspaceSignerFor } from './sign';
 
-/** --key: a PEM file when one exists at that path, else a key of the workspace key store. */
-async function signWith(key: string, token: string, io: CliIO, project: AuthorizerProject | undefined): Promise<string> {
-  const file = path.resolve(io.cwd, key);
-  if (fs.existsSync(file)) return signToken(token, importPrivateKey(fs.readFileSync(file, 'utf8'), { what: file }).keyObject);
-  if (!project) throw new UsageError(`--key ${key}: no such file, and no iot-authorizer.json whose key store could hold a key of that name.`);
-  return signToken(token, (await readPrivateKey(project.dir, key)).keyObject);
+/** --key: a PEM file when one exists at that path, else a key of the workspace key store; --passphrase-env decrypts it. */
+async function signWith(args: ParsedArgs, key: string, token: string, io: CliIO, project: AuthorizerProject | undefined): Promise<string> {
+  return signToken(token, (await loadPrivateKeyArg(args, io, key, project?.dir)).keyObject);
 }
 
 function checkLimits(args: ParsedArgs): void {
@@ -37,7 +32,7 @@ export const testInvokeCommand: CliCommand = {
   name: 'test-invoke',
   summary: 'Test-invoke an authorizer in AWS (TestInvokeAuthorizer) and check its answer like a local run.',
   usage:
-    'iot-authz test-invoke --authorizer NAME (--token T (--signature S | --key K) | --event FILE) [--json] [--profile P] [--region R] [--endpoint-url URL]',
+    'iot-authz test-invoke --authorizer NAME (--token T (--signature S | --key K) | --event FILE) [--passphrase-env VAR] [--json] [--profile P] [--region R] [--endpoint-url URL]',
   options: [
     { name: 'authorizer', value: 'NAME', description: 'The authorizer in AWS.' },
     { name: 'token', value: 'T', description: 'The token to send.' },
@@ -48,6 +43,7 @@ export const testInvokeCommand: CliCommand = {
       description: 'Sign the token (or the event\'s {"sign"} values) with this private key: a PEM file, or a key name of the workspace key store.',
     },
     { name: 'event', value: 'FILE', description: "Send a test event's request (*.authz.json) as httpContext/mqttContext/tlsContext instead of a token." },
+    PASSPHRASE_ENV_OPTION,
     PROJECT_OPTION,
     ...AWS_OPTIONS,
     { name: 'json', description: 'Print the whole result object as JSON.' },
@@ -60,6 +56,7 @@ Exit codes: 0 AWS answered (allowed or denied), 1 AWS refused the signature or t
     const name = optionValue(args, 'authorizer');
     if (name === undefined) throw new UsageError(`missing --authorizer NAME. Usage: ${testInvokeCommand.usage}`);
     checkLimits(args);
+    passphraseFromEnv(args); // a named variable that is not set is bad input before anything is sent
     const token = optionValue(args, 'token');
     const eventFile = optionValue(args, 'event');
     const signature = optionValue(args, 'signature');
@@ -92,13 +89,13 @@ Exit codes: 0 AWS answered (allowed or denied), 1 AWS refused the signature or t
             invokeAuthorizer(runtime, {
               project,
               request,
-              ...(key !== undefined ? { sign: (_k: string, t: string) => signWith(key, t, io, project) } : {}),
+              sign: key !== undefined ? (_k: string, t: string) => signWith(args, key, t, io, project) : workspaceSignerFor(args, project.dir),
               policyContext: { region: target.region, accountId: target.accountId },
             })
         : undefined;
       let result: InvocationResult;
       if (token !== undefined) {
-        const sig = signature ?? (await signWith(key as string, token, io, project));
+        const sig = signature ?? (await signWith(args, key as string, token, io, project));
         result = await aws.testInvokeInAws({
           iot,
           target,
@@ -116,7 +113,8 @@ Exit codes: 0 AWS answered (allowed or denied), 1 AWS refused the signature or t
         if (!parsed.request || errors.length)
           throw new UsageError(`${file} has errors:\n${errors.map((i) => `  ${file}:${i.line}:${i.column}: ${i.message}`).join('\n')}`);
         const problems: EventProblem[] = [];
-        const signer = key !== undefined ? (_k: string, t: string) => signWith(key, t, io, project) : workspaceSigner((project as AuthorizerProject).dir);
+        const signer =
+          key !== undefined ? (_k: string, t: string) => signWith(args, key, t, io, project) : workspaceSignerFor(args, (project as AuthorizerProject).dir);
         const request = await resolveDeviceRequest({ ...parsed.request, authorizer: name }, config as AuthorizerConfig, signer, problems);
         const bad = problems.find((p) => p.severity === 'error');
         if (bad) throw new UsageError(`${file}: ${bad.field ? `${bad.field}: ` : ''}${bad.message}`);
