@@ -1,7 +1,9 @@
 // The Lambda runtimes an authorizer handler can be deployed with, and when AWS stops taking
 // them. One table, read by the project checks, the deploy plan and the docs. Dates are AWS's
-// published schedule (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); after
-// `blockCreate` CreateFunction refuses the runtime, after `blockUpdate` UpdateFunction* does too.
+// published schedule (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, as of its
+// July 2026 revision: docs/aws-custom-auth.md says how it was read); after `blockCreate`
+// CreateFunction refuses the runtime, after `blockUpdate` UpdateFunction* does too. AWS moves
+// these dates (in mid-2026 it pushed every deprecated runtime's blocks to 2027-02-01/2027-03-03).
 
 export interface LambdaRuntimeInfo {
   readonly id: string;
@@ -15,16 +17,16 @@ export interface LambdaRuntimeInfo {
 export const LAMBDA_RUNTIMES: readonly LambdaRuntimeInfo[] = [
   { id: 'nodejs24.x', language: 'nodejs', deprecation: '2028-04-30', blockCreate: '2028-06-01', blockUpdate: '2028-07-01' },
   { id: 'nodejs22.x', language: 'nodejs', deprecation: '2027-04-30', blockCreate: '2027-06-01', blockUpdate: '2027-07-01' },
-  { id: 'nodejs20.x', language: 'nodejs', deprecation: '2026-04-30', blockCreate: '2026-08-31', blockUpdate: '2026-09-30' },
-  { id: 'nodejs18.x', language: 'nodejs', deprecation: '2025-09-01', blockCreate: '2026-03-09', blockUpdate: '2026-04-08' },
-  { id: 'nodejs16.x', language: 'nodejs', deprecation: '2024-06-12', blockCreate: '2025-10-01', blockUpdate: '2025-11-01' },
-  { id: 'python3.14', language: 'python', deprecation: '2029-06-30', blockCreate: '2029-08-31', blockUpdate: '2029-09-30' },
-  { id: 'python3.13', language: 'python', deprecation: '2029-06-30', blockCreate: '2029-08-31', blockUpdate: '2029-09-30' },
-  { id: 'python3.12', language: 'python', deprecation: '2028-10-31', blockCreate: '2029-01-10', blockUpdate: '2029-02-28' },
-  { id: 'python3.11', language: 'python', deprecation: '2027-06-30', blockCreate: '2027-08-31', blockUpdate: '2027-09-30' },
-  { id: 'python3.10', language: 'python', deprecation: '2026-06-30', blockCreate: '2026-08-31', blockUpdate: '2026-09-30' },
-  { id: 'python3.9', language: 'python', deprecation: '2025-12-15', blockCreate: '2026-08-31', blockUpdate: '2026-09-30' },
-  { id: 'python3.8', language: 'python', deprecation: '2024-10-14', blockCreate: '2025-10-01', blockUpdate: '2025-11-01' },
+  { id: 'nodejs20.x', language: 'nodejs', deprecation: '2026-04-30', blockCreate: '2027-02-01', blockUpdate: '2027-03-03' },
+  { id: 'nodejs18.x', language: 'nodejs', deprecation: '2025-09-01', blockCreate: '2027-02-01', blockUpdate: '2027-03-03' },
+  { id: 'nodejs16.x', language: 'nodejs', deprecation: '2024-06-12', blockCreate: '2027-02-01', blockUpdate: '2027-03-03' },
+  { id: 'python3.14', language: 'python', deprecation: '2029-06-30', blockCreate: '2029-07-31', blockUpdate: '2029-08-31' },
+  { id: 'python3.13', language: 'python', deprecation: '2029-06-30', blockCreate: '2029-07-31', blockUpdate: '2029-08-31' },
+  { id: 'python3.12', language: 'python', deprecation: '2028-10-31', blockCreate: '2028-11-30', blockUpdate: '2029-01-10' },
+  { id: 'python3.11', language: 'python', deprecation: '2027-06-30', blockCreate: '2027-07-31', blockUpdate: '2027-08-31' },
+  { id: 'python3.10', language: 'python', deprecation: '2026-10-31', blockCreate: '2027-02-01', blockUpdate: '2027-03-03' },
+  { id: 'python3.9', language: 'python', deprecation: '2025-12-15', blockCreate: '2027-02-01', blockUpdate: '2027-03-03' },
+  { id: 'python3.8', language: 'python', deprecation: '2024-10-14', blockCreate: '2027-02-01', blockUpdate: '2027-03-03' },
 ];
 
 /** Every runtime id in the table: what a project file may name (deploy then checks the dates). */

@@ -28,9 +28,12 @@ suite('Lambda runtime table', () => {
     const deprecated = checkLambdaRuntime('nodejs20.x', new Date('2026-05-15'));
     assert.strictEqual(deprecated.standing, 'deprecated');
     assert.match(deprecated.message ?? '', /deprecated since 2026-04-30.*"runtime": "nodejs24\.x"/);
-    assert.strictEqual(checkLambdaRuntime('nodejs20.x', new Date('2026-09-01')).standing, 'create-blocked');
-    assert.strictEqual(checkLambdaRuntime('nodejs20.x', new Date('2026-09-01'), false).standing, 'deprecated', 'an existing function can still be updated');
-    assert.strictEqual(checkLambdaRuntime('python3.9', new Date('2026-12-02'), false).standing, 'update-blocked');
+    // AWS moved the blocks of deprecated runtimes to 2027-02-01 (create) and 2027-03-03 (update).
+    assert.strictEqual(checkLambdaRuntime('nodejs20.x', new Date('2026-12-02')).standing, 'deprecated', 'still accepted until 2027-02-01');
+    assert.strictEqual(checkLambdaRuntime('nodejs20.x', new Date('2027-02-01')).standing, 'create-blocked');
+    assert.strictEqual(checkLambdaRuntime('nodejs20.x', new Date('2027-02-01'), false).standing, 'deprecated', 'an existing function can still be updated');
+    assert.strictEqual(checkLambdaRuntime('python3.9', new Date('2027-03-03'), false).standing, 'update-blocked');
+    assert.strictEqual(checkLambdaRuntime('python3.10', new Date('2026-10-30')).standing, 'supported', 'python3.10 is deprecated from 2026-10-31');
     assert.strictEqual(checkLambdaRuntime('nodejs99.x').standing, 'unknown');
   });
 

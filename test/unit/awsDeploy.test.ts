@@ -78,7 +78,7 @@ function factory() {
 
 async function deploy(
   ws: Workspace,
-  options: { confirm?: boolean; setDefault?: boolean; signal?: AbortSignal; log?: (l: string) => void; runLocally?: RunLocally } = {},
+  options: { confirm?: boolean; setDefault?: boolean; signal?: AbortSignal; log?: (l: string) => void; runLocally?: RunLocally; now?: Date } = {},
 ): Promise<DeployReport> {
   const { project, issues } = loadProject(path.join(ws.dir, 'iot-authorizer.json'));
   assert.ok(project, JSON.stringify(issues));
@@ -88,7 +88,7 @@ async function deploy(
     factory: factory(),
     confirm: async () => options.confirm ?? true,
     wait: FAST_WAIT,
-    now: NOW,
+    now: options.now ?? NOW,
     ...(options.setDefault ? { setDefault: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -380,10 +380,19 @@ suite('aws deploy (aws-sdk-client-mock)', () => {
 
   test('a runtime AWS no longer accepts is named before AWS refuses it', async () => {
     ws.write({ runtime: 'nodejs20.x' });
-    const report = await deploy(ws);
+    const report = await deploy(ws, { now: new Date('2027-02-01T00:00:00Z') });
     assert.strictEqual(report.outcome, 'blocked');
-    assert.match(report.summary, /no longer accepts runtime nodejs20\.x.*"runtime": "nodejs24\.x"/);
+    assert.match(report.summary, /no longer creates functions with runtime nodejs20\.x \(blocked since 2027-02-01.*"runtime": "nodejs24\.x"/);
     assert.strictEqual(m.lambda.commandCalls(CreateFunctionCommand).length, 0);
+  });
+
+  test('a deprecated runtime AWS still accepts deploys, with a warning naming the block dates', async () => {
+    ws.write({ runtime: 'nodejs18.x' });
+    const report = await deploy(ws);
+    assert.strictEqual(report.outcome, 'done', report.summary);
+    assert.strictEqual(report.plan?.runtime.standing, 'deprecated');
+    assert.match(report.plan?.runtime.message ?? '', /nodejs18\.x is deprecated since 2025-09-01: AWS blocks creating functions with it from 2027-02-01 and updating them from 2027-03-03/);
+    assert.strictEqual(m.lambda.commandCalls(CreateFunctionCommand).length, 1);
   });
 
   test('signingDisabled cannot change: the plan explains and changes nothing', async () => {
