@@ -193,6 +193,7 @@ export const IOT_DATA_ENDPOINT_TYPE = 'iot:Data-ATS';
 export const AWS_ENDPOINT_URL_SETTING = 'iotAuthz.aws.endpointUrl';
 /** The port the editor's local endpoint listens on; 0 picks a free one. */
 export const ENDPOINT_PORT_SETTING = 'iotAuthz.endpoint.port';
+export const ENDPOINT_CONCURRENCY_SETTING = 'iotAuthz.endpoint.concurrency';
 export const AWS_ENDPOINT_URL_OPTION = '--endpoint-url';
 /** SDK attempts per call (first try included) before throttling or a 5xx is reported. */
 export const AWS_MAX_ATTEMPTS = 5;

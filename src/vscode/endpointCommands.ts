@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ENDPOINT_LOCAL_PATH_PREFIX, ENDPOINT_PORT_SETTING, LOCAL_DEFAULT_REGION, PROJECT_FILE_NAME } from '../core/constants';
+import { ENDPOINT_CONCURRENCY_SETTING, ENDPOINT_LOCAL_PATH_PREFIX, ENDPOINT_MAX_CONCURRENCY, ENDPOINT_PORT_SETTING, LOCAL_DEFAULT_REGION, PROJECT_FILE_NAME } from '../core/constants';
 import { parseDurationSeconds } from '../core/duration';
 import { UserError } from '../core/errors';
 import { storedKeyFiles } from '../core/keyStore';
@@ -14,7 +14,7 @@ import type { InvocationResult } from '../core/result';
 import { httpPublishFromRun, LocalEndpointAuthorizer, localEndpointSnippets } from '../core/snippets';
 import { runIdOf } from './commandArgs';
 import { commandId, runCommand, type CommandHandlers } from './commands';
-import { EndpointHost, EndpointRunning, EndpointStatus } from './endpointHost';
+import { EndpointHost, EndpointRunning, EndpointStartOptions, EndpointStatus } from './endpointHost';
 import { EndpointChildView, endpointChildren, endpointRootView, endpointStatusBarView } from './endpointView';
 import type { Services } from './features';
 import { invokeOptionsFromSettings } from './localRuntimeHost';
@@ -23,6 +23,19 @@ import { invokeOptionsFromSettings } from './localRuntimeHost';
 export function endpointPortFromSettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration()): number {
   const port = config.get<number>(ENDPOINT_PORT_SETTING);
   return typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 0;
+}
+
+/** The concurrency from the settings, when the user set a valid one (else the endpoint's default). */
+export function endpointConcurrencyFromSettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration()): number | undefined {
+  const n = config.get<number>(ENDPOINT_CONCURRENCY_SETTING);
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= ENDPOINT_MAX_CONCURRENCY ? n : undefined;
+}
+
+/** What the endpoint starts with besides its folder: the Python path and concurrency from the settings, and `port`. */
+function startOptions(port: number): EndpointStartOptions {
+  const { pythonPath } = invokeOptionsFromSettings();
+  const concurrency = endpointConcurrencyFromSettings();
+  return { port, ...(pythonPath ? { pythonPath } : {}), ...(concurrency !== undefined ? { concurrency } : {}) };
 }
 
 export type EndpointSnippetsResult = { readonly url: string; readonly text: string };
@@ -145,9 +158,8 @@ export class EndpointFeature implements vscode.Disposable {
 
   private async restart(r: EndpointRunning): Promise<EndpointRunning | undefined> {
     await this.host.stop();
-    const { pythonPath } = invokeOptionsFromSettings();
     try {
-      return await this.host.start(r.workspace, { port: r.port, ...(pythonPath ? { pythonPath } : {}) });
+      return await this.host.start(r.workspace, startOptions(r.port));
     } catch (e) {
       if (this.host.status.state === 'failed') return undefined; // shown with its reason and fix
       throw e;
@@ -186,10 +198,8 @@ export class EndpointFeature implements vscode.Disposable {
     if (running) return running;
     const folder = await this.pickFolder(arg);
     if (folder === undefined) return undefined;
-    const port = endpointPortFromSettings();
-    const { pythonPath } = invokeOptionsFromSettings();
     try {
-      return await this.host.start(folder, { port, ...(pythonPath ? { pythonPath } : {}) });
+      return await this.host.start(folder, startOptions(endpointPortFromSettings()));
     } catch (e) {
       // A failure (port in use, exit) was already shown by onChanged with its reason and fix.
       if (this.host.status.state === 'failed') return undefined;

@@ -51,6 +51,8 @@ export interface EndpointStartOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
   readonly pythonPath?: string;
+  /** Invocations of one function at once (`--concurrency`); default the endpoint's. */
+  readonly concurrency?: number;
 }
 
 type Line =
@@ -132,6 +134,7 @@ export class EndpointHost {
     const args = [this.cliFile, 'endpoint', '--json', '--port', String(port), '--mqtt-port', '0', '--workspace', workspace];
     if (hasOpenssl()) args.push('--mqtts-port', '0', '--tls');
     if (options.pythonPath) args.push('--python', options.pythonPath);
+    if (options.concurrency !== undefined) args.push('--concurrency', String(options.concurrency));
     const child = spawn(process.execPath, args, {
       cwd: path.dirname(workspace),
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },

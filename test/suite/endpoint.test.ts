@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
-import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from '../../src/core/constants';
+import { AUTHORIZER_NAME_PARAM, ENDPOINT_CONCURRENCY_SETTING, ENDPOINT_DEFAULT_CONCURRENCY, SIGNATURE_PARAM } from '../../src/core/constants';
 import { signToken } from '../../src/core/tokens';
 import type { EndpointRunning } from '../../src/vscode/endpointHost';
 import type { EndpointRunResult, EndpointSnippetsResult } from '../../src/vscode/endpointCommands';
@@ -110,6 +110,8 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
     assert.ok(started, 'Start Local Endpoint returned nothing (see the output channel)');
     assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     process.kill(started.pid, 0); // the child is alive
+    const health = (await (await fetch(`${started.url}/_iot-authz/health`)).json()) as { concurrency: number };
+    assert.strictEqual(health.concurrency, ENDPOINT_DEFAULT_CONCURRENCY, 'without the setting, the endpoint default');
 
     await treeUntil('the node shows running', async () => ((await rootItem()).contextValue === 'endpoint.running' ? true : undefined));
     assert.strictEqual((await rootItem()).description, `running at ${started.url}`);
@@ -201,7 +203,7 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
     assert.throws(() => process.kill(pid, 0), /ESRCH/);
   });
 
-  test('a saved change to iot-authorizer.json offers a restart on the same address, which registers the change; the status-bar actions copy the URL', async () => {
+  test('a saved change to iot-authorizer.json offers a restart on the same address, which registers the change and the concurrency setting; the status-bar actions copy the URL', async () => {
     const win = vscode.window as unknown as Record<string, unknown>;
     const originals = { info: win.showInformationMessage, pick: win.showQuickPick };
     const projectFile = path.join(ws, 'iot-authorizer.json');
@@ -211,6 +213,8 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
     try {
       const started = (await vscode.commands.executeCommand('iotAuthz.endpoint.start')) as EndpointRunning;
       assert.ok(started);
+      // A setting the endpoint reads when it starts: the restart applies it.
+      await vscode.workspace.getConfiguration().update(ENDPOINT_CONCURRENCY_SETTING, 2, vscode.ConfigurationTarget.Global);
       win.showInformationMessage = (message: string, ...items: unknown[]) => {
         if (!items.includes('Restart Endpoint')) return (originals.info as (...a: unknown[]) => unknown)(message, ...items);
         offered(message);
@@ -231,6 +235,8 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
       assert.strictEqual(restarted.url, started.url, 'same address after the restart');
       assert.notStrictEqual(restarted.pid, started.pid);
       assert.throws(() => process.kill(started.pid, 0), /ESRCH/, 'the first process is gone');
+      const health = (await (await fetch(`${restarted.url}/_iot-authz/health`)).json()) as { concurrency: number };
+      assert.strictEqual(health.concurrency, 2, 'the restarted endpoint runs with iotAuthz.endpoint.concurrency');
 
       // The status-bar item's click: the quick actions, answered with "Copy Local Endpoint URL".
       await vscode.env.clipboard.writeText('');
@@ -248,6 +254,7 @@ suite('local endpoint in VS Code (node, status bar, decisions, panel)', function
     } finally {
       win.showInformationMessage = originals.info;
       win.showQuickPick = originals.pick;
+      await vscode.workspace.getConfiguration().update(ENDPOINT_CONCURRENCY_SETTING, undefined, vscode.ConfigurationTarget.Global);
       fs.writeFileSync(projectFile, original);
       await vscode.commands.executeCommand('iotAuthz.endpoint.stop');
     }
