@@ -129,7 +129,7 @@ export function fleetReport(m: FleetMeasurement): FleetReport {
   const notes: string[] = [];
   if (!local) notes.push('Handler invocations, refreshes, cache hits and refusals by stage are unknown: they are read from the local endpoint (give --endpoint URL).');
   if (m.connectsTimedOut > 0) {
-    notes.push(`${m.connectsTimedOut} connect(s) got no CONNACK within ${m.connectTimeoutSeconds} s and were given up: counted apart from refusals. Against the local endpoint this is queueing, not a refusal: one worker runs the handler, one CONNECT at a time (as one Lambda instance would; AWS runs more), so a burst of N CONNECTs waits N handler calls. Connect fewer devices at once.`);
+    notes.push(`${m.connectsTimedOut} connect(s) got no CONNACK within ${m.connectTimeoutSeconds} s and were given up: counted apart from refusals. Against the local endpoint this is queueing, not a refusal: a handler worker runs one CONNECT at a time (as a Lambda execution environment does) and the endpoint runs at most --concurrency of them per function (default 4; AWS scales further), so a burst of N CONNECTs waits about N / concurrency handler calls. Connect fewer devices at once, or start the endpoint with a higher --concurrency.`);
   }
   if (local && refreshes === 0) {
     notes.push(`No refresh happened in ${round(m.measuredSeconds, 1)} s: a run shorter than the answer's refreshAfterInSeconds measures connects only. Run longer, or advance the endpoint clock (iot-authz endpoint clock advance 5m --url URL) during a run, to see refreshes.`);

@@ -78,9 +78,9 @@ export interface EndpointDecision {
   readonly cached: boolean;
   readonly logs?: RunLogs;
   /**
-   * `handlerMs` is the invocation itself (a cold start included); `queuedMs` the wait behind earlier
-   * invocations of the same handler (one worker serves one at a time, as one Lambda instance does),
-   * which does not count against the 5 s limit.
+   * `handlerMs` is the invocation itself (a cold start included); `queuedMs` the wait for a free
+   * worker of the function (each serves one invocation at a time, as a Lambda execution environment
+   * does, and the endpoint runs at most `--concurrency` of them), which does not count against the 5 s limit.
    */
   readonly timings: { readonly totalMs: number; readonly handlerMs?: number; readonly queuedMs?: number; readonly cold?: boolean };
   /** The endpoint's URL, for the result's target. */
