@@ -6,7 +6,7 @@
 // application/x-www-form-urlencoded way, `+` becomes a space and then %XX is decoded, once.
 // That is why an unencoded signature's `+` arrives as a space: the failure `diagnoseSignature`
 // names. A malformed %-sequence is kept as written rather than rejected.
-import { AUTHORIZER_NAME_PARAM, SIGNATURE_PARAM } from './constants';
+import { AUTHORIZER_NAME_PARAM, ENDPOINT_LOCAL_PATH_PREFIX, SIGNATURE_PARAM } from './constants';
 import { UserError } from './errors';
 
 export interface SignedCredentials {
@@ -38,6 +38,22 @@ export interface CredentialRequest {
 
 /** The WebSocket path AWS IoT serves MQTT on (docs/aws-custom-auth.md: "Credentials on the wire"). */
 export const MQTT_WEBSOCKET_PATH = '/mqtt';
+
+/**
+ * What is wrong with a path given for the local endpoint's MQTT over WebSocket listener
+ * (`--ws-path`), or undefined when it can serve: an absolute URL path of plain path characters,
+ * outside the endpoint's own API (ENDPOINT_LOCAL_PATH_PREFIX).
+ */
+export function webSocketPathProblem(p: string): string | undefined {
+  if (!p.startsWith('/')) return `"${p}" does not start with "/": give a URL path such as ${MQTT_WEBSOCKET_PATH}.`;
+  if (p.length > 256) return `the path is ${p.length} characters long: give at most 256.`;
+  const bad = /[^A-Za-z0-9\-._~/%!$&'()*+,;=:@]/.exec(p);
+  if (bad) return `"${p}" holds ${JSON.stringify(bad[0])}, which a URL path cannot carry as is (no query string, fragment or spaces): give a path such as ${MQTT_WEBSOCKET_PATH}.`;
+  if (p === ENDPOINT_LOCAL_PATH_PREFIX || p.startsWith(`${ENDPOINT_LOCAL_PATH_PREFIX}/`)) {
+    return `"${p}" is inside the endpoint's own API (${ENDPOINT_LOCAL_PATH_PREFIX}/): give another path such as ${MQTT_WEBSOCKET_PATH}.`;
+  }
+  return undefined;
+}
 
 function orderedParams(c: SignedCredentials): Array<[string, string]> {
   const params: Array<[string, string]> = [];

@@ -37,6 +37,8 @@ interface Session {
   readonly clientId: string;
   readonly protocol: 'mqtt' | 'mqtt-ws';
   readonly tls: boolean;
+  /** MQTT over WebSocket: the path the client upgraded on (`--ws-path`); '' over TCP and TLS. */
+  readonly path: string;
   readonly username?: string;
   readonly authorizer: AuthorizerRecord;
   answer: CachedAnswer;
@@ -63,6 +65,8 @@ const CONNACK_V5_UNSUPPORTED = Buffer.from([0x20, 0x03, 0x00, 0x84, 0x00]);
 interface ConnectionMeta {
   protocol: 'mqtt' | 'mqtt-ws';
   tls: boolean;
+  /** MQTT over WebSocket: the path of the upgrade request, without its query string. */
+  path?: string;
   serverName?: string;
   remoteAddress?: string;
   headers?: Record<string, string>;
@@ -215,7 +219,7 @@ export class MqttBroker {
     const request = {
       protocol: meta.protocol,
       method: 'CONNECT',
-      path: meta.protocol === 'mqtt-ws' ? '/mqtt' : '',
+      path: meta.path ?? '',
       tls: meta.tls,
       ...(meta.remoteAddress ? { remoteAddress: meta.remoteAddress } : {}),
       clientId,
@@ -348,6 +352,7 @@ export class MqttBroker {
       clientId,
       protocol: meta.protocol,
       tls: meta.tls,
+      path: meta.path ?? '',
       ...(username !== undefined ? { username } : {}),
       authorizer: a,
       answer,
@@ -501,7 +506,7 @@ export class MqttBroker {
   }
 
   private opRequest(s: Session, method: string): EndpointDecision['request'] {
-    return { protocol: s.protocol, method, path: s.protocol === 'mqtt-ws' ? '/mqtt' : '', tls: s.tls, clientId: s.clientId, ...(s.username !== undefined ? { username: s.username } : {}) };
+    return { protocol: s.protocol, method, path: s.path, tls: s.tls, clientId: s.clientId, ...(s.username !== undefined ? { username: s.username } : {}) };
   }
 
   private sessionWho(s: Session): Pick<EndpointDecision, 'authorizer' | 'authorizerArn' | 'functionArn' | 'principalId'> {

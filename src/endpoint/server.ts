@@ -20,8 +20,9 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_DEFAULT_REGION,
 } from '../core/constants';
-import { MQTT_WEBSOCKET_PATH } from '../core/credentials';
+import { MQTT_WEBSOCKET_PATH, webSocketPathProblem } from '../core/credentials';
 import { parseDurationSeconds } from '../core/duration';
+import { UserError } from '../core/errors';
 import { LocalRuntime } from '../local/runtime';
 import { EndpointClock } from './clock';
 import { EndpointContext, MessageStore, newCounters } from './context';
@@ -59,6 +60,8 @@ export interface EndpointOptions {
   readonly mqttPort?: number;
   /** Also serve MQTT over TLS (ALPN `mqtt`, the self-signed certificate) on this port (0 picks a free one). */
   readonly mqttsPort?: number;
+  /** The path MQTT over WebSocket is served on, on the HTTP(S) listeners (default MQTT_WEBSOCKET_PATH, as AWS). */
+  readonly wsPath?: string;
 }
 
 export interface EndpointListener {
@@ -68,6 +71,8 @@ export interface EndpointListener {
   readonly url: string;
   /** HTTPS: the certificate to trust (curl --cacert, AWS_CA_BUNDLE). */
   readonly caFile?: string;
+  /** HTTP and HTTPS: the path of MQTT over WebSocket (ws:// or wss:// URL + this path). */
+  readonly wsPath?: string;
 }
 
 const LOCAL_PREFIX = `${ENDPOINT_LOCAL_PATH_PREFIX}/`;
@@ -91,7 +96,11 @@ export class LocalEndpoint {
   private connectionsTimer: NodeJS.Timeout | undefined;
   private readonly mqttServers: net.Server[] = [];
 
+  /** Where MQTT over WebSocket is served (EndpointOptions.wsPath). */
+  private readonly wsPath: string;
+
   private constructor(private readonly options: EndpointOptions) {
+    this.wsPath = options.wsPath ?? MQTT_WEBSOCKET_PATH;
     const state = new EndpointState(options.stateDir ? path.resolve(options.stateDir) : undefined);
     this.tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-authz-endpoint-'));
     this.context = {
@@ -115,6 +124,8 @@ export class LocalEndpoint {
 
   /** Loads the state, registers the workspace, and listens; resolves once every listener is ready. */
   static async start(options: EndpointOptions = {}): Promise<LocalEndpoint> {
+    const wsProblem = options.wsPath !== undefined ? webSocketPathProblem(options.wsPath) : undefined;
+    if (wsProblem) throw new UserError(`MQTT over WebSocket path: ${wsProblem}`);
     const endpoint = new LocalEndpoint(options);
     try {
       endpoint.context.state.load();
@@ -177,7 +188,7 @@ export class LocalEndpoint {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
     });
-    // MQTT over WebSocket at /mqtt; the WebSocket sub-protocols AWS IoT's clients ask for.
+    // MQTT over WebSocket at wsPath (/mqtt as AWS); the WebSocket sub-protocols AWS IoT's clients ask for.
     server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head, protocol === 'https'));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       this.context.counters.malformedHttp++;
@@ -199,7 +210,8 @@ export class LocalEndpoint {
         const address = server.address();
         const actual = typeof address === 'object' && address ? address.port : port;
         const shownHost = host.includes(':') ? `[${host}]` : host;
-        this.listeners.push({ protocol, host, port: actual, url: `${protocol}://${shownHost}:${actual}`, ...(caFile ? { caFile } : {}) });
+        const ws = protocol === 'http' || protocol === 'https' ? { wsPath: this.wsPath } : {};
+        this.listeners.push({ protocol, host, port: actual, url: `${protocol}://${shownHost}:${actual}`, ...(caFile ? { caFile } : {}), ...ws });
         resolve();
       });
     });
@@ -238,8 +250,8 @@ export class LocalEndpoint {
     const q = url.indexOf('?');
     const rawPath = q >= 0 ? url.slice(0, q) : url;
     const broker = this.mqtt;
-    if (rawPath !== MQTT_WEBSOCKET_PATH || !broker) {
-      const body = JSON.stringify({ message: `MQTT over WebSocket is served at ${MQTT_WEBSOCKET_PATH}, not ${rawPath}.` });
+    if (rawPath !== this.wsPath || !broker) {
+      const body = JSON.stringify({ message: `MQTT over WebSocket is served at ${this.wsPath}, not ${rawPath}.` });
       socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       return;
     }
@@ -251,6 +263,7 @@ export class LocalEndpoint {
       broker.handle(stream, {
         protocol: 'mqtt-ws',
         tls,
+        path: rawPath,
         headers,
         ...(q >= 0 ? { queryString: url.slice(q + 1) } : {}),
         serverName: (req.socket as Socket & { servername?: string }).servername || (headers.host ?? '').replace(/:\d+$/, ''),

@@ -96,15 +96,20 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     url = ep.url;
     mqttPort = await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtt' ? (o.port as number) : undefined));
     mqtts = await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtts' ? { port: o.port as number, caFile: o.caFile as string } : undefined));
-    const ok = (r: { code: number; stderr: string }) => assert.strictEqual(r.code, 0, r.stderr);
-    ok(aws(url, ['lambda', 'create-function', '--function-name', FUNCTION, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-      '--role', `arn:aws:iam::${ACCOUNT}:role/authorizer`, '--zip-file', 'fileb://function.zip', '--environment', `Variables={EVENT_FILE=${eventFile},ANSWER_FILE=${answerFile}}`], dir));
-    ok(aws(url, ['lambda', 'wait', 'function-active-v2', '--function-name', FUNCTION]));
-    ok(aws(url, ['iot', 'create-authorizer', '--authorizer-name', AUTHORIZER, '--authorizer-function-arn', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FUNCTION}`,
-      '--token-key-name', TOKEN_KEY, '--token-signing-public-keys', `key1=${keys.publicPem}`, '--status', 'ACTIVE']));
-    ok(aws(url, ['lambda', 'add-permission', '--function-name', FUNCTION, '--principal', 'iot.amazonaws.com', '--statement-id', 'iot-invoke',
-      '--action', 'lambda:InvokeFunction', '--source-arn', `arn:aws:iot:${REGION}:${ACCOUNT}:authorizer/${AUTHORIZER}`]));
+    register(url);
   });
+
+  /** The function, the authorizer with the openssl key, and IoT's permission to invoke, on the endpoint at `at`, with the unchanged AWS CLI. */
+  function register(at: string): void {
+    const ok = (r: { code: number; stderr: string }) => assert.strictEqual(r.code, 0, r.stderr);
+    ok(aws(at, ['lambda', 'create-function', '--function-name', FUNCTION, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
+      '--role', `arn:aws:iam::${ACCOUNT}:role/authorizer`, '--zip-file', 'fileb://function.zip', '--environment', `Variables={EVENT_FILE=${eventFile},ANSWER_FILE=${answerFile}}`], dir));
+    ok(aws(at, ['lambda', 'wait', 'function-active-v2', '--function-name', FUNCTION]));
+    ok(aws(at, ['iot', 'create-authorizer', '--authorizer-name', AUTHORIZER, '--authorizer-function-arn', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FUNCTION}`,
+      '--token-key-name', TOKEN_KEY, '--token-signing-public-keys', `key1=${keys.publicPem}`, '--status', 'ACTIVE']));
+    ok(aws(at, ['lambda', 'add-permission', '--function-name', FUNCTION, '--principal', 'iot.amazonaws.com', '--statement-id', 'iot-invoke',
+      '--action', 'lambda:InvokeFunction', '--source-arn', `arn:aws:iot:${REGION}:${ACCOUNT}:authorizer/${AUTHORIZER}`]));
+  }
 
   teardown(() => {
     for (const c of clients.splice(0)) c.end(true);
@@ -264,6 +269,7 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     const d = await logged;
     assert.strictEqual(d.request.protocol, 'mqtt-ws');
     assert.strictEqual(d.request.credentialsIn, 'query');
+    assert.strictEqual(d.request.path, '/mqtt');
     assert.deepStrictEqual(d.event?.protocols, ['tls', 'http', 'mqtt']);
 
     const byHeaders = mqtt.connect(`${wsUrl}/mqtt`, {
@@ -282,6 +288,55 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     noConnect.on('error', () => undefined);
     clients.push(noConnect);
     assert.strictEqual(await outcome(noConnect), 'closed');
+  });
+
+  test('--ws-path serves MQTT over WebSocket on another path; an upgrade elsewhere is a 404 naming it; a bad path is a usage error', async () => {
+    const other = await startEndpointProcess(['--region', REGION, '--ws-path', '/iot/ws']);
+    try {
+      const listening = await waitForLine(other, (o) => (o.event === 'listening' && o.protocol === 'http' ? o : undefined));
+      assert.strictEqual(listening.wsPath, '/iot/ws');
+      register(other.url);
+      const token = 'connect-ws-path';
+      const query = `x-amz-customauthorizer-name=${AUTHORIZER}&${TOKEN_KEY}=${token}&x-amz-customauthorizer-signature=${encodeURIComponent(sign(token))}`;
+      const wsUrl = other.url.replace(/^http/, 'ws');
+      const logged = waitForLine(other, (o) => (o.event === 'decision' && (o.decision as EndpointDecision).request.clientId === 'ws-path' ? (o.decision as EndpointDecision) : undefined));
+      const c = mqtt.connect(`${wsUrl}/iot/ws?${query}`, { protocolVersion: 4, clientId: 'ws-path', reconnectPeriod: 0 });
+      c.on('error', () => undefined);
+      clients.push(c);
+      assert.strictEqual(await outcome(c), 'connected');
+      const d = await logged;
+      assert.strictEqual(d.allowed, true);
+      assert.strictEqual(d.request.protocol, 'mqtt-ws');
+      assert.strictEqual(d.request.path, '/iot/ws');
+
+      // An upgrade at AWS's /mqtt, which this endpoint does not serve now: 404 saying where it is.
+      const { port } = new URL(other.url);
+      const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: `/mqtt?${query}`, headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'mqtt' } });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (b: Buffer) => (body += b.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('upgrade', () => reject(new Error('the upgrade at /mqtt was accepted')));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.strictEqual(refused.status, 404);
+      assert.strictEqual((JSON.parse(refused.body) as { message: string }).message, 'MQTT over WebSocket is served at /iot/ws, not /mqtt.');
+    } finally {
+      assert.strictEqual(await stopEndpointProcess(other), 0);
+    }
+    for (const [bad, says] of [
+      ['mqtt', '"mqtt" does not start with "/"'],
+      ['/my ws', '"/my ws" holds " ", which a URL path cannot carry as is'],
+      ['/mqtt?x=1', '"/mqtt?x=1" holds "?"'],
+      ['/_iot-authz/ws', '"/_iot-authz/ws" is inside the endpoint\'s own API (/_iot-authz/)'],
+    ]) {
+      const r = await iotAuthz(['endpoint', '--ws-path', bad], dir);
+      assert.strictEqual(r.code, 2, `${bad}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`--ws-path ${bad}: ${says}`), r.stderr);
+    }
   });
 
   test('endpoint clock: advancing past refreshAfterInSeconds re-invokes the handler and its new answer applies; disconnectAfterInSeconds closes', async () => {

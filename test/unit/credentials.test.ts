@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import {
+  webSocketPathProblem,
   credentialsToHeaders,
   credentialsToMqttUsername,
   credentialsToQueryString,
@@ -186,5 +187,22 @@ suite('credentials: extractCredentials', () => {
   test('headers, then query, then MQTT username', () => {
     const got = extractCredentials({ queryString: 'k=q', mqttUsername: `u?k=m&${SIGNATURE_PARAM}=s` }, 'k');
     assert.deepStrictEqual(got, { token: 'q', signature: 's', source: 'query' });
+  });
+});
+
+suite('credentials: webSocketPathProblem (--ws-path)', () => {
+  test('AWS\'s /mqtt and other plain absolute paths serve', () => {
+    for (const p of ['/mqtt', '/', '/iot/ws', '/a-b_c.d~e%20f:@!$&\'()*+,;=']) assert.strictEqual(webSocketPathProblem(p), undefined, p);
+  });
+  test('a relative path, a query, a fragment, a space, an over-long path and the endpoint\'s own API are refused, saying why', () => {
+    assert.match(webSocketPathProblem('mqtt') ?? '', /does not start with "\/"/);
+    assert.match(webSocketPathProblem('/mqtt?a=1') ?? '', /holds "\?"/);
+    assert.match(webSocketPathProblem('/mqtt#x') ?? '', /holds "#"/);
+    assert.match(webSocketPathProblem('/my ws') ?? '', /holds " "/);
+    assert.match(webSocketPathProblem('/é') ?? '', /holds "é"/);
+    assert.match(webSocketPathProblem(`/${'a'.repeat(256)}`) ?? '', /257 characters long: give at most 256/);
+    assert.match(webSocketPathProblem('/_iot-authz') ?? '', /inside the endpoint's own API/);
+    assert.match(webSocketPathProblem('/_iot-authz/clock') ?? '', /inside the endpoint's own API/);
+    assert.strictEqual(webSocketPathProblem('/_iot-authzx'), undefined);
   });
 });

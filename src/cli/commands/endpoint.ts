@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { CliCommand, CliIO, optionValue, UsageError } from '../args';
+import { MQTT_WEBSOCKET_PATH, webSocketPathProblem } from '../../core/credentials';
 import { parseDurationSeconds } from '../../core/duration';
 import { UserError } from '../../core/errors';
 import {
@@ -19,8 +20,8 @@ function portOf(text: string | undefined, option: string): number | undefined {
 function readyLine(l: EndpointListener): string {
   if (l.protocol === 'mqtt') return `iot-authz endpoint: listening on ${l.url} (MQTT 3.1.1, custom auth in the username): mosquitto_sub -h ${l.host} -p ${l.port} -V mqttv311 -i CLIENT -u 'user?x-amz-customauthorizer-name=NAME&TOKENKEY=T&x-amz-customauthorizer-signature=S' -t TOPIC\n`;
   if (l.protocol === 'mqtts') return `iot-authz endpoint: listening on ${l.url} (MQTT over TLS, ALPN mqtt; trust ${l.caFile ?? 'the printed certificate'})\n`;
-  if (l.protocol === 'https') return `iot-authz endpoint: listening on ${l.url} (HTTP publish over TLS; trust ${l.caFile ?? 'the printed certificate'})\n`;
-  return `iot-authz endpoint: listening on ${l.url} (IoT and Lambda APIs, HTTP publish, MQTT over WebSocket at /mqtt): aws --endpoint-url ${l.url} iot list-authorizers\n`;
+  if (l.protocol === 'https') return `iot-authz endpoint: listening on ${l.url} (HTTP publish and MQTT over WSS at ${l.wsPath ?? MQTT_WEBSOCKET_PATH}; trust ${l.caFile ?? 'the printed certificate'})\n`;
+  return `iot-authz endpoint: listening on ${l.url} (IoT and Lambda APIs, HTTP publish, MQTT over WebSocket at ${l.wsPath ?? MQTT_WEBSOCKET_PATH}): aws --endpoint-url ${l.url} iot list-authorizers\n`;
 }
 
 function decisionLine(d: EndpointDecision): string {
@@ -59,7 +60,7 @@ function concurrencyOf(text: string | undefined): number | undefined {
 export const endpointCommand: CliCommand = {
   name: 'endpoint',
   summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, and HTTP publish enforced by your authorizer.',
-  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--concurrency N] [--json]',
+  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--ws-path /mqtt] [--concurrency N] [--json]',
   options: [
     { name: 'host', value: 'H', description: `Address to listen on (default ${ENDPOINT_DEFAULT_HOST}).` },
     { name: 'port', value: 'N', description: 'Port of the HTTP listener (default 0: a free port, printed when ready).' },
@@ -72,6 +73,7 @@ export const endpointCommand: CliCommand = {
     { name: 'tls-port', value: 'N', description: 'Port of the HTTPS listener (default 0: a free port).' },
     { name: 'mqtt-port', value: 'N', description: 'Also serve MQTT 3.1.1 over TCP on port N (0: a free port), custom auth enforced on CONNECT, PUBLISH, SUBSCRIBE and delivery.' },
     { name: 'mqtts-port', value: 'N', description: 'Also serve MQTT over TLS with ALPN "mqtt" (the self-signed certificate, path printed) on port N.' },
+    { name: 'ws-path', value: 'PATH', description: `The path of MQTT over WebSocket on the HTTP (and --tls HTTPS) listener (default ${MQTT_WEBSOCKET_PATH}, as AWS IoT).` },
     { name: 'concurrency', value: 'N', description: `Invocations of one function run at once, each in its own worker process (default ${ENDPOINT_DEFAULT_CONCURRENCY}, at most ${ENDPOINT_MAX_CONCURRENCY}); more wait for a free one. 1 runs them one after another.` },
     { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
     { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision, and the live MQTT connections whenever one opens or closes.' },
@@ -80,7 +82,7 @@ export const endpointCommand: CliCommand = {
   details: `Point the AWS CLI at it with --endpoint-url (or AWS_ENDPOINT_URL_IOT / AWS_ENDPOINT_URL_LAMBDA);
 any credentials work. Devices publish with POST /topics/<topic>?qos=1. Recent messages: GET /_iot-authz/messages;
 decisions: GET /_iot-authz/decisions; live MQTT connections: GET /_iot-authz/connections,
-closed with POST /_iot-authz/connections/CLIENT-ID/disconnect. MQTT over WebSocket: ws://HOST:PORT/mqtt. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
+closed with POST /_iot-authz/connections/CLIENT-ID/disconnect. MQTT over WebSocket: ws://HOST:PORT/mqtt (--ws-path). Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
 \`iot-authz endpoint clock advance 6h --url URL\` moves a running endpoint's clock forward: MQTT connections
 are refreshed or closed and the HTTP answer cache expires as if that time had passed.`,
   async run(args, io) {
@@ -95,6 +97,9 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
     const mqttsPort = portOf(optionValue(args, 'mqtts-port'), 'mqtts-port');
     if (tlsPort !== undefined && !args.flags.has('tls')) throw new UsageError('--tls-port needs --tls.');
     const concurrency = concurrencyOf(optionValue(args, 'concurrency'));
+    const wsPath = optionValue(args, 'ws-path');
+    const wsProblem = wsPath !== undefined ? webSocketPathProblem(wsPath) : undefined;
+    if (wsProblem) throw new UsageError(`--ws-path ${wsPath}: ${wsProblem}`);
     const resolved = (name: string) => {
       const v = optionValue(args, name);
       return v !== undefined ? path.resolve(io.cwd, v) : undefined;
@@ -113,6 +118,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
       ...(mqttPort !== undefined ? { mqttPort } : {}),
       ...(mqttsPort !== undefined ? { mqttsPort } : {}),
       ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(wsPath !== undefined ? { wsPath } : {}),
       ...(optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) !== undefined ? { pythonPath: optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) } : {}),
     });
     const ws = endpoint.workspace;
