@@ -9,9 +9,10 @@
 //   service), with the endpoint's default --concurrency next to --concurrency 1: each worker
 //   serves one invocation at a time, as a Lambda execution environment does, so several workers
 //   keep a slow handler's CONNECTs from queueing behind each other. Goal: ≥ 2× (4 workers, 8 clients).
-// There is no "cached answer" CONNECT row: AWS never caches an MQTT authorizer answer
-// (enableCachingForHttp "does not affect MQTT", docs/aws-custom-auth.md), every CONNECT invokes
-// the Lambda, and so does the endpoint. The cached and uncached HTTP publish rows are in
+// There is no "cached answer" CONNECT row: AWS never caches an MQTT authorizer answer (every
+// CONNECT that passes the signature check invokes the authorizer; the HTTP answer cache,
+// enableCachingForHttp, does not apply: docs/aws-custom-auth.md, "What a fleet costs in
+// authorizer invocations"), and neither does the endpoint. The cached and uncached HTTP publish rows are in
 // bench/endpoint.bench.ts.
 // Needs `node esbuild.js` (the worker bundle). Run alone: `npx tsc -p tsconfig.test.json && IOT_AUTHZ_BENCH=mqtt npm run bench`.
 import * as crypto from 'crypto';

@@ -2,14 +2,24 @@
 // disconnectAfterInSeconds, policy refresh, the HTTP answer cache) run on it, so
 // `iot-authz endpoint clock advance 6h` shows in seconds what takes hours in AWS. A timer
 // fires when its due time is reached by real time or by an advance, whichever comes first.
+//
+// An advance replays the time it skips: a connection refreshed every 5 minutes is refreshed 72
+// times by `advance 6h`, each at its own due time, and closed at disconnectAfterInSeconds after
+// the refreshes due before it, as AWS would have done in those hours. Timers fire in waves: every
+// timer due before (earliest due + minFollowUpMs) fires at once, and the wave is awaited before
+// the next, because a timer's work may schedule another one (a refresh schedules the next
+// refresh) no sooner than minFollowUpMs after its own due time.
 
 export interface ClockTimer {
   readonly due: number;
 }
 
+/** A timer's work: `due` is its due time on the clock (an advance may fire it later than that). */
+export type ClockTimerFn = (due: number) => unknown;
+
 interface Entry extends ClockTimer {
   due: number;
-  readonly fn: () => void;
+  readonly fn: ClockTimerFn;
   handle?: NodeJS.Timeout;
 }
 
@@ -19,6 +29,18 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 export class EndpointClock {
   private offset = 0;
   private readonly timers = new Set<Entry>();
+  /** Advances run one after another. */
+  private advancing: Promise<unknown> = Promise.resolve();
+  /** While an advance replays, timers wait for it (none fires on real time out of order). */
+  private replaying = false;
+
+  /**
+   * @param minFollowUpMs No timer's work schedules another timer due sooner than this after its
+   *   own due time (the endpoint: MIN_REFRESH_SECONDS, the shortest refresh AWS accepts).
+   */
+  constructor(private readonly minFollowUpMs = 1) {
+    if (!(minFollowUpMs > 0)) throw new RangeError('minFollowUpMs must be positive.');
+  }
 
   /** Epoch milliseconds on the endpoint's clock. */
   now(): number {
@@ -30,10 +52,15 @@ export class EndpointClock {
   }
 
   /** Runs `fn` once `ms` have passed on this clock. */
-  setTimeout(fn: () => void, ms: number): ClockTimer {
-    const e: Entry = { due: this.now() + ms, fn };
+  setTimeout(fn: ClockTimerFn, ms: number): ClockTimer {
+    return this.setTimeoutAt(fn, this.now() + ms);
+  }
+
+  /** Runs `fn` once the clock reaches `due` (at once when it has already). */
+  setTimeoutAt(fn: ClockTimerFn, due: number): ClockTimer {
+    const e: Entry = { due, fn };
     this.timers.add(e);
-    this.arm(e);
+    if (!this.replaying) this.arm(e);
     return e;
   }
 
@@ -43,15 +70,16 @@ export class EndpointClock {
     if (e.handle) clearTimeout(e.handle);
   }
 
-  /** Moves the clock forward and fires, in due order, every timer that is now due. */
-  advance(ms: number): void {
+  /**
+   * Moves the clock forward by `ms` and fires, in due order, every timer due by then, including
+   * those the fired ones schedule within the skipped time. Resolves with how many fired, once
+   * their work (a refresh's handler invocation) is done.
+   */
+  advance(ms: number): Promise<number> {
     if (!(ms >= 0)) throw new RangeError('The endpoint clock only moves forward.');
-    this.offset += ms;
-    const now = this.now();
-    for (const e of [...this.timers].sort((a, b) => a.due - b.due)) {
-      if (e.due <= now) this.fire(e);
-      else this.arm(e);
-    }
+    const run = this.advancing.then(() => this.replay(ms));
+    this.advancing = run.catch(() => undefined);
+    return run;
   }
 
   /** Cancels every timer. */
@@ -60,16 +88,48 @@ export class EndpointClock {
     this.timers.clear();
   }
 
+  private async replay(ms: number): Promise<number> {
+    const targetOffset = this.offset + ms;
+    let fired = 0;
+    this.replaying = true;
+    for (const e of this.timers) if (e.handle) clearTimeout(e.handle);
+    try {
+      fired = await this.waves(targetOffset);
+    } finally {
+      this.replaying = false;
+      this.offset = Math.max(this.offset, targetOffset);
+      for (const e of this.timers) this.arm(e);
+    }
+    return fired;
+  }
+
+  private async waves(targetOffset: number): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      const target = Date.now() + targetOffset;
+      const due = [...this.timers].filter((e) => e.due <= target).sort((a, b) => a.due - b.due);
+      if (due.length === 0) break;
+      const horizon = due[0].due + this.minFollowUpMs;
+      const wave = due.filter((e) => e.due < horizon);
+      // The clock shows the wave's time while it runs, so what it logs carries that time.
+      this.offset = Math.min(targetOffset, Math.max(this.offset, wave[wave.length - 1].due - Date.now()));
+      const work = wave.map((e) => this.fire(e));
+      fired += wave.length;
+      await Promise.allSettled(work);
+    }
+    return fired;
+  }
+
   private arm(e: Entry): void {
     if (e.handle) clearTimeout(e.handle);
     const delay = e.due - this.now();
-    e.handle = setTimeout(() => (e.due <= this.now() ? this.fire(e) : this.arm(e)), Math.max(0, Math.min(delay, MAX_DELAY_MS)));
+    e.handle = setTimeout(() => (e.due <= this.now() ? void this.fire(e) : this.arm(e)), Math.max(0, Math.min(delay, MAX_DELAY_MS)));
     e.handle.unref();
   }
 
-  private fire(e: Entry): void {
+  private async fire(e: Entry): Promise<void> {
     if (!this.timers.delete(e)) return;
     if (e.handle) clearTimeout(e.handle);
-    e.fn();
+    await e.fn(e.due);
   }
 }

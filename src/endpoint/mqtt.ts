@@ -85,7 +85,10 @@ export class MqttBroker {
       this.connect(client, packet).then(
         (ok) => done(ok ? null : new Error('not authorized'), ok),
         (e: unknown) => {
+          const message = e instanceof Error ? e.message : String(e);
           process.stderr.write(`iot-authz endpoint: internal error on MQTT CONNECT: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+          // Logged as a decision too: the device was refused (and a handler may have run).
+          this.refuseConnection(this.meta.get(client.conn), `An internal error of the local endpoint closed the CONNECT: ${message}`, 'Report it with the decision log line; the device itself may be fine.', packet.clientId);
           done(new Error('internal error'), false);
         },
       );
@@ -208,6 +211,30 @@ export class MqttBroker {
     });
   }
 
+  /**
+   * Logs a connection refused at the transport stage before (or outside) the CONNECT chain: a TLS
+   * connection without ALPN `mqtt`, an internal error.
+   */
+  refuseConnection(meta: ConnectionMeta | undefined, reason: string, fix: string, clientId?: string): void {
+    const m = meta ?? { protocol: 'mqtt', tls: false };
+    this.record({
+      request: {
+        protocol: m.protocol, method: 'CONNECT', path: m.path ?? '', tls: m.tls,
+        ...(m.remoteAddress ? { remoteAddress: m.remoteAddress } : {}),
+        ...(clientId !== undefined ? { clientId } : {}),
+        ...(m.serverName ? { serverName: m.serverName } : {}),
+      },
+      allowed: false,
+      status: 403,
+      answer: 'connection closed without CONNACK',
+      decidedBy: 'transport',
+      reason,
+      fix,
+      stages: [{ stage: 'transport', status: 'failed', detail: reason }],
+      t0: performance.now(),
+    });
+  }
+
   /** CONNECT: the whole custom-auth chain, then iot:Connect. Resolves false when refused (closed without CONNACK). */
   private async connect(client: Client, packet: ConnectPacket): Promise<boolean> {
     const trace = new Trace();
@@ -257,6 +284,13 @@ export class MqttBroker {
       // Written (flushed) before aedes closes the connection.
       await new Promise<void>((resolve) => client.conn.write(CONNACK_V5_UNSUPPORTED, () => resolve()));
       return refuse({ stage: 'transport', status: 403, reason: 'MQTT 5 is not supported by the local endpoint (aedes speaks MQTT 3.1.1); AWS IoT does support it.', fix: 'Connect with MQTT 3.1.1 (mqtt.js: protocolVersion 4; mosquitto: -V mqttv311).' }, 'CONNACK 0x84 (unsupported protocol version)');
+    }
+    if (clientId === '') {
+      // AWS identifies every connection, and checks iot:Connect, by its client id; what it does with
+      // an empty one over MQTT 3.1.1 is not documented. The endpoint refuses it before the handler.
+      const reason = 'The CONNECT has an empty client id: AWS IoT identifies each connection by its client id, and iot:Connect is checked on client/<clientId>.';
+      trace.fail('transport', reason);
+      return refuse({ stage: 'transport', status: 403, reason, fix: 'Give the device a client id (usually its thing name); mqtt.js: clientId, mosquitto: -i.' });
     }
     trace.pass('transport', `MQTT ${version === 4 ? '3.1.1' : '3.1'} CONNECT over ${meta.protocol === 'mqtt-ws' ? 'WebSocket' : 'TCP'}${meta.tls ? ' with TLS' : ''}, client id "${clientId}".`);
 
@@ -396,14 +430,16 @@ export class MqttBroker {
     this.scheduleRefresh(client, session, refreshSeconds);
   }
 
-  private scheduleRefresh(client: Client, session: Session, refreshSeconds: number): void {
-    session.refreshAt = this.ctx.clock.now() + refreshSeconds * 1000;
-    session.timers.push(this.ctx.clock.setTimeout(() => void this.refresh(client, session), refreshSeconds * 1000));
+  /** The next refresh, refreshSeconds after `from` (the previous refresh's due time: an advance of the clock replays them on AWS's cadence). */
+  private scheduleRefresh(client: Client, session: Session, refreshSeconds: number, from = this.ctx.clock.now()): void {
+    session.refreshAt = from + refreshSeconds * 1000;
+    session.timers.push(this.ctx.clock.setTimeoutAt((due) => this.refresh(client, session, due), session.refreshAt));
   }
 
   /** Invokes the handler again with the connection's event; its new answer applies from now on, a refusal closes the connection. */
-  private async refresh(client: Client, session: Session): Promise<void> {
-    if (this.sessions.get(client) !== session) return;
+  private async refresh(client: Client, session: Session, due: number): Promise<void> {
+    // A refresh due when the session ends (refreshAfterInSeconds divides disconnectAfterInSeconds) is not made.
+    if (this.sessions.get(client) !== session || due >= session.disconnectAt) return;
     const trace = new Trace();
     const partial: Facts = { cached: false, event: session.answer.event };
     this.ctx.counters.mqttRefreshes++;
@@ -426,7 +462,7 @@ export class MqttBroker {
     session.answer = answer;
     session.pctx = { ...session.pctx, principalId: answer.principalId };
     const next = answer.validation.normalized?.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS;
-    this.scheduleRefresh(client, session, next);
+    this.scheduleRefresh(client, session, next, due);
     this.onConnectionsChanged?.(); // principal and next refresh changed
     this.record({ ...base, allowed: true, status: 200, answer: 'policies replaced', decidedBy: 'answer', reason: `Policies refreshed for ${answer.principalId} (refreshAfterInSeconds); the new answer applies from now on; next refresh in ${next} s.` });
   }

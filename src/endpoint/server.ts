@@ -19,6 +19,7 @@ import {
   LAMBDA_API_VERSION_PATH,
   LOCAL_ACCOUNT_ID,
   LOCAL_DEFAULT_REGION,
+  MIN_REFRESH_SECONDS,
 } from '../core/constants';
 import { MQTT_WEBSOCKET_PATH, webSocketPathProblem } from '../core/credentials';
 import { parseDurationSeconds } from '../core/duration';
@@ -115,7 +116,7 @@ export class LocalEndpoint {
       log: new DecisionLog(options.logFile),
       messages: new MessageStore(),
       counters: newCounters(),
-      clock: new EndpointClock(),
+      clock: new EndpointClock(MIN_REFRESH_SECONDS * 1000),
       url: () => this.listeners[0]?.url ?? '',
     };
     this.iot = new IotApi(this.context);
@@ -231,8 +232,21 @@ export class LocalEndpoint {
       socket.once('close', () => this.sockets.delete(socket));
       broker.handle(socket, { protocol: 'mqtt', tls: cert !== undefined, ...(serverName ? { serverName } : {}), ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}) });
     };
+    // AWS serves custom authentication on port 443 only to TLS connections that ask for ALPN `mqtt`
+    // (docs/aws-custom-auth.md: "Credentials on the wire"); without it the authorizer is never invoked.
+    const serveTls = (s: tls.TLSSocket) => {
+      if (s.alpnProtocol === 'mqtt') return serve(s, s.servername || undefined);
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+      broker.refuseConnection(
+        { protocol: 'mqtt', tls: true, ...(s.servername ? { serverName: s.servername } : {}), ...(s.remoteAddress ? { remoteAddress: s.remoteAddress } : {}) },
+        'TLS connection without the ALPN protocol "mqtt": on port 443 AWS IoT takes MQTT with custom authentication only when the client asks for ALPN "mqtt"; without it the authorizer is never invoked.',
+        'Set ALPN "mqtt" on the TLS connection: mosquitto --tls-alpn mqtt, mqtt.js ALPNProtocols: [\'mqtt\'], the Device SDK v2 sets it for custom auth on port 443.',
+      );
+      s.destroy();
+    };
     const server = cert
-      ? tls.createServer({ key: cert.key, cert: cert.cert, ALPNProtocols: ['mqtt'] }, (s) => serve(s, s.servername || undefined))
+      ? tls.createServer({ key: cert.key, cert: cert.cert, ALPNProtocols: ['mqtt'] }, serveTls)
       : net.createServer((s) => serve(s));
     if (cert) server.on('tlsClientError', (_e: Error, s: Socket) => s.destroy());
     this.mqttServers.push(server);
@@ -290,8 +304,16 @@ export class LocalEndpoint {
     if (seconds === undefined || !(seconds >= 0) || seconds > MAX_CLOCK_ADVANCE_SECONDS) {
       return sendJson(res, 400, { message: `Send {"advance": "6h"} (s, m, h, d, or seconds as a number), from 0 to ${MAX_CLOCK_ADVANCE_SECONDS / 86400} days; got ${text.slice(0, 100) || 'an empty body'}.` });
     }
-    this.context.clock.advance(seconds * 1000);
-    sendJson(res, 200, { advancedSeconds: seconds, ...this.clockState() });
+    const c = this.context.counters;
+    const before = { refreshes: c.mqttRefreshes, disconnects: c.mqttLifetimeDisconnects };
+    const timersFired = await this.context.clock.advance(seconds * 1000);
+    sendJson(res, 200, {
+      advancedSeconds: seconds,
+      ...this.clockState(),
+      timersFired,
+      mqttRefreshes: c.mqttRefreshes - before.refreshes,
+      mqttLifetimeDisconnects: c.mqttLifetimeDisconnects - before.disconnects,
+    });
   }
 
   /** `POST /_iot-authz/connections/{clientId}/disconnect`: closes that MQTT connection, as a broker restart would. */

@@ -363,8 +363,9 @@ export class EndpointFeature implements vscode.Disposable {
     if (seconds === undefined) throw new UserError(`"${text}" is not a duration: write 90s, 5m, 6h, 1d or 1h30m.`);
     const answer = await this.endpointApi('clock', { advance: seconds });
     const result = { now: String(answer.now), offsetSeconds: Number(answer.offsetSeconds) };
-    this.s.log.info(`Local endpoint clock advanced by ${seconds} s: now ${result.now}.`);
-    void vscode.window.showInformationMessage(`Local endpoint clock advanced by ${text}: now ${result.now} (${result.offsetSeconds} s ahead).`);
+    const happened = `${Number(answer.mqttRefreshes ?? 0)} MQTT policy refreshes, ${Number(answer.mqttLifetimeDisconnects ?? 0)} connections closed at disconnectAfterInSeconds`;
+    this.s.log.info(`Local endpoint clock advanced by ${seconds} s: now ${result.now}; ${happened}.`);
+    void vscode.window.showInformationMessage(`Local endpoint clock advanced by ${text}: now ${result.now} (${result.offsetSeconds} s ahead); ${happened}.`);
     return result;
   }
 

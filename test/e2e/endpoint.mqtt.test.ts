@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as mqtt from 'mqtt';
 import type { EndpointDecision } from '../../src/endpoint';
 import {
-  ACCOUNT, aws, curl, ensureBuilt, iotAuthz, opensslKeyPair, opensslSign, REGION, RunningEndpoint,
+  ACCOUNT, aws, countLines, curl, ensureBuilt, iotAuthz, opensslKeyPair, opensslSign, REGION, RunningEndpoint,
   startEndpointProcess, stopEndpointProcess, tempDir, waitForLine, zipOf,
 } from './endpointFixtures';
 
@@ -365,11 +365,20 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     const long = await connected('long-lived');
     const refusedBefore = (JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: { refusedByStage: Record<string, number> } }).counters.refusedByStage;
     const longClosed = new Promise<void>((resolve) => long.once('close', () => resolve()));
+    const from = (ep as RunningEndpoint).lines.length;
     const disconnected = nextDecision((d) => d.request.method === 'DISCONNECT' && d.request.clientId === 'long-lived');
     const later = await iotAuthz(['endpoint', 'clock', 'advance', '1h', '--url', url], dir);
     assert.strictEqual(later.code, 0, later.stderr);
     assert.match((await disconnected).reason, /disconnectAfterInSeconds \(3600 s\) reached/);
     await longClosed;
+    // The hour skipped is replayed as AWS would have lived it: a refresh every 300 s (300 to
+    // 3300 s: 11), each at its own time on the endpoint clock, then the disconnect at 3600 s.
+    const logged = (ep as RunningEndpoint).lines.slice(from).map((l) => JSON.parse(l) as { event: string; decision?: EndpointDecision })
+      .flatMap((o) => (o.event === 'decision' && o.decision?.request.clientId === 'long-lived' ? [o.decision] : []));
+    assert.deepStrictEqual(logged.map((d) => d.request.method), [...Array<string>(11).fill('REFRESH'), 'DISCONNECT']);
+    const times = logged.map((d) => Date.parse(d.at));
+    for (let i = 1; i < times.length; i++) assert.ok(Math.abs(times[i] - times[i - 1] - 300_000) < 2000, `decision ${i} at ${logged[i].at}, the one before at ${logged[i - 1].at}`);
+    assert.match(later.stdout, /in that time \d+ MQTT policy refreshes \(handler invoked\), \d+ connections closed at disconnectAfterInSeconds/);
     const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number> & { refusedByStage: Record<string, number> } };
     assert.ok(health.counters.mqttRefreshes >= 1 && health.counters.mqttLifetimeDisconnects >= 1, JSON.stringify(health.counters));
     // A session that ends at disconnectAfterInSeconds was not refused: refusals by stage unchanged.
@@ -426,6 +435,35 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     const d = await logged;
     assert.strictEqual(d.request.tls, true);
     assert.strictEqual(d.event?.protocolData.tls?.serverName, 'localhost');
+  });
+
+  test('MQTT over TLS without ALPN mqtt is closed before any CONNECT, and the log says to set it (AWS never invokes the authorizer then)', async () => {
+    const invoked = countLines(eventFile);
+    const logged = nextDecision((d) => d.request.method === 'CONNECT' && d.decidedBy === 'transport' && /ALPN/.test(d.reason));
+    const c = client('tls-no-alpn', username('connect-tls'), {
+      protocol: 'mqtts', port: mqtts.port, ca: fs.readFileSync(mqtts.caFile), servername: 'localhost', rejectUnauthorized: true,
+    });
+    assert.strictEqual(await outcome(c), 'closed');
+    const d = await logged;
+    assert.strictEqual(d.allowed, false);
+    assert.strictEqual(d.request.tls, true);
+    assert.match(d.reason, /without the ALPN protocol "mqtt".*the authorizer is never invoked/);
+    assert.match(d.fix ?? '', /--tls-alpn mqtt/);
+    assert.strictEqual(countLines(eventFile), invoked, 'the handler ran');
+  });
+
+  test('a CONNECT with an empty client id is refused at the transport stage before the handler, and the endpoint keeps serving', async () => {
+    const invoked = countLines(eventFile);
+    const logged = nextDecision((d) => d.request.method === 'CONNECT' && d.request.clientId === '');
+    const c = client('', username('connect'), { clean: true });
+    assert.strictEqual(await outcome(c), 'closed');
+    const d = await logged;
+    assert.strictEqual(d.allowed, false);
+    assert.strictEqual(d.decidedBy, 'transport');
+    assert.match(d.reason, /empty client id/);
+    assert.match(d.fix ?? '', /Give the device a client id/);
+    assert.strictEqual(countLines(eventFile), invoked, 'the handler ran');
+    await connected('after-empty-id');
   });
 
   test('a token key name in the wrong case is refused at the signature stage, and the log names the near miss', async () => {

@@ -167,7 +167,15 @@ for (const theme of ['dark', 'light', 'high-contrast'] as Theme[]) {
     });
 
     test('"Show Run History…" picks a run from the palette', async () => {
-      await paletteFromPanel(wb.page, 'IoT Authorizer: Show Run History…');
+      // The previous test left the keyboard on a history item inside the panel's webview. Closing
+      // the palette hands the focus back to the active editor, this webview, which can take it
+      // from the history pick as it opens (the pick closes, and Enter re-shows the focused run).
+      // A person who runs the command from the Explorer has no such race: start from there.
+      await paletteFromPanel(wb.page, 'File: Focus on Files Explorer');
+      await wb.page.waitForFunction(() => !!document.activeElement?.closest('.explorer-folders-view'), undefined, { timeout: 10000 });
+      await wb.page.keyboard.press('F1');
+      await wb.page.locator('.quick-input-widget input').fill('>IoT Authorizer: Show Run History…');
+      await acceptRow(wb.page, 'Show Run History…');
       const rows = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'authz.json' });
       await rows.nth(1).waitFor({ timeout: 20000 });
       const texts = await rows.allInnerTexts();

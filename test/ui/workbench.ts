@@ -53,10 +53,14 @@ export async function runCommand(page: Page, label: string): Promise<void> {
 export async function acceptRow(page: Page, text: string, timeout = 30000): Promise<void> {
   try {
     await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).waitFor({ timeout });
+    // The keyboard must be in the quick input too: when VS Code hands the focus back to a webview
+    // as a palette closes, the next quick pick loses it, and an Enter would reach the webview.
+    await page.waitForFunction(() => !!document.activeElement?.closest('.quick-input-widget'), undefined, { timeout });
   } catch (e) {
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     const shot = await screenshot(page, `failed-accept-row-${text.replace(/[^\w.-]+/g, '_')}`);
-    throw new Error(`no focused quick-input row holds "${text}" (rows: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ') || 'none'}); screenshot ${shot}`, { cause: e });
+    const focus = await page.evaluate(() => { const a = document.activeElement; return a ? `${a.tagName.toLowerCase()}${a.className ? `.${String(a.className).split(' ').join('.')}` : ''}` : 'none'; });
+    throw new Error(`no focused quick-input row holds "${text}", or the keyboard is not in the quick input (rows: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ') || 'none'}; focus on ${focus}); screenshot ${shot}`, { cause: e });
   }
   await page.keyboard.press('Enter');
 }

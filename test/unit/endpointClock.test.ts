@@ -4,7 +4,7 @@ import { parseDurationSeconds } from '../../src/core/duration';
 import { EndpointClock } from '../../src/endpoint/clock';
 
 suite('endpoint clock', () => {
-  test('advance fires the timers now due, in due order, and leaves the others armed', () => {
+  test('advance fires the timers now due, in due order, and leaves the others armed', async () => {
     const clock = new EndpointClock();
     const fired: string[] = [];
     clock.setTimeout(() => fired.push('disconnect 1h'), 3600_000);
@@ -13,12 +13,51 @@ suite('endpoint clock', () => {
     const cancelled = clock.setTimeout(() => fired.push('cancelled'), 60_000);
     clock.clearTimeout(cancelled);
     const before = clock.now();
-    clock.advance(2 * 3600_000);
+    assert.strictEqual(await clock.advance(2 * 3600_000), 2);
     assert.deepStrictEqual(fired, ['refresh 5m', 'disconnect 1h']);
     assert.ok(clock.now() - before >= 2 * 3600_000);
     assert.strictEqual(clock.offsetMs, 2 * 3600_000);
-    clock.advance(86_400_000);
+    await clock.advance(86_400_000);
     assert.deepStrictEqual(fired, ['refresh 5m', 'disconnect 1h', 'later 1d']);
+    clock.dispose();
+  });
+
+  test('an advance replays the skipped time: a refresh every 5 min that schedules the next one runs 11 times before the 1 h disconnect, each awaited', async () => {
+    const clock = new EndpointClock(300_000);
+    const start = clock.now();
+    const events: string[] = [];
+    let inFlight = 0;
+    let open = true;
+    const refresh = async (due: number): Promise<void> => {
+      if (!open) return;
+      inFlight++;
+      await new Promise((r) => setImmediate(r)); // the handler's invocation
+      inFlight--;
+      events.push(`refresh +${Math.round((due - start) / 60_000)}m`);
+      clock.setTimeoutAt(refresh, due + 300_000);
+    };
+    clock.setTimeout(refresh, 300_000);
+    clock.setTimeout(() => {
+      open = false;
+      events.push('disconnect +60m');
+    }, 3600_000);
+    const fired = await clock.advance(6 * 3600_000);
+    assert.strictEqual(inFlight, 0, 'the advance resolved before the refreshes it fired were done');
+    assert.deepStrictEqual(events, [...Array.from({ length: 11 }, (_, i) => `refresh +${(i + 1) * 5}m`), 'disconnect +60m']);
+    // 11 refreshes, the disconnect, and the refresh due at 60 min that found the connection closed.
+    assert.strictEqual(fired, 13);
+    assert.ok(clock.offsetMs >= 6 * 3600_000);
+    clock.dispose();
+  });
+
+  test('advances run one after another; timers due beyond an advance stay armed', async () => {
+    const clock = new EndpointClock(300_000);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push('1h'), 3600_000);
+    clock.setTimeout(() => fired.push('3h'), 3 * 3600_000);
+    await Promise.all([clock.advance(2 * 3600_000), clock.advance(2 * 3600_000)]);
+    assert.deepStrictEqual(fired, ['1h', '3h']);
+    assert.strictEqual(clock.offsetMs, 4 * 3600_000);
     clock.dispose();
   });
 

@@ -31,6 +31,8 @@ function decisionLine(d: EndpointDecision): string {
   return `${d.status} ${what}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
 }
 
+const plural = (n: number | undefined, one: string, many: string): string => `${n ?? '?'} ${n === 1 ? one : many}`;
+
 async function advanceClock(words: string[], url: string | undefined, io: CliIO): Promise<number> {
   if (words[0] !== 'advance' || words.length !== 2) throw new UsageError('usage: iot-authz endpoint clock advance DURATION --url URL (DURATION such as 90s, 5m, 6h, 1d).');
   const seconds = parseDurationSeconds(words[1]);
@@ -42,9 +44,11 @@ async function advanceClock(words: string[], url: string | undefined, io: CliIO)
   } catch (e) {
     throw new UserError(`Cannot reach the endpoint at ${url}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}. Is it running?`);
   }
-  const body = (await res.json().catch(() => ({}))) as { message?: string; now?: string; offsetSeconds?: number };
+  const body = (await res.json().catch(() => ({}))) as { message?: string; now?: string; offsetSeconds?: number; mqttRefreshes?: number; mqttLifetimeDisconnects?: number };
   if (!res.ok) throw new UserError(`The endpoint refused the clock change (${res.status}): ${body.message ?? 'no message'}`);
-  io.stdout(`endpoint clock advanced by ${seconds} s: now ${body.now ?? '?'} (${body.offsetSeconds ?? '?'} s ahead of real time)\n`);
+  io.stdout(`endpoint clock advanced by ${seconds} s: now ${body.now ?? '?'} (${body.offsetSeconds ?? '?'} s ahead of real time); `
+    + `in that time ${plural(body.mqttRefreshes, 'MQTT policy refresh', 'MQTT policy refreshes')} (handler invoked), `
+    + `${plural(body.mqttLifetimeDisconnects, 'connection', 'connections')} closed at disconnectAfterInSeconds\n`);
   return 0;
 }
 
