@@ -44,7 +44,8 @@ async function advanceClock(words: string[], url: string | undefined, io: CliIO)
   } catch (e) {
     throw new UserError(`Cannot reach the endpoint at ${url}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}. Is it running?`);
   }
-  const body = (await res.json().catch(() => ({}))) as { message?: string; now?: string; offsetSeconds?: number; mqttRefreshes?: number; mqttLifetimeDisconnects?: number };
+  type ClockAnswer = { message?: string; now?: string; offsetSeconds?: number; mqttRefreshes?: number; mqttLifetimeDisconnects?: number };
+  const body = (await res.json().catch(() => ({}))) as ClockAnswer;
   if (!res.ok) throw new UserError(`The endpoint refused the clock change (${res.status}): ${body.message ?? 'no message'}`);
   io.stdout(`endpoint clock advanced by ${seconds} s: now ${body.now ?? '?'} (${body.offsetSeconds ?? '?'} s ahead of real time); `
     + `in that time ${plural(body.mqttRefreshes, 'MQTT policy refresh', 'MQTT policy refreshes')} (handler invoked), `
