@@ -10,8 +10,10 @@
 //   here, before it fails in AWS with a client that lower-cases.
 // - `host` (and for WebSocket the upgrade headers) are added when the file does not set them:
 //   every client sends them, so AWS receives them.
-// - `queryString` keeps the leading `?` of AWS's example and is left out when the request has
-//   none; header and query values are passed exactly as sent (query values still URL-encoded).
+// - `queryString`: over MQTT over WebSocket as measured against AWS (docs/aws-custom-auth.md,
+//   "The event"): without the leading `?`, and `""` when the URL had none. Over HTTPS publish
+//   (not measured) it keeps the leading `?` of AWS's example and is left out when the request
+//   has none. Header and query values are passed exactly as sent (query values still URL-encoded).
 // - `tls.serverName` is always present: custom authentication requires SNI (docs/aws-custom-auth.md: "What failures look like").
 // - `mqtt` is present (possibly empty) for both MQTT protocols; its fields only when sent.
 import { randomUUID } from 'crypto';
@@ -367,7 +369,9 @@ export async function buildAuthorizerEvent(input: BuildEventInput): Promise<Auth
   if (r.headers) {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(r.headers)) headers[name.toLowerCase()] = value;
-    protocolData.http = r.queryString ? { headers, queryString: `?${r.queryString}` } : { headers };
+    protocolData.http = r.protocol === 'mqtt-wss'
+      ? { headers, queryString: r.queryString ?? '' }
+      : r.queryString ? { headers, queryString: `?${r.queryString}` } : { headers };
   }
   if (r.mqtt) {
     const mqtt: NonNullable<AuthorizerEvent['protocolData']['mqtt']> = {};

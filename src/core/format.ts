@@ -26,6 +26,7 @@ const OUTCOME_MARK: Readonly<Record<RunOutcome, { mark: string; tone: Tone }>> =
   'signature-rejected': { mark: 'SIGNATURE REJECTED', tone: 'bad' },
   'handler-error': { mark: 'HANDLER ERROR', tone: 'bad' },
   'request-error': { mark: 'REQUEST ERROR', tone: 'bad' },
+  'session-ended': { mark: 'SESSION ENDED', tone: 'dim' },
 };
 
 /** `300` → "5 min", `86400` → "24 h", `5400` → "1 h 30 min", `45` → "45 s". */

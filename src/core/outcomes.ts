@@ -16,6 +16,7 @@ export const OUTCOME_PRESENTATION: Readonly<Record<RunOutcome, OutcomePresentati
   'signature-rejected': { label: 'Signature rejected', icon: 'shield', tone: 'bad' },
   'handler-error': { label: 'Handler error', icon: 'error', tone: 'bad' },
   'request-error': { label: 'Request error', icon: 'warning', tone: 'bad' },
+  'session-ended': { label: 'Session ended', icon: 'debug-disconnect', tone: 'warn' },
 };
 
 /** The outcome's icon in editor text (status bar, CodeLens, QuickPick): `$(pass)`. */

@@ -20,9 +20,11 @@ export type RunTarget =
  * - `invalid-response`: the handler answered something AWS rejects (InvalidResponseException);
  * - `signature-rejected`: AWS would not invoke the handler (bad or missing signature, inactive authorizer);
  * - `handler-error`: the handler threw, timed out, or could not load;
- * - `request-error`: the request or project could not be turned into an event.
+ * - `request-error`: the request or project could not be turned into an event;
+ * - `session-ended`: a local endpoint MQTT session ended (closed at disconnectAfterInSeconds or on
+ *   request): nothing was refused.
  */
-export type RunOutcome = 'allowed' | 'denied' | 'invalid-response' | 'signature-rejected' | 'handler-error' | 'request-error';
+export type RunOutcome = 'allowed' | 'denied' | 'invalid-response' | 'signature-rejected' | 'handler-error' | 'request-error' | 'session-ended';
 
 export interface RunRequestSummary {
   readonly authorizer?: string;

@@ -21,7 +21,7 @@ export interface ReadRunHistory {
   readonly migrated: boolean;
 }
 
-const OUTCOMES: ReadonlySet<RunOutcome> = new Set<RunOutcome>(['allowed', 'denied', 'invalid-response', 'signature-rejected', 'handler-error', 'request-error']);
+const OUTCOMES: ReadonlySet<RunOutcome> = new Set<RunOutcome>(['allowed', 'denied', 'invalid-response', 'signature-rejected', 'handler-error', 'request-error', 'session-ended']);
 
 type Rec = Record<string, unknown>;
 

@@ -9,8 +9,12 @@ import type { EndpointDecision } from './decisions';
 
 const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not checked: the endpoint refused the request before the signature stage.' };
 
+/** An MQTT session's end (disconnectAfterInSeconds, or a disconnect on request): it refuses nothing. */
+const endsSession = (d: EndpointDecision): boolean => d.request.protocol !== 'http' && d.request.method === 'DISCONNECT';
+
 function outcomeOf(d: EndpointDecision): { outcome: RunOutcome; error?: RunError } {
   if (d.allowed) return { outcome: 'allowed' };
+  if (endsSession(d)) return { outcome: 'session-ended' };
   switch (d.decidedBy) {
     case 'transport':
       return { outcome: 'request-error', error: { code: 'REQUEST_INVALID', message: d.reason } };
@@ -40,7 +44,9 @@ function handlerOf(d: EndpointDecision): HandlerOutcome | undefined {
 /** The decision as an InvocationResult; plain JSON data, no secrets (HTTP publish carries no password). */
 export function decisionToInvocationResult(d: EndpointDecision): InvocationResult {
   const { outcome, error } = outcomeOf(d);
-  const verdict = d.request.protocol !== 'http' ? `${d.request.method} ${d.allowed ? 'allowed' : `refused at ${d.decidedBy}`}` : d.allowed ? `Published to ${d.request.topic ?? '?'}` : `Refused (${d.status}) at ${d.decidedBy}`;
+  const verdict = endsSession(d) ? `Session of ${d.request.clientId ?? '?'} ended`
+    : d.request.protocol !== 'http' ? `${d.request.method} ${d.allowed ? 'allowed' : `refused at ${d.decidedBy}`}`
+      : d.allowed ? `Published to ${d.request.topic ?? '?'}` : `Refused (${d.status}) at ${d.decidedBy}`;
   const handler = handlerOf(d);
   return assembleRunResult({
     id: d.id,
@@ -66,7 +72,7 @@ export function decisionToInvocationResult(d: EndpointDecision): InvocationResul
     checked: { ...(d.validation ? { validation: d.validation } : {}), ...(d.evaluation ? { evaluation: d.evaluation } : {}) },
     // Not used: the endpoint evaluated the publish with its own context (checked.evaluation).
     policyContext: { region: d.evaluation?.context.region ?? '', accountId: d.evaluation?.context.accountId ?? '' },
-    problems: d.stages.filter((s) => s.status === 'failed').map((s) => ({ severity: 'error' as const, field: s.stage, message: `${s.detail}${d.fix ? ` ${d.fix}` : ''}` })),
+    problems: d.stages.filter((s) => s.status === 'failed').map((s) => ({ severity: endsSession(d) ? 'info' as const : 'error' as const, field: s.stage, message: `${s.detail}${d.fix ? ` ${d.fix}` : ''}` })),
     ...(d.logs ? { logs: d.logs } : {}),
     timings: {
       totalMs: d.timings.totalMs,

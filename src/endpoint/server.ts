@@ -396,6 +396,8 @@ export class LocalEndpoint {
         defaultAuthorizer: this.context.state.defaultAuthorizer ?? null,
         functions: [...this.context.state.functions.keys()],
         counters: this.context.counters,
+        /** TCP connections open on every listener (HTTP keep-alive, MQTT, WebSocket), this request's included. */
+        openSockets: this.sockets.size,
         connections: this.connections,
       });
     }
@@ -404,7 +406,7 @@ export class LocalEndpoint {
       return sendJson(res, 200, { messages: this.context.messages.recent({ ...(topic !== undefined ? { topic } : {}), ...(limit ? { limit } : {}) }) });
     }
     if (what === 'decisions') return sendJson(res, 200, { decisions: this.context.log.recent(limit) });
-    sendJson(res, 404, { message: `Unknown endpoint path ${ENDPOINT_LOCAL_PATH_PREFIX}/${what}: use health, messages, decisions or clock.` });
+    sendJson(res, 404, { message: `Unknown endpoint path ${ENDPOINT_LOCAL_PATH_PREFIX}/${what}: use health, messages, decisions, connections or clock.` });
   }
 
   /** Closes every connection and listener, ends the handler workers, flushes the log; idempotent. */

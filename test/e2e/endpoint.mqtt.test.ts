@@ -10,6 +10,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as mqtt from 'mqtt';
 import type { EndpointDecision } from '../../src/endpoint';
+import { decisionToInvocationResult } from '../../src/endpoint/decisionResult';
 import {
   ACCOUNT, aws, countLines, curl, ensureBuilt, iotAuthz, opensslKeyPair, opensslSign, REGION, RunningEndpoint,
   startEndpointProcess, stopEndpointProcess, tempDir, waitForLine, zipOf,
@@ -378,7 +379,14 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     assert.deepStrictEqual(logged.map((d) => d.request.method), [...Array<string>(11).fill('REFRESH'), 'DISCONNECT']);
     const times = logged.map((d) => Date.parse(d.at));
     for (let i = 1; i < times.length; i++) assert.ok(Math.abs(times[i] - times[i - 1] - 300_000) < 2000, `decision ${i} at ${logged[i].at}, the one before at ${logged[i - 1].at}`);
-    assert.match(later.stdout, /in that time \d+ MQTT policy refreshes \(handler invoked\), \d+ connections closed at disconnectAfterInSeconds/);
+    assert.match(later.stdout, /in that time \d+ MQTT policy refreshes \(handler invoked\), \d+ connections? closed at disconnectAfterInSeconds/);
+    // Opened in the results panel, a refresh is a run that allowed, the disconnect a session that ended (not a refusal).
+    const refreshRun = decisionToInvocationResult(logged[0]);
+    assert.strictEqual(refreshRun.outcome, 'allowed');
+    const endRun = decisionToInvocationResult(logged[logged.length - 1]);
+    assert.strictEqual(endRun.outcome, 'session-ended');
+    assert.match(endRun.headline, /^Session of long-lived ended: disconnectAfterInSeconds \(3600 s\) reached/);
+    assert.ok(endRun.problems.every((p) => p.severity === 'info'), JSON.stringify(endRun.problems));
     const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number> & { refusedByStage: Record<string, number> } };
     assert.ok(health.counters.mqttRefreshes >= 1 && health.counters.mqttLifetimeDisconnects >= 1, JSON.stringify(health.counters));
     // A session that ends at disconnectAfterInSeconds was not refused: refusals by stage unchanged.
@@ -418,6 +426,32 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     } finally {
       agent.destroy();
     }
+  });
+
+  test('endpoint clock without --url finds the one endpoint running; none or several is a usage error naming them', async () => {
+    const env = { IOT_AUTHZ_RUNTIME_DIR: path.join(dir, 'runtime') };
+    const none = await iotAuthz(['endpoint', 'clock', 'advance', '1m'], dir, env);
+    assert.strictEqual(none.code, 2, none.stderr);
+    assert.match(none.stderr, /No running endpoint found: start one with "iot-authz endpoint".*or give --url URL/);
+    const first = await startEndpointProcess(['--region', REGION], 15000, env);
+    try {
+      const one = await iotAuthz(['endpoint', 'clock', 'advance', '1m'], dir, env);
+      assert.strictEqual(one.code, 0, one.stderr);
+      assert.ok(one.stderr.includes(`the running endpoint at ${first.url} (pid ${first.child.pid})`), one.stderr);
+      assert.match(one.stdout, /advanced by 60 s/);
+      const second = await startEndpointProcess(['--region', REGION], 15000, env);
+      try {
+        const two = await iotAuthz(['endpoint', 'clock', 'advance', '1m'], dir, env);
+        assert.strictEqual(two.code, 2, two.stderr);
+        assert.ok(two.stderr.includes('2 endpoints are running; say which with --url') && two.stderr.includes(first.url) && two.stderr.includes(second.url), two.stderr);
+      } finally {
+        assert.strictEqual(await stopEndpointProcess(second), 0);
+      }
+    } finally {
+      assert.strictEqual(await stopEndpointProcess(first), 0);
+    }
+    // Stopped endpoints leave no record behind.
+    assert.deepStrictEqual(fs.readdirSync(env.IOT_AUTHZ_RUNTIME_DIR), []);
   });
 
   test('endpoint clock: a bad duration is a usage error saying what to write', async () => {
@@ -479,6 +513,9 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
   });
 
   test('1,000 concurrent connections that vanish mid-handshake are all closed, and the endpoint keeps serving', async () => {
+    type Health = { counters: Record<string, number>; connections: Array<{ clientId: string }>; openSockets: number };
+    const health = (): Health => JSON.parse(curl([`${url}/_iot-authz/health`]).body) as Health;
+    const before = health().openSockets;
     // Half a CONNECT (fixed header and the start of the protocol name), then the client is gone.
     const partial = Buffer.from([0x10, 0x20, 0x00, 0x04, 0x4d, 0x51]);
     await Promise.all(
@@ -494,8 +531,15 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
       ),
     );
     await connected('after-vanish');
-    const health = JSON.parse(curl([`${url}/_iot-authz/health`]).body) as { counters: Record<string, number>; connections: Array<{ clientId: string }> };
-    assert.ok(health.connections.some((c) => c.clientId === 'after-vanish'));
+    assert.ok(health().connections.some((c) => c.clientId === 'after-vanish'));
+    // The endpoint's side of each vanished connection is closed too: its open sockets come back to
+    // what they were, plus the one device now connected (polled: the closes arrive as events).
+    let open = health().openSockets;
+    for (let i = 0; i < 300 && open > before + 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      open = health().openSockets;
+    }
+    assert.ok(open <= before + 1, `${open} sockets still open on the endpoint, ${before} before the 1,000 vanished`);
   });
 
   test('a malformed CONNECT and a CONNECT with a 64 KB username (the MQTT maximum) are closed, and the endpoint keeps serving', async () => {

@@ -81,8 +81,8 @@ export interface RunningEndpoint {
 }
 
 /** Starts `iot-authz endpoint --json ARGS` and resolves with its URL once it prints the ready line. */
-export function startEndpointProcess(args: string[], timeoutMs = 15000): Promise<RunningEndpoint> {
-  const child = spawn(process.execPath, [CLI, 'endpoint', '--json', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startEndpointProcess(args: string[], timeoutMs = 15000, env: NodeJS.ProcessEnv = {}): Promise<RunningEndpoint> {
+  const child = spawn(process.execPath, [CLI, 'endpoint', '--json', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -144,7 +144,7 @@ export function curl(args: string[]): { status: number; body: string } {
 }
 
 /** The built `iot-authz` CLI in `cwd`, with throwaway AWS credentials and no shared AWS config. */
-export function iotAuthz(args: string[], cwd: string): Promise<Run> {
+export function iotAuthz(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -159,6 +159,7 @@ export function iotAuthz(args: string[], cwd: string): Promise<Run> {
           AWS_PROFILE: '',
           AWS_CONFIG_FILE: path.join(cwd, 'no-config'),
           AWS_SHARED_CREDENTIALS_FILE: path.join(cwd, 'no-credentials'),
+          ...env,
         },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),

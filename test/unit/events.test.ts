@@ -205,7 +205,8 @@ suite('AWS event builder', () => {
     assert.strictEqual(headers['sec-websocket-version'], '13');
     assert.strictEqual(headers['sec-websocket-protocol'], 'mqtt');
     assert.match(headers['sec-websocket-key'] ?? '', /^[A-Za-z0-9+/]{22}==$/);
-    assert.match(event.protocolData.http?.queryString ?? '', /^\?X-Example-Token=allow-dev1&x-amz-customauthorizer-signature=[A-Za-z0-9%]+$/);
+    // A real WebSocket connection, as measured against AWS: no leading "?".
+    assert.match(event.protocolData.http?.queryString ?? '', /^X-Example-Token=allow-dev1&x-amz-customauthorizer-signature=[A-Za-z0-9%]+$/);
     assert.deepStrictEqual(event.protocolData.mqtt, { clientId: 'dev1' });
     assert.strictEqual(gate.signature.status, 'verified');
   });
@@ -215,7 +216,7 @@ suite('AWS event builder', () => {
     assert.strictEqual(h.event.protocolData.http?.headers['x-amz-customauthorizer-signature'], signToken('allow-h', KEYS.example));
     assert.strictEqual(h.gate.signature.status, 'verified');
     const q = await build({ protocol: 'mqtt-wss', queryString: { 'X-Example-Token': 'allow q', 'x-amz-customauthorizer-signature': { sign: 'example' } } });
-    assert.match(q.event.protocolData.http?.queryString ?? '', /^\?X-Example-Token=allow%20q&x-amz-customauthorizer-signature=/);
+    assert.match(q.event.protocolData.http?.queryString ?? '', /^X-Example-Token=allow%20q&x-amz-customauthorizer-signature=/);
     assert.strictEqual(q.event.token, 'allow q');
     assert.strictEqual(q.gate.signature.status, 'verified');
   });

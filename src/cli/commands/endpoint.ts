@@ -8,6 +8,7 @@ import {
   LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, PYTHON_PATH_CLI_OPTION,
 } from '../../core/constants';
 import { LocalEndpoint } from '../../endpoint';
+import { recordRunningEndpoint, runningEndpoints } from '../../endpoint/running';
 import type { EndpointDecision, EndpointListener } from '../../endpoint';
 
 function portOf(text: string | undefined, option: string): number | undefined {
@@ -26,7 +27,7 @@ function readyLine(l: EndpointListener): string {
 
 function decisionLine(d: EndpointDecision): string {
   const who = d.authorizer ? ` ${d.authorizer}` : '';
-  const verdict = d.allowed ? 'allowed' : `refused at ${d.decidedBy}`;
+  const verdict = d.allowed ? 'allowed' : d.request.protocol !== 'http' && d.request.method === 'DISCONNECT' ? 'session ended' : `refused at ${d.decidedBy}`;
   const what = d.request.protocol === 'http' ? d.request.topic ?? d.request.path : `MQTT ${d.request.method} ${d.request.clientId ?? ''} ${d.request.topic ?? d.request.topicFilter ?? ''}`.trimEnd();
   return `${d.status} ${what}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
 }
@@ -34,10 +35,18 @@ function decisionLine(d: EndpointDecision): string {
 const plural = (n: number | undefined, one: string, many: string): string => `${n ?? '?'} ${n === 1 ? one : many}`;
 
 async function advanceClock(words: string[], url: string | undefined, io: CliIO): Promise<number> {
-  if (words[0] !== 'advance' || words.length !== 2) throw new UsageError('usage: iot-authz endpoint clock advance DURATION --url URL (DURATION such as 90s, 5m, 6h, 1d).');
+  if (words[0] !== 'advance' || words.length !== 2) throw new UsageError('usage: iot-authz endpoint clock advance DURATION [--url URL] (DURATION such as 90s, 5m, 6h, 1d).');
   const seconds = parseDurationSeconds(words[1]);
   if (seconds === undefined) throw new UsageError(`"${words[1]}" is not a duration: write 90s, 5m, 6h, 1d or 1h30m.`);
-  if (!url) throw new UsageError('--url URL is required: the HTTP URL the endpoint printed when ready, e.g. http://127.0.0.1:4566.');
+  if (!url) {
+    const running = runningEndpoints();
+    if (running.length === 0) throw new UsageError('No running endpoint found: start one with "iot-authz endpoint" (or Start Local Endpoint in VS Code), or give --url URL, the HTTP URL it printed when ready.');
+    if (running.length > 1) {
+      throw new UsageError(`${running.length} endpoints are running; say which with --url: ${running.map((r) => `${r.url} (pid ${r.pid}, started ${r.startedAt} in ${r.cwd})`).join('; ')}.`);
+    }
+    url = running[0].url;
+    io.stderr(`iot-authz endpoint: the running endpoint at ${url} (pid ${running[0].pid})\n`);
+  }
   let res: Response;
   try {
     res = await fetch(`${url.replace(/\/$/, '')}${ENDPOINT_LOCAL_PATH_PREFIX}/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: seconds }) });
@@ -64,8 +73,8 @@ function concurrencyOf(text: string | undefined): number | undefined {
 
 export const endpointCommand: CliCommand = {
   name: 'endpoint',
-  summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, and HTTP publish enforced by your authorizer.',
-  usage: 'iot-authz endpoint clock advance DURATION --url URL | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--ws-path /mqtt] [--concurrency N] [--json]',
+  summary: 'Run a local AWS IoT endpoint: IoT/Lambda APIs for the AWS CLI and SDK, HTTP publish and MQTT (TCP, TLS, WebSocket) enforced by your authorizer.',
+  usage: 'iot-authz endpoint clock advance DURATION [--url URL] | iot-authz endpoint [--host H] [--port N] [--account A] [--region R] [--state DIR] [--workspace DIR] [--log FILE] [--tls [--tls-port N]] [--mqtt-port N] [--mqtts-port N] [--ws-path /mqtt] [--concurrency N] [--json]',
   options: [
     { name: 'host', value: 'H', description: `Address to listen on (default ${ENDPOINT_DEFAULT_HOST}).` },
     { name: 'port', value: 'N', description: 'Port of the HTTP listener (default 0: a free port, printed when ready).' },
@@ -82,17 +91,17 @@ export const endpointCommand: CliCommand = {
     { name: 'concurrency', value: 'N', description: `Invocations of one function run at once, each in its own worker process (default ${ENDPOINT_DEFAULT_CONCURRENCY}, at most ${ENDPOINT_MAX_CONCURRENCY}); more wait for a free one. 1 runs them one after another.` },
     { name: PYTHON_PATH_CLI_OPTION.slice(2), value: 'PATH', description: 'The Python interpreter for Python functions (default: python3).' },
     { name: 'json', description: 'Print one JSON object per listener when ready, then one per decision, and the live MQTT connections whenever one opens or closes.' },
-    { name: 'url', value: 'URL', description: 'With "clock": the running endpoint (its HTTP URL as printed when ready).' },
+    { name: 'url', value: 'URL', description: 'With "clock": the running endpoint (its HTTP URL as printed when ready); without it, the one endpoint running on this machine.' },
   ],
   details: `Point the AWS CLI at it with --endpoint-url (or AWS_ENDPOINT_URL_IOT / AWS_ENDPOINT_URL_LAMBDA);
 any credentials work. Devices publish with POST /topics/<topic>?qos=1. Recent messages: GET /_iot-authz/messages;
 decisions: GET /_iot-authz/decisions; live MQTT connections: GET /_iot-authz/connections,
 closed with POST /_iot-authz/connections/CLIENT-ID/disconnect. MQTT over WebSocket: ws://HOST:PORT/mqtt (--ws-path). Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
-\`iot-authz endpoint clock advance 6h --url URL\` moves a running endpoint's clock forward: MQTT connections
+\`iot-authz endpoint clock advance 6h [--url URL]\` moves a running endpoint's clock forward (the only one running, without --url): MQTT connections
 are refreshed or closed and the HTTP answer cache expires as if that time had passed.`,
   async run(args, io) {
     if (args.positional[0] === 'clock') return advanceClock(args.positional.slice(1), optionValue(args, 'url'), io);
-    if (args.positional.length > 0) throw new UsageError(`unexpected "${args.positional[0]}": iot-authz endpoint takes options, or "clock advance DURATION --url URL".`);
+    if (args.positional.length > 0) throw new UsageError(`unexpected "${args.positional[0]}": iot-authz endpoint takes options, or "clock advance DURATION [--url URL]".`);
     const region = optionValue(args, 'region');
     if (region !== undefined && !AWS_REGION_PATTERN.test(region)) throw new UsageError(`--region ${region}: not a region name such as eu-west-1.`);
     const accountId = optionValue(args, 'account');
@@ -126,6 +135,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
       ...(wsPath !== undefined ? { wsPath } : {}),
       ...(optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) !== undefined ? { pythonPath: optionValue(args, PYTHON_PATH_CLI_OPTION.slice(2)) } : {}),
     });
+    const unrecord = recordRunningEndpoint(endpoint.listeners[0].url);
     const ws = endpoint.workspace;
     for (const l of endpoint.listeners) {
       io.stdout(json ? JSON.stringify({ event: 'listening', ...l }) + '\n' : readyLine(l));
@@ -146,6 +156,7 @@ are refreshed or closed and the HTTP answer cache expires as if that time had pa
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    unrecord();
     await endpoint.stop();
     io.stdout(json ? JSON.stringify({ event: 'stopped' }) + '\n' : 'iot-authz endpoint: stopped\n');
     return 0;
