@@ -19,6 +19,9 @@ export const MIN_REFRESH_SECONDS = 300;
 export const MAX_REFRESH_SECONDS = 86400;
 export const MIN_DISCONNECT_SECONDS = 300;
 export const MAX_DISCONNECT_SECONDS = 86400;
+/** docs/aws-custom-auth.md, "The authorizer's response": AWS's values for an answer that omits refreshAfterInSeconds / disconnectAfterInSeconds. */
+export const DEFAULT_REFRESH_SECONDS = 300;
+export const DEFAULT_DISCONNECT_SECONDS = 86400;
 export const LAMBDA_TIMEOUT_MS = 5000;
 
 /** docs/aws-custom-auth.md, "Control-plane limits": CreateAuthorizer field rules. */

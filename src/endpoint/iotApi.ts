@@ -10,11 +10,11 @@ import {
   CONTROL_PLANE_MAX_BODY_BYTES,
   LAMBDA_TIMEOUT_MS,
   LIST_AUTHORIZERS_MAX_PAGE_SIZE,
-  MAX_DISCONNECT_SECONDS,
+  DEFAULT_DISCONNECT_SECONDS,
   MAX_SIGNATURE_LENGTH,
   MAX_SIGNING_KEYS_PER_AUTHORIZER,
   MAX_TOKEN_LENGTH,
-  MIN_REFRESH_SECONDS,
+  DEFAULT_REFRESH_SECONDS,
   PUBLIC_KEY_PEM_MAX_LENGTH,
   SIGNING_KEY_NAME_PATTERN,
   TOKEN_KEY_NAME_MAX_LENGTH,
@@ -302,8 +302,8 @@ export class IotApi {
       isAuthenticated: n.isAuthenticated,
       principalId: n.principalId,
       policyDocuments: n.policyDocuments.map((d) => (d.form === 'object' ? JSON.stringify(d.document) : d.text)),
-      refreshAfterInSeconds: n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS,
-      disconnectAfterInSeconds: n.disconnectAfterInSeconds ?? MAX_DISCONNECT_SECONDS,
+      refreshAfterInSeconds: n.refreshAfterInSeconds ?? DEFAULT_REFRESH_SECONDS,
+      disconnectAfterInSeconds: n.disconnectAfterInSeconds ?? DEFAULT_DISCONNECT_SECONDS,
     });
   }
 

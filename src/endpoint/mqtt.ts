@@ -19,7 +19,7 @@ import type { Duplex } from 'stream';
 import { performance } from 'perf_hooks';
 import { Aedes } from 'aedes';
 import type { Client, PublishPacket, Subscription, ConnectPacket, AedesPublishPacket } from 'aedes';
-import { AUTHORIZER_NAME_PARAM, ENDPOINT_LOCAL_PATH_PREFIX, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, MAX_DISCONNECT_SECONDS } from '../core/constants';
+import { AUTHORIZER_NAME_PARAM, ENDPOINT_LOCAL_PATH_PREFIX, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, DEFAULT_REFRESH_SECONDS, DEFAULT_DISCONNECT_SECONDS } from '../core/constants';
 import { credentialReader } from '../core/credentials';
 import { buildAuthorizerEvent, AuthorizerEvent } from '../core/events';
 import { evaluatePolicies, AuthorizationDecision, AuthorizationRequest, PolicyContext } from '../core/policy';
@@ -394,12 +394,12 @@ export class MqttBroker {
       connectedAt: this.ctx.clock.now(),
       timers: [],
       refreshAt: 0,
-      disconnectAt: this.ctx.clock.now() + (n.disconnectAfterInSeconds ?? MAX_DISCONNECT_SECONDS) * 1000,
+      disconnectAt: this.ctx.clock.now() + (n.disconnectAfterInSeconds ?? DEFAULT_DISCONNECT_SECONDS) * 1000,
     };
     this.sessions.set(client, session);
     this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
     this.ctx.counters.mqttConnects++;
-    this.schedule(client, session, n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS, n.disconnectAfterInSeconds ?? MAX_DISCONNECT_SECONDS);
+    this.schedule(client, session, n.refreshAfterInSeconds ?? DEFAULT_REFRESH_SECONDS, n.disconnectAfterInSeconds ?? DEFAULT_DISCONNECT_SECONDS);
     this.onConnectionsChanged?.();
     log(true, 'CONNACK 0 (accepted)', 'policy', `iot:Connect on ${d.resourceArn} allowed for ${answer.principalId}.`);
     return true;
@@ -461,7 +461,7 @@ export class MqttBroker {
     trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}.`);
     session.answer = answer;
     session.pctx = { ...session.pctx, principalId: answer.principalId };
-    const next = answer.validation.normalized?.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS;
+    const next = answer.validation.normalized?.refreshAfterInSeconds ?? DEFAULT_REFRESH_SECONDS;
     this.scheduleRefresh(client, session, next, due);
     this.onConnectionsChanged?.(); // principal and next refresh changed
     this.record({ ...base, allowed: true, status: 200, answer: 'policies replaced', decidedBy: 'answer', reason: `Policies refreshed for ${answer.principalId} (refreshAfterInSeconds); the new answer applies from now on; next refresh in ${next} s.` });

@@ -14,7 +14,7 @@ import { randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Socket } from 'net';
 import { performance } from 'perf_hooks';
-import { AUTHORIZER_NAME_PARAM, IOT_MAX_PAYLOAD_BYTES, IOT_SERVICE_PRINCIPAL, LAMBDA_TIMEOUT_MS, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, MIN_REFRESH_SECONDS, SIGNATURE_PARAM } from '../core/constants';
+import { AUTHORIZER_NAME_PARAM, IOT_MAX_PAYLOAD_BYTES, IOT_SERVICE_PRINCIPAL, LAMBDA_TIMEOUT_MS, MAX_SIGNATURE_LENGTH, MAX_TOKEN_LENGTH, DEFAULT_REFRESH_SECONDS, SIGNATURE_PARAM } from '../core/constants';
 import { credentialReader, ExtractedCredentials } from '../core/credentials';
 import { buildAuthorizerEvent, AuthorizerEvent, SignatureCheck } from '../core/events';
 import { evaluatePolicies, PolicyContext, PolicyDocument, AuthorizationDecision } from '../core/policy';
@@ -487,7 +487,7 @@ export async function invokeForAnswer(
   const documents = n.policyDocuments.map((d) => d.document ?? d.text);
   const region = regionOfArn(a.authorizerArn, ctx.defaultRegion);
   return {
-    expiresAt: ctx.clock.now() + (n.refreshAfterInSeconds ?? MIN_REFRESH_SECONDS) * 1000,
+    expiresAt: ctx.clock.now() + (n.refreshAfterInSeconds ?? DEFAULT_REFRESH_SECONDS) * 1000,
     response,
     validation,
     documents,

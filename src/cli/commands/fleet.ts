@@ -1,15 +1,19 @@
 // `iot-authz fleet`: N simulated devices (mqtt.js) connect with signed tokens, hold, publish and
 // reconnect for a while; the report (core/fleet.ts) gives authorization latency, handler
-// invocations per device-hour and the monthly invocation count at the user's fleet size.
+// invocations per device-hour over the run, and the monthly invocation count at the user's fleet
+// size as the steady state of the pattern (refreshAfterInSeconds and disconnectAfterInSeconds
+// read from the local endpoint's live connections, or given, or AWS's defaults).
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { CliCommand, optionValue, ParsedArgs, UsageError } from '../args';
-import { AUTHORIZER_NAME_PATTERN, ENDPOINT_LOCAL_PATH_PREFIX, TOKEN_KEY_NAME_PATTERN } from '../../core/constants';
+import { AUTHORIZER_NAME_PATTERN, ENDPOINT_LOCAL_PATH_PREFIX, MAX_DISCONNECT_SECONDS, MAX_REFRESH_SECONDS, MIN_DISCONNECT_SECONDS, MIN_REFRESH_SECONDS, TOKEN_KEY_NAME_PATTERN } from '../../core/constants';
 import { credentialsToMqttUsername } from '../../core/credentials';
 import { parseDurationSeconds } from '../../core/duration';
 import { UserError } from '../../core/errors';
-import { EndpointCounterSnapshot, fleetReport, FleetMeasurement, formatFleetReport, reconnectsPerDevice } from '../../core/fleet';
+import {
+  EndpointCounterSnapshot, FleetLifetime, fleetReport, FleetMeasurement, formatFleetReport, lifetimeOfConnection, LiveConnectionTimes, reconnectsPerDevice,
+} from '../../core/fleet';
 import { signToken } from '../../core/tokens';
 import { loadPrivateKeyArg, PASSPHRASE_ENV_OPTION, readTextFile } from './sign';
 
@@ -43,6 +47,17 @@ function duration(args: ParsedArgs, name: string, required: boolean): number | u
   return s;
 }
 
+/** --refresh-after / --disconnect-after: whole seconds in AWS's range for the answer's field. */
+function lifetimeOption(args: ParsedArgs, name: string, field: string, min: number, max: number): number | undefined {
+  const text = optionValue(args, name);
+  if (text === undefined) return undefined;
+  const s = parseDurationSeconds(text);
+  if (s === undefined || !Number.isInteger(s) || s < min || s > max) {
+    throw new UsageError(`--${name} ${text}: give your handler's ${field}, whole seconds from ${min} to ${max} (AWS's range), such as 300, 5m or 1h.`);
+  }
+  return s;
+}
+
 async function getJson(url: string): Promise<unknown> {
   let res: Response;
   try {
@@ -60,6 +75,10 @@ interface Health {
   counters?: EndpointCounterSnapshot;
 }
 
+interface Connections {
+  connections?: Array<LiveConnectionTimes & { clientId?: unknown }>;
+}
+
 async function readHealth(endpointUrl: string): Promise<Health> {
   const h = (await getJson(`${endpointUrl}${ENDPOINT_LOCAL_PATH_PREFIX}/health`)) as Health;
   if (!h.counters) throw new UserError(`${endpointUrl} is not an iot-authz local endpoint (its health has no counters). Give --url mqtt://HOST:PORT for another MQTT endpoint.`);
@@ -74,7 +93,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Ma
 export const fleetCommand: CliCommand = {
   name: 'fleet',
   summary: 'Connect N simulated MQTT devices with signed tokens; report auth latency and the monthly authorizer invocations.',
-  usage: 'iot-authz fleet --devices N --duration S (--endpoint HTTP-URL | --url mqtt://HOST:PORT) --authorizer NAME (--key FILE|NAME | --signature SIG) [--token TEMPLATE] [--token-key-name KEY] [--reconnect-every S] [--publish-every S] [--fleet-size N] [--json]',
+  usage: 'iot-authz fleet --devices N --duration S (--endpoint HTTP-URL | --url mqtt://HOST:PORT) --authorizer NAME (--key FILE|NAME | --signature SIG) [--token TEMPLATE] [--token-key-name KEY] [--reconnect-every S] [--publish-every S] [--fleet-size N] [--refresh-after S] [--disconnect-after S] [--json]',
   options: [
     { name: 'devices', value: 'N', description: `Simulated devices, connected at once (1 to ${MAX_DEVICES}).` },
     { name: 'duration', value: 'S', description: 'How long to run (30s, 5m, 1h; a bare number is seconds).' },
@@ -93,14 +112,23 @@ export const fleetCommand: CliCommand = {
     { name: 'reconnect-every', value: 'S', description: 'Each device disconnects and connects again this often (default: stay connected).' },
     { name: 'publish-every', value: 'S', description: 'Each connected device publishes this often (default: no publishes).' },
     { name: 'fleet-size', value: 'N', description: 'Your real fleet size, for the monthly invocation count (default: --devices).' },
+    { name: 'refresh-after', value: 'S', description: `The handler's refreshAfterInSeconds (${MIN_REFRESH_SECONDS} to ${MAX_REFRESH_SECONDS}), for the monthly count: read from the local endpoint when omitted, else AWS's default.` },
+    { name: 'disconnect-after', value: 'S', description: `The handler's disconnectAfterInSeconds (${MIN_DISCONNECT_SECONDS} to ${MAX_DISCONNECT_SECONDS}), for the monthly count: read from the local endpoint when omitted, else AWS's default.` },
     { name: 'json', description: 'Print the report as JSON.' },
   ],
   details: `Latency is CONNECT sent → CONNACK received, as each device sees it (authorization included).
 Handler invocations, refreshes, cache hits and refusals by stage are the local endpoint's counters
 before and after the run (GET /_iot-authz/health); for another endpoint they are "unknown".
-Monthly authorizer invocations = fleet size × 730 h × (connects + refreshes) per device-hour, as
-measured over the real duration of the run. AWS bills each CONNECT that reaches the authorizer and
-each refresh at refreshAfterInSeconds; a run shorter than refreshAfterInSeconds sees no refresh.
+Invocations per device-hour "measured over this run" include each device's first CONNECT: a
+short run divides it by a few seconds, so it is no monthly rate. The monthly count is the steady
+state of the pattern: a session lasts L = min(--reconnect-every, disconnectAfterInSeconds) and
+costs 1 CONNECT + a refresh every refreshAfterInSeconds R before L, so
+  monthly = fleet size × 730 h × ceil(L / R) × 3600 / L
+(R 300 and D 3600 or 86400: 12 per device-hour; --reconnect-every 60: 60). R and D are read from
+the local endpoint's live connections (GET /_iot-authz/connections) right after the devices
+connect; --refresh-after / --disconnect-after give or override them; otherwise AWS's defaults for
+an answer that omits them (300 and 86400) are assumed and the report says so. No clock advance
+is needed (advancing it during a run adds refreshes that the measured figure divides by real time).
 Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIMEOUT_MS / 1000} s (timed out).`,
   async run(args, io) {
     if (args.positional.length > 0) throw new UsageError(`unexpected "${args.positional[0]}": iot-authz fleet takes options only. See: iot-authz fleet --help`);
@@ -109,6 +137,8 @@ Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIME
     const reconnectEvery = duration(args, 'reconnect-every', false);
     const publishEvery = duration(args, 'publish-every', false);
     const fleetSize = positiveInt(args, 'fleet-size', MAX_FLEET_SIZE, devices);
+    const refreshAfterOption = lifetimeOption(args, 'refresh-after', 'refreshAfterInSeconds', MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS);
+    const disconnectAfterOption = lifetimeOption(args, 'disconnect-after', 'disconnectAfterInSeconds', MIN_DISCONNECT_SECONDS, MAX_DISCONNECT_SECONDS);
     const authorizer = optionValue(args, 'authorizer');
     if (authorizer === undefined) throw new UsageError('--authorizer NAME is required: the custom authorizer the devices name in their username.');
     if (!AUTHORIZER_NAME_PATTERN.test(authorizer)) throw new UsageError(`--authorizer ${authorizer}: AWS accepts letters, digits and _ = , @ - only.`);
@@ -155,6 +185,41 @@ Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIME
       latenciesMs: [] as number[],
     };
     const before = health?.counters;
+
+    // The lifetime each device's connection was given, read from the endpoint's live connections
+    // right after its CONNACK (on the endpoint clock: nextRefreshAt − connectedAt = R and
+    // disconnectAt − connectedAt = D until the first refresh). Reads are coalesced: one at a time,
+    // another after it when more devices connected meanwhile; none once every device is known.
+    const clientIds = new Set(Array.from({ length: devices }, (_, i) => fill(clientIdTemplate, '', i + 1)));
+    const lifetimes = new Map<string, FleetLifetime>();
+    let lifetimesReadError: string | undefined;
+    let reading: Promise<void> | undefined;
+    let readAgain = false;
+    const readLifetimes = async (): Promise<void> => {
+      const list = ((await getJson(`${endpointUrl as string}${ENDPOINT_LOCAL_PATH_PREFIX}/connections`)) as Connections).connections ?? [];
+      for (const c of list) {
+        if (typeof c.clientId !== 'string' || !clientIds.has(c.clientId) || lifetimes.has(c.clientId)) continue;
+        const l = lifetimeOfConnection(c);
+        if (l) lifetimes.set(c.clientId, l);
+      }
+    };
+    const connected = (): void => {
+      if (endpointUrl === undefined || lifetimes.size >= devices || lifetimesReadError !== undefined) return;
+      if (reading) {
+        readAgain = true;
+        return;
+      }
+      reading = (async () => {
+        do {
+          readAgain = false;
+          await readLifetimes().catch((e: unknown) => {
+            lifetimesReadError = e instanceof Error ? e.message : String(e);
+          });
+        } while (readAgain && lifetimes.size < devices && lifetimesReadError === undefined);
+        reading = undefined;
+      })();
+    };
+
     const t0 = performance.now();
     const slotEnd = (k: number) => t0 + Math.min(durationSeconds, (k + 1) * (reconnectEvery ?? durationSeconds)) * 1000;
 
@@ -200,6 +265,7 @@ Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIME
       }
       m.connectsAccepted++;
       m.latenciesMs.push(performance.now() - sentAt);
+      connected();
       let pending = 0;
       let nextPublish = publishEvery !== undefined ? performance.now() : Infinity;
       while (!closed && performance.now() < until) {
@@ -236,6 +302,7 @@ Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIME
     };
     await Promise.all(Array.from({ length: devices }, (_, i) => device(i + 1)));
     const measuredSeconds = (performance.now() - t0) / 1000;
+    await reading;
     const after = endpointUrl !== undefined ? (await readHealth(endpointUrl)).counters : undefined;
 
     const measurement: FleetMeasurement = {
@@ -251,6 +318,10 @@ Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIME
       connectTimeoutSeconds: CONNECT_TIMEOUT_MS / 1000,
       ...m,
       ...(before && after ? { before, after } : {}),
+      ...(endpointUrl !== undefined ? { lifetimesRead: [...lifetimes.values()] } : {}),
+      ...(lifetimesReadError !== undefined ? { lifetimesReadError } : {}),
+      ...(refreshAfterOption !== undefined ? { refreshAfterOption } : {}),
+      ...(disconnectAfterOption !== undefined ? { disconnectAfterOption } : {}),
     };
     const report = fleetReport(measurement);
     io.stdout(args.flags.has('json') ? JSON.stringify(report, null, 2) + '\n' : formatFleetReport(report));
