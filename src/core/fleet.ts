@@ -195,20 +195,10 @@ export interface FleetReport {
     readonly timesSteadyState: number;
   };
   /** The steady-state projection of the pattern (not an extrapolation of the run): see `steadyState`. */
-  readonly monthly: {
+  readonly monthly: SteadyState & {
     readonly fleetSize: number;
     readonly basis: 'steady state';
-    readonly refreshAfterSeconds: number;
-    readonly disconnectAfterSeconds: number;
-    readonly reconnectEverySeconds: number | null;
     readonly lifetimeFrom: { readonly refreshAfter: LifetimeSource; readonly disconnectAfter: LifetimeSource };
-    readonly sessionSeconds: number;
-    readonly sessionEndedBy: 'reconnect' | 'disconnect';
-    readonly refreshesPerSession: number;
-    readonly invocationsPerSession: number;
-    readonly connectsPerDeviceHour: number;
-    readonly refreshesPerDeviceHour: number;
-    readonly invocationsPerDeviceHour: number;
     /** fleet size × 730 × steady-state invocations per device-hour, rounded. */
     readonly invocations: number;
     /** True when refreshAfterInSeconds was neither read from the endpoint nor given: AWS's default was assumed. */
