@@ -32,8 +32,8 @@ suite('iot-authz fleet against the local endpoint', function () {
     ensureBuilt();
     dir = tempDir('fleet');
     await exampleWorkspaceToDeploy(dir, ACCOUNT);
-    ep = await startEndpointProcess(['--workspace', dir, '--mqtt-port', '0']);
-    await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtt' ? true : undefined));
+    ep = await startEndpointProcess(['--workspace', dir, '--mqtt-port', '0', '--mqtts-port', '0']);
+    await waitForLine(ep, (o) => (o.event === 'listening' && o.protocol === 'mqtts' ? true : undefined));
   });
 
   suiteTeardown(async () => {
@@ -73,6 +73,19 @@ suite('iot-authz fleet against the local endpoint', function () {
     assert.strictEqual(r.monthly.invocations, 10000 * 730 * 2400);
     assert.strictEqual(r.monthly.refreshesUnknown, false);
     assert.match(r.monthly.formula, /fleet size × 730 h × ceil\(L \/ R\) × 3600 \/ L = 10000 × 730 × ceil\(1\.5 \/ 300\) × 3600 \/ 1\.5 = 10000 × 730 × 2400 = 17520000000 /);
+  });
+
+  test('--tls: the devices connect over the endpoint\'s TLS listener (ALPN mqtt, its certificate trusted), as devices reach AWS on port 443', async () => {
+    const before = await counters();
+    const run = await fleet(['--devices', '3', '--duration', '1', '--tls', '--json']);
+    assert.strictEqual(run.code, 0, run.stderr + run.stdout);
+    const r = JSON.parse(run.stdout) as FleetReport;
+    assert.match(r.target.mqttUrl, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    assert.deepStrictEqual([r.connects.attempted, r.connects.accepted], [3, 3]);
+    assert.strictEqual((await counters()).mqttConnects - before.mqttConnects, 3);
+    const both = await fleet(['--devices', '1', '--duration', '1', '--tls', '--url', 'mqtts://127.0.0.1:1']);
+    assert.strictEqual(both.code, 2);
+    assert.match(both.stderr, /give --tls or --url, not both/);
   });
 
   test('1,000 devices at once for 5 s: all accepted, none refused or timed out, one handler invocation each, and all gone afterwards', async () => {

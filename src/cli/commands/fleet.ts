@@ -71,7 +71,7 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 interface Health {
-  listeners?: Array<{ protocol?: string; url?: string }>;
+  listeners?: Array<{ protocol?: string; url?: string; caFile?: string }>;
   counters?: EndpointCounterSnapshot;
 }
 
@@ -93,13 +93,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Ma
 export const fleetCommand: CliCommand = {
   name: 'fleet',
   summary: 'Connect N simulated MQTT devices with signed tokens; report auth latency and the monthly authorizer invocations.',
-  usage: 'iot-authz fleet --devices N --duration S (--endpoint HTTP-URL | --url mqtt://HOST:PORT) --authorizer NAME (--key FILE|NAME | --signature SIG) [--token TEMPLATE] [--token-key-name KEY] [--reconnect-every S] [--publish-every S] [--fleet-size N] [--refresh-after S] [--disconnect-after S] [--json]',
+  usage: 'iot-authz fleet --devices N --duration S (--endpoint HTTP-URL [--tls] | --url mqtt[s]://HOST:PORT [--ca FILE]) --authorizer NAME (--key FILE|NAME | --signature SIG) [--token TEMPLATE] [--token-key-name KEY] [--reconnect-every S] [--publish-every S] [--fleet-size N] [--refresh-after S] [--disconnect-after S] [--json]',
   options: [
     { name: 'devices', value: 'N', description: `Simulated devices, connected at once (1 to ${MAX_DEVICES}).` },
     { name: 'duration', value: 'S', description: 'How long to run (30s, 5m, 1h; a bare number is seconds).' },
     { name: 'endpoint', value: 'URL', description: 'The local endpoint\'s HTTP URL (as printed when ready): its MQTT listener is used and its counters read.' },
     { name: 'url', value: 'URL', description: 'The MQTT endpoint: mqtt://HOST:PORT or mqtts://HOST:PORT (any broker; without --endpoint, handler figures are unknown).' },
     { name: 'ca', value: 'FILE', description: 'For mqtts://: the CA certificate to trust (the local endpoint prints its path).' },
+    { name: 'tls', description: 'With --endpoint: connect over its MQTT-over-TLS listener (ALPN mqtt, as devices reach AWS on port 443), trusting its certificate.' },
     { name: 'authorizer', value: 'NAME', description: 'The authorizer name sent in the username (x-amz-customauthorizer-name).' },
     { name: 'token-key-name', value: 'KEY', description: "The authorizer's tokenKeyName (read from the local endpoint when omitted)." },
     { name: 'token', value: 'TEMPLATE', description: 'Each device\'s token; {clientId} and {n} are replaced (default "allow-{clientId}", as the example authorizer expects).' },
@@ -155,17 +156,25 @@ Exit code 1 when any connect was refused or got no CONNACK within ${CONNECT_TIME
     const clientIdTemplate = optionValue(args, 'client-id') ?? 'fleet{n}';
     if (devices > 1 && !clientIdTemplate.includes('{n}')) throw new UsageError(`--client-id ${clientIdTemplate}: with more than one device it must hold {n}, or the devices would take over each other's session.`);
     const topicTemplate = optionValue(args, 'topic') ?? 'devices/{clientId}/fleet';
-    const caFile = optionValue(args, 'ca');
-    const ca = caFile !== undefined ? await readTextFile(io, caFile, 'ca') : undefined;
+    const overTls = args.flags.has('tls');
+    if (overTls && endpointUrl === undefined) throw new UsageError('--tls picks the TLS listener of the local endpoint: give --endpoint HTTP-URL (for another broker, give --url mqtts://HOST:PORT and --ca FILE).');
+    if (overTls && mqttUrl !== undefined) throw new UsageError('give --tls or --url, not both: --tls takes the local endpoint\'s TLS listener, --url names the MQTT endpoint yourself.');
+    let caFile = optionValue(args, 'ca');
 
     let health: Health | undefined;
     if (endpointUrl !== undefined) {
       health = await readHealth(endpointUrl);
-      if (mqttUrl === undefined) {
+      if (mqttUrl === undefined && overTls) {
+        const mqtts = health.listeners?.find((l) => l.protocol === 'mqtts');
+        if (mqtts?.url === undefined) throw new UserError(`The endpoint at ${endpointUrl} has no MQTT-over-TLS listener: start it with --mqtts-port 0 (or leave out --tls to use its plain MQTT listener).`);
+        mqttUrl = mqtts.url;
+        caFile ??= mqtts.caFile;
+      } else if (mqttUrl === undefined) {
         mqttUrl = health.listeners?.find((l) => l.protocol === 'mqtt')?.url;
-        if (mqttUrl === undefined) throw new UserError(`The endpoint at ${endpointUrl} has no MQTT listener: start it with --mqtt-port 0 (or give --url mqtt://HOST:PORT).`);
+        if (mqttUrl === undefined) throw new UserError(`The endpoint at ${endpointUrl} has no MQTT listener: start it with --mqtt-port 0 (or give --url mqtt://HOST:PORT, or --tls for its TLS listener).`);
       }
     }
+    const ca = caFile !== undefined ? await readTextFile(io, caFile, 'ca') : undefined;
     let tokenKeyName = optionValue(args, 'token-key-name');
     if (tokenKeyName === undefined) {
       if (endpointUrl === undefined) throw new UsageError("--token-key-name KEY is required with --url (the authorizer's tokenKeyName).");
