@@ -230,6 +230,28 @@ suite('endpoint: MQTT with mqtt.js and mosquitto clients', function () {
     assert.strictEqual((JSON.parse(events[events.length - 1]) as { protocolData: { mqtt: { username: string } } }).protocolData.mqtt.username, sdkUsername);
   });
 
+  test('a signature not URL-encoded connects when it holds no "+", and is refused with the diagnosis when it does', async () => {
+    // "/" and "=" survive a query string unencoded; "+" turns into a space. Tokens are tried until
+    // one signature has no "+" and one has (about 1 in 200 RSA-2048 signatures has none).
+    let plain: string | undefined;
+    let withPlus: string | undefined;
+    for (let i = 0; (plain === undefined || withPlus === undefined) && i < 5000; i++) {
+      const token = `connect-raw-${i}`;
+      if (sign(token).includes('+')) withPlus ??= token;
+      else plain ??= token;
+    }
+    assert.ok(plain !== undefined && withPlus !== undefined, 'no token found with a "+"-free signature in 5,000 tries');
+    const c = client('raw-ok', username(plain, sign(plain)));
+    assert.strictEqual(await outcome(c), 'connected');
+
+    const refused = nextDecision((d) => d.request.method === 'CONNECT' && d.request.clientId === 'raw-plus');
+    const bad = client('raw-plus', username(withPlus, sign(withPlus)));
+    assert.strictEqual(await outcome(bad), 'closed');
+    const d = await refused;
+    assert.strictEqual(d.decidedBy, 'signature');
+    assert.match(`${d.reason} ${d.fix ?? ''}`, /URL-encode the signature/);
+  });
+
   test('a double URL-encoded signature is refused at the signature stage, the handler not invoked, with the diagnosis', async () => {
     const token = 'connect-double';
     const before = fs.readFileSync(eventFile, 'utf8').split('\n').length;
