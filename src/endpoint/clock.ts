@@ -26,6 +26,11 @@ interface Entry extends ClockTimer {
 /** setTimeout's largest delay. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
+/** A timer's work failed on real time (nobody awaits it): say so, and keep the endpoint serving. */
+function report(e: unknown): void {
+  process.stderr.write(`iot-authz endpoint: a lifetime timer failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+}
+
 export class EndpointClock {
   private offset = 0;
   private readonly timers = new Set<Entry>();
@@ -115,7 +120,7 @@ export class EndpointClock {
       this.offset = Math.min(targetOffset, Math.max(this.offset, wave[wave.length - 1].due - Date.now()));
       const work = wave.map((e) => this.fire(e));
       fired += wave.length;
-      await Promise.allSettled(work);
+      for (const r of await Promise.allSettled(work)) if (r.status === 'rejected') report(r.reason);
     }
     return fired;
   }
@@ -123,7 +128,7 @@ export class EndpointClock {
   private arm(e: Entry): void {
     if (e.handle) clearTimeout(e.handle);
     const delay = e.due - this.now();
-    e.handle = setTimeout(() => (e.due <= this.now() ? void this.fire(e) : this.arm(e)), Math.max(0, Math.min(delay, MAX_DELAY_MS)));
+    e.handle = setTimeout(() => (e.due <= this.now() ? void this.fire(e).catch(report) : this.arm(e)), Math.max(0, Math.min(delay, MAX_DELAY_MS)));
     e.handle.unref();
   }
 

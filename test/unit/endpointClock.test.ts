@@ -61,6 +61,31 @@ suite('endpoint clock', () => {
     clock.dispose();
   });
 
+  test('a timer whose work fails is reported on stderr; the advance still fires the others and resolves', async () => {
+    const clock = new EndpointClock(300_000);
+    const fired: string[] = [];
+    clock.setTimeout(() => {
+      throw new Error('boom');
+    }, 60_000);
+    clock.setTimeout(async () => {
+      await Promise.resolve();
+      throw new Error('async boom');
+    }, 120_000);
+    clock.setTimeout(() => fired.push('after'), 600_000);
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    try {
+      assert.strictEqual(await clock.advance(3600_000), 3);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.deepStrictEqual(fired, ['after']);
+    assert.ok(written.some((w) => w.includes('a lifetime timer failed: Error: boom')), written.join(''));
+    assert.ok(written.some((w) => w.includes('async boom')), written.join(''));
+    clock.dispose();
+  });
+
   test('the clock only moves forward', () => {
     assert.throws(() => new EndpointClock().advance(-1), /only moves forward/);
   });
