@@ -147,7 +147,12 @@ function refusalOf(input: AwsTestInvokeInput): { verdict: RunVerdict; problems: 
   }
   const hint = REQUEST_HINTS.find((h) => h.when.test(err.message));
   if (hint) problems.push({ severity: 'info', message: hint.message });
-  return { verdict: { outcome: 'request-error', headline: `AWS refused the test-invoke (${err.name}): ${err.message}`, error }, problems };
+  return {
+    verdict: { outcome: 'request-error', headline: `AWS refused the test-invoke (${err.name}): ${err.message}`, error },
+    problems,
+    // AWS refused the request itself: it never got to the signature (nor to the authorizer).
+    signature: { status: 'not-checked', diagnosis: 'Not checked: AWS refused the test-invoke request before it checked the signature.' },
+  };
 }
 
 /** What AWS's InvalidRequestException messages mean, and what it accepts instead. */

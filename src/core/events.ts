@@ -69,7 +69,8 @@ export interface AuthorizerEvent {
   connectionMetadata: { id: string };
 }
 
-export type SignatureStatus = 'verified' | 'failed' | 'missing' | 'disabled';
+/** `not-checked`: this run made no signature check (refused before it, or an MQTT operation on a connection whose CONNECT checked it). */
+export type SignatureStatus = 'verified' | 'failed' | 'missing' | 'disabled' | 'not-checked';
 
 export interface SignatureCheck {
   readonly status: SignatureStatus;

@@ -89,6 +89,8 @@ function signatureText(s: SignatureCheck): string {
       return `verified${s.keyName ? ` with key "${s.keyName}"` : ''}`;
     case 'disabled':
       return 'not checked: signing is disabled, so the handler must check the credentials itself';
+    case 'not-checked':
+      return `not checked${s.diagnosis ? `\n${s.diagnosis}` : ''}`;
     default:
       return `${s.status}${s.diagnosis ? `\n${s.diagnosis}` : ''}`;
   }

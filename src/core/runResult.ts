@@ -111,7 +111,7 @@ export interface RunVerdict {
 }
 
 /** The signature field of a run that never got as far as an event. */
-export const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not checked: the request could not be turned into an event.' };
+export const NOT_CHECKED: SignatureCheck = { status: 'not-checked', diagnosis: 'Not checked: the request could not be turned into an event.' };
 
 /**
  * Judges one run and returns its InvocationResult as plain JSON data (no undefined fields, no

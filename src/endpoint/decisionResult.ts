@@ -7,7 +7,17 @@ import type { SignatureCheck } from '../core/events';
 import { assembleRunResult, HandlerOutcome } from '../core/runResult';
 import type { EndpointDecision } from './decisions';
 
-const NOT_CHECKED: SignatureCheck = { status: 'missing', diagnosis: 'Not checked: the endpoint refused the request before the signature stage.' };
+const REFUSED_BEFORE: SignatureCheck = { status: 'not-checked', diagnosis: 'Not checked: the endpoint refused the request before the signature stage.' };
+const CHECKED_AT_CONNECT: SignatureCheck = {
+  status: 'not-checked',
+  diagnosis: 'Checked once, at the CONNECT that opened the connection: publishes, subscriptions, deliveries, refreshes and disconnects are decided on the connection\'s policies.',
+};
+
+/** The signature check of the decision's run: its own, else why it made none. */
+function signatureOf(d: EndpointDecision): SignatureCheck {
+  if (d.signature) return d.signature;
+  return d.request.protocol !== 'http' && d.request.method !== 'CONNECT' ? CHECKED_AT_CONNECT : REFUSED_BEFORE;
+}
 
 /** An MQTT session's end (disconnectAfterInSeconds, or a disconnect on request): it refuses nothing. */
 const endsSession = (d: EndpointDecision): boolean => d.request.protocol !== 'http' && d.request.method === 'DISCONNECT';
@@ -55,6 +65,7 @@ export function decisionToInvocationResult(d: EndpointDecision): InvocationResul
     summary: {
       ...(d.authorizer !== undefined ? { authorizer: d.authorizer } : {}),
       protocol: d.request.protocol === 'mqtt' ? 'mqtt' : d.request.protocol === 'mqtt-ws' ? 'mqtt-wss' : 'http',
+      ...(d.request.clientId !== undefined ? { clientId: d.request.clientId } : {}),
       ...(d.request.token !== undefined ? { token: d.request.token } : {}),
       ...(d.request.serverName !== undefined ? { serverName: d.request.serverName } : {}),
       wire: {
@@ -65,7 +76,7 @@ export function decisionToInvocationResult(d: EndpointDecision): InvocationResul
         ...(d.request.queryString ? { queryString: d.request.queryString } : {}),
       },
     },
-    signature: d.signature ?? NOT_CHECKED,
+    signature: signatureOf(d),
     ...(d.event ? { event: d.event } : {}),
     ...(handler ? { handler } : {}),
     verdict: { outcome, headline: `${verdict}: ${d.reason}`, ...(error ? { error } : {}) },

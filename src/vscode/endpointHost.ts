@@ -269,5 +269,6 @@ function headlineOf(d: EndpointDecision): string {
     return d.allowed ? `Publish to ${d.request.topic ?? '?'}: allowed` : `${d.request.method} ${d.request.path}: refused at ${d.decidedBy}: ${d.reason}`;
   }
   const what = `MQTT ${d.request.method} ${d.request.clientId ?? ''}${d.request.topic ?? d.request.topicFilter ? ` ${d.request.topic ?? d.request.topicFilter}` : ''}`;
-  return d.allowed ? `${what}: allowed` : `${what}: refused at ${d.decidedBy}: ${d.reason}`;
+  if (d.allowed) return `${what}: allowed`;
+  return d.request.method === 'DISCONNECT' ? `${what}: session ended: ${d.reason}` : `${what}: refused at ${d.decidedBy}: ${d.reason}`;
 }

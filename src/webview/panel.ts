@@ -30,6 +30,7 @@ const SIGNATURES: Readonly<Record<SignatureStatus, { label: string; icon: string
   failed: { label: 'Failed', icon: 'error', tone: 'bad' },
   missing: { label: 'Missing', icon: 'warning', tone: 'bad' },
   disabled: { label: 'Signing disabled', icon: 'unlock', tone: 'muted' },
+  'not-checked': { label: 'Not checked', icon: 'circle-slash', tone: 'muted' },
 };
 
 const SEVERITY_ICON = { error: 'error', warning: 'warning', info: 'info' } as const;

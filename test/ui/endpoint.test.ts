@@ -15,6 +15,9 @@ suite('workbench UI: local endpoint', () => {
   suiteSetup(async () => {
     wb = await openWorkbench({ name: 'ui-endpoint', workspace: path.join(REPO_ROOT, 'examples/workspace'), theme: 'dark' });
   });
+  teardown(async function () {
+    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-endpoint-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
+  });
   suiteTeardown(async () => {
     if (wb) {
       await runCommand(wb.page, 'IoT Authorizer: Stop Local Endpoint').catch(() => undefined);
@@ -69,9 +72,24 @@ suite('workbench UI: local endpoint', () => {
       await closed;
       await row.waitFor({ state: 'detached', timeout: 30000 });
       await pane.locator('.monaco-list-row', { hasText: /MQTT connections\s*none: connect to/ }).waitFor({ timeout: 30000 });
+
+      // The disconnect is in the decisions as a session that ended; it opens in the results panel
+      // as such, not as a refusal.
+      const decisions = pane.locator('.monaco-list-row', { hasText: 'Recent decisions' }).first();
+      if ((await decisions.getAttribute('aria-expanded')) !== 'true') await decisions.click();
+      const ended = pane.locator('.monaco-list-row', { hasText: /ended · transport · disconnect sensor9/ });
+      await ended.waitFor({ timeout: 30000 });
+      await ended.click();
+      const panel = wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await panel.locator('#outcome', { hasText: 'Session ended' }).waitFor({ timeout: 30000 });
+      assert.match((await panel.locator('#headline').innerText()).replace(/\s+/g, ' '), /^Session of sensor9 ended: Disconnected on request/);
+      await screenshot(wb.page, 'endpoint-session-ended-dark');
+      // Close the panel: the palette commands below click the editor area, which it would cover.
+      await wb.page.locator('.tab', { hasText: 'Authorizer Results' }).locator('.tab-actions .action-label').click();
+      await wb.page.locator('iframe.webview.ready').waitFor({ state: 'detached', timeout: 30000 });
     } finally {
       client.end(true);
-      await runCommand(wb.page, 'IoT Authorizer: Stop Local Endpoint');
     }
+    await runCommand(wb.page, 'IoT Authorizer: Stop Local Endpoint');
   });
 });

@@ -118,6 +118,8 @@ suite('test-invoke answer as InvocationResult', () => {
     const r = awsTestInvokeResult({ target: TARGET, accountId: '123456789012', request: { protocol: 'http' }, startedAt: 'now', totalMs: 1, error: { name: 'InvalidRequestException', message: 'Request cannot have token and Http/Mqtt/Tls context.' } });
     assert.strictEqual(r.outcome, 'request-error');
     assert.ok(r.problems.some((p) => /either a token and signature, or a request context/.test(p.message)));
+    // AWS refused the request itself: it checked no signature (it used to say "verified by AWS").
+    assert.deepStrictEqual(r.signature, { status: 'not-checked', diagnosis: 'Not checked: AWS refused the test-invoke request before it checked the signature.' });
   });
 
   test('an allowed answer is judged by the same assembly as a local run: prefixed headline, Connect evaluated for the client', () => {

@@ -77,7 +77,7 @@ suite('core/runResult: one judge for every producer', () => {
     const base = await input(EXAMPLE_REQUESTS.mqttConnect, undefined);
     const { authorizer: _a, build: _b, ...rest } = base;
     const r = assembleRunResult({ ...rest, problems: [{ severity: 'error', message: 'No authorizer named "X".' }] });
-    assert.deepStrictEqual([r.outcome, r.headline, r.error?.code, r.signature.status], ['request-error', 'Not run: No authorizer named "X".', 'AUTHORIZER_NOT_FOUND', 'missing']);
+    assert.deepStrictEqual([r.outcome, r.headline, r.error?.code, r.signature.status], ['request-error', 'Not run: No authorizer named "X".', 'AUTHORIZER_NOT_FOUND', 'not-checked']);
   });
 
   test('an AWS test-invoke and an endpoint decision keep their target; the result is plain JSON', async () => {
@@ -105,6 +105,6 @@ suite('core/runResult: one judge for every producer', () => {
       id: 'x', startedAt: '2026-01-01T00:00:00.000Z', target: { kind: 'local' }, outcome: 'handler-error', headline: 'Handler not run: build first',
       error: { code: 'RUNTIME_MISSING', message: 'build first' }, request: { protocol: 'http' }, timings: { totalMs: 0 }, source: { eventFile: undefined },
     });
-    assert.deepStrictEqual([r.outcome, r.headline, r.signature.status, r.logs.text, 'eventFile' in r.source], ['handler-error', 'Handler not run: build first', 'missing', '', false]);
+    assert.deepStrictEqual([r.outcome, r.headline, r.signature.status, r.logs.text, 'eventFile' in r.source], ['handler-error', 'Handler not run: build first', 'not-checked', '', false]);
   });
 });
