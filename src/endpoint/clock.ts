@@ -6,9 +6,12 @@
 // An advance replays the time it skips: a connection refreshed every 5 minutes is refreshed 72
 // times by `advance 6h`, each at its own due time, and closed at disconnectAfterInSeconds after
 // the refreshes due before it, as AWS would have done in those hours. Timers fire in waves: every
-// timer due before (earliest due + minFollowUpMs) fires at once, and the wave is awaited before
-// the next, because a timer's work may schedule another one (a refresh schedules the next
-// refresh) no sooner than minFollowUpMs after its own due time.
+// timer due before (earliest due + minFollowUpMs) fires in that wave, and the wave is awaited
+// before the next, because a timer's work may schedule another one (a refresh schedules the next
+// refresh) no sooner than minFollowUpMs after its own due time. Timers that share a key (one
+// connection's refreshes and disconnect) fire one after another in due order, each awaited, so a
+// disconnect due within a wave of its connection's last refresh waits for that refresh's work;
+// timers of different keys run side by side.
 
 export interface ClockTimer {
   readonly due: number;
@@ -20,6 +23,8 @@ export type ClockTimerFn = (due: number) => unknown;
 interface Entry extends ClockTimer {
   due: number;
   readonly fn: ClockTimerFn;
+  /** Timers with one key fire one after another within an advance (see the header). */
+  readonly key: unknown;
   handle?: NodeJS.Timeout;
 }
 
@@ -56,14 +61,17 @@ export class EndpointClock {
     return this.offset;
   }
 
-  /** Runs `fn` once `ms` have passed on this clock. */
-  setTimeout(fn: ClockTimerFn, ms: number): ClockTimer {
-    return this.setTimeoutAt(fn, this.now() + ms);
+  /** Runs `fn` once `ms` have passed on this clock; `key` as for setTimeoutAt. */
+  setTimeout(fn: ClockTimerFn, ms: number, key?: unknown): ClockTimer {
+    return this.setTimeoutAt(fn, this.now() + ms, key);
   }
 
-  /** Runs `fn` once the clock reaches `due` (at once when it has already). */
-  setTimeoutAt(fn: ClockTimerFn, due: number): ClockTimer {
-    const e: Entry = { due, fn };
+  /**
+   * Runs `fn` once the clock reaches `due` (at once when it has already). Timers given the same
+   * `key` (an object) fire one after another, each awaited, when an advance replays them.
+   */
+  setTimeoutAt(fn: ClockTimerFn, due: number, key?: unknown): ClockTimer {
+    const e: Entry = { due, fn, key };
     this.timers.add(e);
     if (!this.replaying) this.arm(e);
     return e;
@@ -118,9 +126,26 @@ export class EndpointClock {
       const wave = due.filter((e) => e.due < horizon);
       // The clock shows the wave's time while it runs, so what it logs carries that time.
       this.offset = Math.min(targetOffset, Math.max(this.offset, wave[wave.length - 1].due - Date.now()));
-      const work = wave.map((e) => this.fire(e));
-      fired += wave.length;
-      for (const r of await Promise.allSettled(work)) if (r.status === 'rejected') report(r.reason);
+      const chains = new Map<unknown, Entry[]>();
+      for (const e of wave) {
+        const k = e.key ?? e;
+        const chain = chains.get(k);
+        if (chain) chain.push(e);
+        else chains.set(k, [e]);
+      }
+      const counts = await Promise.all([...chains.values()].map(async (chain) => {
+        let n = 0;
+        for (const e of chain) {
+          try {
+            if (await this.fire(e)) n++;
+          } catch (err) {
+            n++;
+            report(err);
+          }
+        }
+        return n;
+      }));
+      fired += counts.reduce((a, b) => a + b, 0);
     }
     return fired;
   }
@@ -132,9 +157,11 @@ export class EndpointClock {
     e.handle.unref();
   }
 
-  private async fire(e: Entry): Promise<void> {
-    if (!this.timers.delete(e)) return;
+  /** Runs the timer's work unless it was cancelled; true when it ran. */
+  private async fire(e: Entry): Promise<boolean> {
+    if (!this.timers.delete(e)) return false;
     if (e.handle) clearTimeout(e.handle);
     await e.fn(e.due);
+    return true;
   }
 }

@@ -382,6 +382,7 @@ export class MqttBroker {
       return false;
     }
 
+    const connectedAt = this.ctx.clock.now();
     const session: Session = {
       clientId,
       protocol: meta.protocol,
@@ -391,10 +392,10 @@ export class MqttBroker {
       authorizer: a,
       answer,
       pctx,
-      connectedAt: this.ctx.clock.now(),
+      connectedAt,
       timers: [],
       refreshAt: 0,
-      disconnectAt: this.ctx.clock.now() + (n.disconnectAfterInSeconds ?? DEFAULT_DISCONNECT_SECONDS) * 1000,
+      disconnectAt: connectedAt + (n.disconnectAfterInSeconds ?? DEFAULT_DISCONNECT_SECONDS) * 1000,
     };
     this.sessions.set(client, session);
     this.ctx.counters.mqttConnectionsOpen = this.sessions.size;
@@ -409,7 +410,7 @@ export class MqttBroker {
   private schedule(client: Client, session: Session, refreshSeconds: number, disconnectSeconds: number): void {
     const clock = this.ctx.clock;
     session.timers.push(
-      clock.setTimeout(() => {
+      clock.setTimeoutAt(() => {
         const t0 = performance.now();
         this.ctx.counters.mqttLifetimeDisconnects++;
         this.record({
@@ -425,15 +426,15 @@ export class MqttBroker {
           lifecycle: true,
         });
         client.close();
-      }, disconnectSeconds * 1000),
+      }, session.disconnectAt, session),
     );
-    this.scheduleRefresh(client, session, refreshSeconds);
+    this.scheduleRefresh(client, session, refreshSeconds, session.connectedAt);
   }
 
   /** The next refresh, refreshSeconds after `from` (the previous refresh's due time: an advance of the clock replays them on AWS's cadence). */
   private scheduleRefresh(client: Client, session: Session, refreshSeconds: number, from = this.ctx.clock.now()): void {
     session.refreshAt = from + refreshSeconds * 1000;
-    session.timers.push(this.ctx.clock.setTimeoutAt((due) => this.refresh(client, session, due), session.refreshAt));
+    session.timers.push(this.ctx.clock.setTimeoutAt((due) => this.refresh(client, session, due), session.refreshAt, session));
   }
 
   /** Invokes the handler again with the connection's event; its new answer applies from now on, a refusal closes the connection. */

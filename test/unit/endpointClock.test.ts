@@ -50,6 +50,37 @@ suite('endpoint clock', () => {
     clock.dispose();
   });
 
+  test('a connection\'s disconnect due within its last refresh\'s wave waits for that refresh (timers of one key in order); other keys run side by side', async () => {
+    // refresh 500 s, disconnect 3600 s: the 7th refresh (3500 s) and the disconnect share a wave.
+    const clock = new EndpointClock(300_000);
+    const start = clock.now();
+    const connection = {};
+    const events: string[] = [];
+    let open = true;
+    const refresh = async (due: number): Promise<void> => {
+      if (!open || due >= start + 3600_000) return;
+      await new Promise((r) => setTimeout(r, 5)); // the handler takes real time
+      if (!open) return; // closed while the handler ran: the refresh is lost
+      events.push(`refresh +${(due - start) / 1000}s`);
+      clock.setTimeoutAt(refresh, due + 500_000, connection);
+    };
+    clock.setTimeoutAt(() => {
+      open = false;
+      events.push('disconnect +3600s');
+    }, start + 3600_000, connection);
+    clock.setTimeoutAt(refresh, start + 500_000, connection);
+    // Another connection's timer in the same waves, unkeyed: it neither waits nor blocks.
+    const other: string[] = [];
+    clock.setTimeoutAt(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      other.push('other');
+    }, start + 3450_000);
+    await clock.advance(2 * 3600_000);
+    assert.deepStrictEqual(events, [...Array.from({ length: 7 }, (_, i) => `refresh +${(i + 1) * 500}s`), 'disconnect +3600s']);
+    assert.deepStrictEqual(other, ['other']);
+    clock.dispose();
+  });
+
   test('advances run one after another; timers due beyond an advance stay armed', async () => {
     const clock = new EndpointClock(300_000);
     const fired: string[] = [];
