@@ -61,9 +61,9 @@ export class EndpointClock {
     return this.offset;
   }
 
-  /** Runs `fn` once `ms` have passed on this clock; `key` as for setTimeoutAt. */
-  setTimeout(fn: ClockTimerFn, ms: number, key?: unknown): ClockTimer {
-    return this.setTimeoutAt(fn, this.now() + ms, key);
+  /** Runs `fn` once `ms` have passed on this clock. */
+  setTimeout(fn: ClockTimerFn, ms: number): ClockTimer {
+    return this.setTimeoutAt(fn, this.now() + ms);
   }
 
   /**

@@ -20,7 +20,7 @@ function signatureOf(d: EndpointDecision): SignatureCheck {
 }
 
 /** An MQTT session's end (disconnectAfterInSeconds, or a disconnect on request): it refuses nothing. */
-const endsSession = (d: EndpointDecision): boolean => d.request.protocol !== 'http' && d.request.method === 'DISCONNECT';
+export const endsSession = (d: EndpointDecision): boolean => d.request.protocol !== 'http' && d.request.method === 'DISCONNECT';
 
 function outcomeOf(d: EndpointDecision): { outcome: RunOutcome; error?: RunError } {
   if (d.allowed) return { outcome: 'allowed' };

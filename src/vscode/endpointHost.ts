@@ -7,7 +7,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import type { DecisionKind, DecisionStream } from '../core/decisions';
-import { decisionToInvocationResult } from '../endpoint/decisionResult';
+import { decisionToInvocationResult, endsSession } from '../endpoint/decisionResult';
 import type { EndpointDecision } from '../endpoint/decisions';
 import type { MqttConnectionInfo } from '../endpoint/mqtt';
 
@@ -270,5 +270,5 @@ function headlineOf(d: EndpointDecision): string {
   }
   const what = `MQTT ${d.request.method} ${d.request.clientId ?? ''}${d.request.topic ?? d.request.topicFilter ? ` ${d.request.topic ?? d.request.topicFilter}` : ''}`;
   if (d.allowed) return `${what}: allowed`;
-  return d.request.method === 'DISCONNECT' ? `${what}: session ended: ${d.reason}` : `${what}: refused at ${d.decidedBy}: ${d.reason}`;
+  return endsSession(d) ? `${what}: session ended: ${d.reason}` : `${what}: refused at ${d.decidedBy}: ${d.reason}`;
 }

@@ -2,12 +2,14 @@ import * as path from 'path';
 import { CliCommand, CliIO, optionValue, UsageError } from '../args';
 import { MQTT_WEBSOCKET_PATH, webSocketPathProblem } from '../../core/credentials';
 import { parseDurationSeconds } from '../../core/duration';
+import { plural } from '../../core/text';
 import { UserError } from '../../core/errors';
 import {
   AWS_ACCOUNT_ID_PATTERN, AWS_REGION_PATTERN, ENDPOINT_DEFAULT_CONCURRENCY, ENDPOINT_DEFAULT_HOST, ENDPOINT_LOCAL_PATH_PREFIX, ENDPOINT_MAX_CONCURRENCY,
   LOCAL_ACCOUNT_ID, LOCAL_DEFAULT_REGION, PYTHON_PATH_CLI_OPTION,
 } from '../../core/constants';
 import { LocalEndpoint } from '../../endpoint';
+import { endsSession } from '../../endpoint/decisionResult';
 import { recordRunningEndpoint, runningEndpoints } from '../../endpoint/running';
 import type { EndpointDecision, EndpointListener } from '../../endpoint';
 
@@ -27,12 +29,13 @@ function readyLine(l: EndpointListener): string {
 
 function decisionLine(d: EndpointDecision): string {
   const who = d.authorizer ? ` ${d.authorizer}` : '';
-  const verdict = d.allowed ? 'allowed' : d.request.protocol !== 'http' && d.request.method === 'DISCONNECT' ? 'session ended' : `refused at ${d.decidedBy}`;
+  const verdict = d.allowed ? 'allowed' : endsSession(d) ? 'session ended' : `refused at ${d.decidedBy}`;
   const what = d.request.protocol === 'http' ? d.request.topic ?? d.request.path : `MQTT ${d.request.method} ${d.request.clientId ?? ''} ${d.request.topic ?? d.request.topicFilter ?? ''}`.trimEnd();
   return `${d.status} ${what}${who}: ${verdict}: ${d.reason}${d.fix ? ` Fix: ${d.fix}` : ''}\n`;
 }
 
-const plural = (n: number | undefined, one: string, many: string): string => `${n ?? '?'} ${n === 1 ? one : many}`;
+/** A count the endpoint answered, worded; '?' when an older endpoint did not send it. */
+const counted = (n: number | undefined, one: string, many: string): string => (n === undefined ? `? ${many}` : plural(n, one, many));
 
 async function advanceClock(words: string[], url: string | undefined, io: CliIO): Promise<number> {
   if (words[0] !== 'advance' || words.length !== 2) throw new UsageError('usage: iot-authz endpoint clock advance DURATION [--url URL] (DURATION such as 90s, 5m, 6h, 1d).');
@@ -57,8 +60,8 @@ async function advanceClock(words: string[], url: string | undefined, io: CliIO)
   const body = (await res.json().catch(() => ({}))) as ClockAnswer;
   if (!res.ok) throw new UserError(`The endpoint refused the clock change (${res.status}): ${body.message ?? 'no message'}`);
   io.stdout(`endpoint clock advanced by ${seconds} s: now ${body.now ?? '?'} (${body.offsetSeconds ?? '?'} s ahead of real time); `
-    + `in that time ${plural(body.mqttRefreshes, 'MQTT policy refresh', 'MQTT policy refreshes')} (handler invoked), `
-    + `${plural(body.mqttLifetimeDisconnects, 'connection', 'connections')} closed at disconnectAfterInSeconds\n`);
+    + `in that time ${counted(body.mqttRefreshes, 'MQTT policy refresh', 'MQTT policy refreshes')} (handler invoked), `
+    + `${counted(body.mqttLifetimeDisconnects, 'connection', 'connections')} closed at disconnectAfterInSeconds\n`);
   return 0;
 }
 
