@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, screenshot, Theme } from '../harness/codeServer';
-import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, runCommand, waitForPanelText, waitForStatusText } from './workbench';
+import { acceptRow, openAuthorizersView, openWorkbench, OpenWorkbench, waitForPanelText, waitForStatusText } from './workbench';
 
 const HEADLINE = 'Allowed as sensor1 (1 policy)';
 
@@ -52,10 +52,6 @@ for (const theme of ['dark', 'light'] as Theme[]) {
       // CodeLens shows once the extension is active and the lens provider answered.
       await run.waitFor({ timeout: 60000 });
       await screenshot(page, `invoke-event-lens-${theme}`);
-      // The output channel open in the panel, as a user who watches it would have it.
-      await runCommand(page, 'IoT Authorizer: Show Output');
-      const panel = page.locator('.part.panel');
-      await waitForPanelText(page, 'IoT Custom Authorizer Toolkit is ready.');
       await run.click();
       // Both at once: the status bar message is shown for 15 s, so waiting for the lens first
       // could let it go by on a machine slow enough for the lens to take that long.
@@ -64,6 +60,12 @@ for (const theme of ['dark', 'light'] as Theme[]) {
         lens(page, `Last: ${HEADLINE}`).waitFor({ timeout: 30000 }),
       ]);
       await screenshot(page, `invoke-event-last-run-${theme}`);
+      // Then the output channel, where the run wrote its result block. The command's own status
+      // message first: a failure then says whether the command ran or the panel did not open.
+      await palette(page, '>IoT Authorizer: Show Output');
+      await waitForStatusText(page, 'IoT Authorizer: output shown');
+      const panel = page.locator('.part.panel');
+      await waitForPanelText(page, 'IoT Custom Authorizer Toolkit is ready.');
       // The whole result block (it starts with the headline) in view. Restored however this
       // ends: a panel left maximized hides the editor, and with it the next test's lenses.
       await palette(page, '>View: Toggle Maximized Panel');

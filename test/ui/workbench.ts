@@ -12,11 +12,24 @@ export interface OpenWorkbench {
   close(): Promise<void>;
 }
 
+/** The last errors and warnings each page's console printed, for failure messages. */
+const consoleLines = new WeakMap<Page, string[]>();
+
 export async function openWorkbench(opts: StartOptions & { extensionDevelopmentPath?: string | null }): Promise<OpenWorkbench> {
   const server = await startCodeServer(opts);
   const browser = await launchBrowser(server.runDir);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const lines: string[] = [];
+    consoleLines.set(page, lines);
+    const keep = (line: string) => {
+      lines.push(line.replace(/\s+/g, ' ').slice(0, 300));
+      if (lines.length > 8) lines.shift();
+    };
+    page.on('console', (m) => {
+      if (m.type() === 'error') keep(`error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => keep(`pageerror: ${e.message}`));
     const payload: Array<[string, string]> = [['skipWelcome', 'true']];
     if (opts.extensionDevelopmentPath !== null) payload.unshift(['extensionDevelopmentPath', opts.extensionDevelopmentPath ?? REPO_ROOT]);
     await page.goto(workbenchUrl(server, payload));
@@ -86,6 +99,30 @@ export function webviewFrame(page: Page, title?: string): FrameLocator {
 }
 
 /**
+ * What the workbench shows besides the part a wait was on: the status bar, notifications, whether
+ * the panel is open, where the keyboard is, and the page's last console errors. A failure message
+ * carries it, so a run whose screenshots are gone (CI) still says what the window was doing.
+ */
+export async function describeWorkbench(page: Page): Promise<string> {
+  const text = async (selector: string) =>
+    (await page.locator(selector).first().innerText({ timeout: 2000 }).catch(() => '')).replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 400);
+  const panelOpen = await page.locator('.part.panel').isVisible().catch(() => false);
+  const focus = await page.evaluate(() => {
+    const a = document.activeElement;
+    return a ? `${a.tagName.toLowerCase()}${a.className ? `.${String(a.className).split(' ').join('.')}` : ''}` : 'none';
+  }).catch(() => 'unknown');
+  const toasts = await text('.notifications-toasts');
+  const logged = consoleLines.get(page) ?? [];
+  return [
+    `status bar: ${(await text('.part.statusbar')) || '(empty)'}`,
+    `notifications: ${toasts || 'none'}`,
+    `panel ${panelOpen ? 'open' : 'closed'}`,
+    `focus on ${focus.slice(0, 120)}`,
+    `console: ${logged.length ? logged.join(' || ') : 'no errors'}`,
+  ].join('; ');
+}
+
+/**
  * Waits for `text` in the panel (the output channel shown there). On a timeout the error holds
  * what the panel did show (channel picker and text) and a screenshot, so a failure in CI says
  * whether the channel was not shown, was another channel, or had not updated yet.
@@ -97,7 +134,7 @@ export async function waitForPanelText(page: Page, text: string, timeout = 60000
   } catch (e) {
     const shown = (await panel.innerText({ timeout: 5000 }).catch(() => '(no panel)')).replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').slice(0, 1500);
     const shot = await screenshot(page, `failed-panel-text-${text.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
-    throw new Error(`the panel never showed "${text}"; it showed: ${shown || '(nothing)'}; screenshot ${shot}`, { cause: e });
+    throw new Error(`the panel never showed "${text}"; it showed: ${shown || '(nothing)'}; ${await describeWorkbench(page)}; screenshot ${shot}`, { cause: e });
   }
 }
 
@@ -112,6 +149,6 @@ export async function waitForStatusText(page: Page, text: string, timeout = 3000
   } catch (e) {
     const shown = (await bar.innerText({ timeout: 5000 }).catch(() => '(no status bar)')).replace(/\s+/g, ' ').slice(0, 600);
     const shot = await screenshot(page, `failed-status-text-${text.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
-    throw new Error(`the status bar never showed "${text}"; it showed: ${shown || '(nothing)'}; screenshot ${shot}`, { cause: e });
+    throw new Error(`the status bar never showed "${text}"; it showed: ${shown || '(nothing)'}; ${await describeWorkbench(page)}; screenshot ${shot}`, { cause: e });
   }
 }
