@@ -35,6 +35,13 @@ export interface RunRequestSummary {
   readonly serverName?: string;
   /** The request as it goes on the wire, with the MQTT password removed. */
   readonly wire?: Omit<ResolvedDeviceRequest, 'mqtt'> & { readonly mqtt?: { readonly username?: string; readonly clientId?: string; readonly hasPassword: boolean } };
+  /**
+   * Local endpoint runs: the connection as the device made it, worded for people, since the
+   * endpoint also listens where AWS does not (plain TCP, ws://); absent for other targets.
+   */
+  readonly transport?: string;
+  /** Local endpoint MQTT runs: the operation decided (CONNECT, PUBLISH, SUBSCRIBE, RECEIVE, REFRESH, DISCONNECT). */
+  readonly operation?: string;
 }
 
 export interface RunLogs {

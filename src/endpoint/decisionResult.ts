@@ -19,6 +19,21 @@ function signatureOf(d: EndpointDecision): SignatureCheck {
   return d.request.protocol !== 'http' && d.request.method !== 'CONNECT' ? CHECKED_AT_CONNECT : REFUSED_BEFORE;
 }
 
+/**
+ * How the device reached the endpoint, for the run's Protocol line: the endpoint also serves
+ * plain TCP and ws://, which AWS does not (it takes TLS on port 443 only).
+ */
+export function transportOf(r: Pick<EndpointDecision['request'], 'protocol' | 'tls'>): string {
+  switch (r.protocol) {
+    case 'mqtt':
+      return r.tls ? 'MQTT over TLS, ALPN mqtt (local endpoint)' : 'MQTT over TCP without TLS (local endpoint; AWS takes MQTT over TLS on port 443, ALPN mqtt)';
+    case 'mqtt-ws':
+      return r.tls ? 'MQTT over WebSocket, wss:// (local endpoint)' : 'MQTT over WebSocket, ws:// without TLS (local endpoint; AWS takes wss:// on port 443)';
+    case 'http':
+      return r.tls ? 'HTTPS publish (local endpoint)' : 'HTTP publish without TLS (local endpoint; AWS takes HTTPS on port 443)';
+  }
+}
+
 /** An MQTT session's end (disconnectAfterInSeconds, or a disconnect on request): it refuses nothing. */
 export const endsSession = (d: EndpointDecision): boolean => d.request.protocol !== 'http' && d.request.method === 'DISCONNECT';
 
@@ -68,6 +83,8 @@ export function decisionToInvocationResult(d: EndpointDecision): InvocationResul
       ...(d.request.clientId !== undefined ? { clientId: d.request.clientId } : {}),
       ...(d.request.token !== undefined ? { token: d.request.token } : {}),
       ...(d.request.serverName !== undefined ? { serverName: d.request.serverName } : {}),
+      transport: transportOf(d.request),
+      ...(d.request.protocol !== 'http' ? { operation: d.request.method } : {}),
       wire: {
         protocol: d.request.protocol === 'mqtt' ? 'mqtt' : d.request.protocol === 'mqtt-ws' ? 'mqtt-wss' : 'http',
         ...(d.request.protocol !== 'http' ? { mqtt: { ...(d.request.username !== undefined ? { username: d.request.username } : {}), ...(d.request.clientId !== undefined ? { clientId: d.request.clientId } : {}), hasPassword: d.event?.protocolData.mqtt?.password !== undefined } } : {}),

@@ -147,24 +147,24 @@ function runHeader(run: RunView): HTMLElement {
         primary: true,
         id: 'rerun',
         title: run.sources.eventFile ? `Run ${run.sources.eventFile.label} again` : 'Run the authorizer again',
-        disabledReason: run.canRerun ? undefined : 'This run names no event file or authorizer to run again',
+        disabledReason: run.unavailable.rerun,
       }),
       button(run.target.kind === 'aws' ? 'Run locally' : 'Run against AWS', run.target.kind === 'aws' ? 'play' : 'cloud', () => post({ type: 'switchTarget', runId: run.id }), {
         id: 'switch-target',
         title: run.target.kind === 'aws' ? 'Run the same request with the local handler' : 'Test-invoke the deployed authorizer in AWS with the same request',
-        disabledReason: run.canRerun ? undefined : 'This run names no event file or authorizer to run again',
+        disabledReason: run.unavailable.switchTarget,
       }),
       button('Run against endpoint', 'radio-tower', () => post({ type: 'runOnEndpoint', runId: run.id }), {
         id: 'run-on-endpoint',
         title: 'Send the same request as an HTTP publish to the local endpoint (started if needed) and show its decision',
-        disabledReason: run.canSave ? undefined : 'This run has no request to send',
+        disabledReason: run.unavailable.runOnEndpoint,
       }),
       button('Compare with previous', 'git-compare', () => post({ type: 'compare', runId: run.id }), {
         id: 'compare-button',
         disabledReason: run.previousId ? undefined : 'No earlier run of this event in the history',
       }),
       button('Save as test event', 'save', () => post({ type: 'saveAsTestEvent', runId: run.id }), {
-        disabledReason: run.canSave ? undefined : 'This run has no request to save',
+        disabledReason: run.unavailable.save,
       }),
       button('Copy response JSON', 'copy', () => post({ type: 'copy', runId: run.id, what: 'response' }), {
         disabledReason: run.hasResponse ? undefined : 'The handler returned no response',

@@ -95,11 +95,19 @@ export interface RunView {
     readonly eventFile?: { readonly file: string; readonly label: string };
     readonly handler?: { readonly file: string; readonly label: string };
   };
-  readonly canRerun: boolean;
-  readonly canSave: boolean;
+  /** Why a header action does not apply to this run, by action; absent: it applies. */
+  readonly unavailable: RunActionReasons;
   readonly hasResponse: boolean;
   /** The run this one is compared with, when there is one. */
   readonly previousId?: string;
+}
+
+/** The results panel's header actions that depend on the run: Re-run, Run locally / against AWS, Run against endpoint, Save as test event. */
+export interface RunActionReasons {
+  readonly rerun?: string;
+  readonly switchTarget?: string;
+  readonly runOnEndpoint?: string;
+  readonly save?: string;
 }
 
 export interface HistoryEntry {

@@ -28,7 +28,8 @@ suite('results panel: view, diff, locations, protocol', () => {
     assert.strictEqual(connect.allowed, true);
     assert.match(connect.decidedBy ?? '', /^Document 1, statement 1: Allow iot:Connect on arn:aws:iot:eu-west-1:123456789012:client\/sensor1$/);
     assert.deepStrictEqual(view.sources.eventFile?.label, 'mqtt-connect.authz.json');
-    assert.strictEqual(view.canRerun && view.canSave && view.hasResponse, true);
+    assert.deepStrictEqual(view.unavailable, {});
+    assert.strictEqual(view.hasResponse, true);
     assert.deepStrictEqual(historyEntryOf(run).label, 'mqtt-connect.authz.json');
     assert.deepStrictEqual(JSON.parse(responseJson(run)!), run.response);
   });

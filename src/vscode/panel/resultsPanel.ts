@@ -10,13 +10,13 @@ import { TEST_EVENT_SUFFIX } from '../../core/constants';
 import { UserError } from '../../core/errors';
 import type { InvocationResult } from '../../core/result';
 import { testEventFromRun } from '../../core/testEventFromRun';
-import { FromWebview, parseFromWebview, parsePanelState, SourceLocation, ToWebview } from '../../webview/protocol';
+import { FromWebview, parseFromWebview, parsePanelState, RunActionReasons, SourceLocation, ToWebview } from '../../webview/protocol';
 import { runCommand, type ArgsOf } from '../commands';
 import type { CommandId } from '../commandTable';
 import type { Services } from '../features';
 import { findHandlerLine } from '../handlerLocation';
 import { compareRuns } from './runDiff';
-import { historyEntryOf, responseJson, runViewOf } from './runView';
+import { historyEntryOf, responseJson, runViewOf, unavailableActions } from './runView';
 import { jsonPathPosition } from './sourceLocations';
 
 export { RESULTS_VIEW_TYPE } from '../ids';
@@ -253,7 +253,7 @@ export class ResultsPanel implements vscode.Disposable {
         await this.switchTarget(m.runId);
         return;
       case 'runOnEndpoint':
-        await this.execute({ id: 'iotAuthz.endpoint.runAgainst', args: [{ runId: this.runOrThrow(m.runId).id }] });
+        await this.execute({ id: 'iotAuthz.endpoint.runAgainst', args: [{ runId: this.actionable(m.runId, 'runOnEndpoint').id }] });
         return;
       case 'compare': {
         const run = this.runOrThrow(m.runId);
@@ -294,12 +294,20 @@ export class ResultsPanel implements vscode.Disposable {
    * the run's own target.
    */
   async rerun(runId: string): Promise<unknown> {
-    return this.execute(rerunCommandOf(this.runOrThrow(runId)));
+    return this.execute(rerunCommandOf(this.actionable(runId, 'rerun')));
+  }
+
+  /** The run, if `action` applies to it; else the reason the panel's button gives, as an error. */
+  private actionable(runId: string, action: keyof RunActionReasons): InvocationResult {
+    const run = this.runOrThrow(runId);
+    const reason = unavailableActions(run)[action];
+    if (reason !== undefined) throw new UserError(`${reason}.`, 'ACTION_NOT_APPLICABLE');
+    return run;
   }
 
   /** "Run against AWS" on a local run, "Run locally" on an AWS run. */
   async switchTarget(runId: string): Promise<unknown> {
-    const run = this.runOrThrow(runId);
+    const run = this.actionable(runId, 'switchTarget');
     return this.execute(run.target.kind === 'aws' ? localRunCommandOf(run) : awsTestInvokeCommandOf(run));
   }
 
@@ -333,7 +341,7 @@ export class ResultsPanel implements vscode.Disposable {
    * without, asks where with the save dialog (which asks before replacing a file).
    */
   async saveAsTestEvent(runId: string, file?: string): Promise<string | undefined> {
-    const run = this.runOrThrow(runId);
+    const run = this.actionable(runId, 'save');
     const saved = testEventFromRun(run, { tokenKeyName: this.tokenKeyNameOf(run) });
     let target = file;
     if (target === undefined) {

@@ -8,7 +8,7 @@ import type { InvocationResult, RunTarget } from '../../core/result';
 import { connectionSnippets, snippetRequestFromRun } from '../../core/snippets';
 import { PROTOCOL_LABELS } from '../../core/testEvent';
 import { decisionRow } from '../../webview/decisionRow';
-import type { FindingView, HistoryEntry, RunView, SourceLocation } from '../../webview/protocol';
+import type { FindingView, HistoryEntry, RunActionReasons, RunView, SourceLocation } from '../../webview/protocol';
 
 export interface RunViewOptions {
   /** The authorizer's tokenKeyName from the project file, when it could be read. */
@@ -86,6 +86,35 @@ function findingsOf(run: InvocationResult): FindingView[] {
   return out.map((f, i) => ({ f, i })).sort((a, b) => order[a.f.severity] - order[b.f.severity] || a.i - b.i).map((x) => x.f);
 }
 
+/**
+ * Which header actions cannot apply to `run`, and why. A local endpoint run came from a device:
+ * only the device repeats it, and an MQTT operation after the CONNECT (publish, subscribe,
+ * delivery, refresh, session end) carries no credentials of its own to save or send.
+ */
+const NO_REQUEST: RunActionReasons = { runOnEndpoint: 'This run has no request to send', save: 'This run has no request to save' };
+
+export function unavailableActions(run: InvocationResult): RunActionReasons {
+  const req = run.request;
+  const noRequest = req.wire === undefined;
+  if (run.target.kind === 'endpoint') {
+    if (req.operation !== undefined && req.operation !== 'CONNECT') {
+      const why = `A ${req.operation} on a connection, decided on the policies its CONNECT returned: it has no credentials of its own. Open the connection's CONNECT run to save or send its request`;
+      return { rerun: why, switchTarget: why, runOnEndpoint: why, save: why };
+    }
+    const fromDevice = 'A device sent this request to the local endpoint: send it again from the device, or save it as a test event and run that';
+    return {
+      rerun: fromDevice,
+      switchTarget: fromDevice,
+      ...(noRequest ? NO_REQUEST : {}),
+    };
+  }
+  const nothing = run.source.eventFile === undefined && req.authorizer === undefined ? 'This run names no event file or authorizer to run again' : undefined;
+  return {
+    ...(nothing ? { rerun: nothing, switchTarget: nothing } : {}),
+    ...(noRequest ? NO_REQUEST : {}),
+  };
+}
+
 /** The view of one run for the panel. */
 export function runViewOf(run: InvocationResult, options: RunViewOptions = {}): RunView {
   const n = run.validation?.normalized;
@@ -103,7 +132,7 @@ export function runViewOf(run: InvocationResult, options: RunViewOptions = {}): 
     request: {
       ...(req.authorizer !== undefined ? { authorizer: req.authorizer } : {}),
       protocol: req.protocol,
-      protocolLabel: PROTOCOL_LABELS[req.protocol].long,
+      protocolLabel: req.transport ?? PROTOCOL_LABELS[req.protocol].long,
       ...(req.clientId !== undefined ? { clientId: req.clientId } : {}),
       ...(req.token !== undefined ? { token: req.token } : {}),
       ...(req.serverName !== undefined ? { endpoint: req.serverName } : {}),
@@ -154,8 +183,7 @@ export function runViewOf(run: InvocationResult, options: RunViewOptions = {}): 
       ...(event ? { eventFile: { file: event, label: path.basename(event) } } : {}),
       ...(handler ? { handler: { file: handler, label: `${path.basename(handler)}${run.source.handlerFunction ? ` · ${run.source.handlerFunction}` : ''}` } } : {}),
     },
-    canRerun: event !== undefined || req.authorizer !== undefined,
-    canSave: req.wire !== undefined,
+    unavailable: unavailableActions(run),
     hasResponse: run.response !== undefined,
     ...(options.previousId !== undefined ? { previousId: options.previousId } : {}),
   };
