@@ -83,6 +83,10 @@ suite('workbench UI: local endpoint', () => {
       const panel = wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await panel.locator('#outcome', { hasText: 'Session ended' }).waitFor({ timeout: 30000 });
       assert.match((await panel.locator('#headline').innerText()).replace(/\s+/g, ' '), /^Session of sensor9 ended: Disconnected on request/);
+      // A session's end has no request of its own: the header actions say so instead of failing.
+      const rerun = panel.locator('#rerun[aria-disabled="true"]');
+      await rerun.waitFor({ timeout: 30000 });
+      assert.match(await rerun.getAttribute('title') ?? '', /^A DISCONNECT on a connection, decided on the policies its CONNECT returned/);
       await screenshot(wb.page, 'endpoint-session-ended-dark');
       // Close the panel: the palette commands below click the editor area, which it would cover.
       await wb.page.locator('.tab', { hasText: 'Authorizer Results' }).locator('.tab-actions .action-label').click();
