@@ -25,6 +25,10 @@ suite('endpoint clock', () => {
   test('an advance replays the skipped time: a refresh every 5 min that schedules the next one runs 11 times before the 1 h disconnect, each awaited', async () => {
     const clock = new EndpointClock(300_000);
     const start = clock.now();
+    // One connection's timers, due from one instant as the endpoint times them from connectedAt
+    // (two setTimeout calls could straddle a millisecond on a busy machine and put the 60 min
+    // refresh a millisecond before the disconnect).
+    const connection = {};
     const events: string[] = [];
     let inFlight = 0;
     let open = true;
@@ -34,13 +38,13 @@ suite('endpoint clock', () => {
       await new Promise((r) => setImmediate(r)); // the handler's invocation
       inFlight--;
       events.push(`refresh +${Math.round((due - start) / 60_000)}m`);
-      clock.setTimeoutAt(refresh, due + 300_000);
+      clock.setTimeoutAt(refresh, due + 300_000, connection);
     };
-    clock.setTimeout(refresh, 300_000);
-    clock.setTimeout(() => {
+    clock.setTimeoutAt(refresh, start + 300_000, connection);
+    clock.setTimeoutAt(() => {
       open = false;
       events.push('disconnect +60m');
-    }, 3600_000);
+    }, start + 3600_000, connection);
     const fired = await clock.advance(6 * 3600_000);
     assert.strictEqual(inFlight, 0, 'the advance resolved before the refreshes it fired were done');
     assert.deepStrictEqual(events, [...Array.from({ length: 11 }, (_, i) => `refresh +${(i + 1) * 5}m`), 'disconnect +60m']);
