@@ -15,6 +15,7 @@ import { IotAuthorizers } from './iot';
 import { FunctionState, LambdaFunctions, WaitOptions } from './lambda';
 import { HandlerPackage, packageHandler } from './packageHandler';
 import { RunLocally, testInvokeAfterDeploy } from './deployTestInvoke';
+import { plural } from '../core/text';
 
 export type DeployPhase = 'package' | 'read' | StepKind | 'test-invoke';
 
@@ -171,7 +172,7 @@ export async function deployAuthorizer(input: DeployInput): Promise<DeployReport
     record(
       'package',
       'done',
-      `Packaged ${config.handler}: ${pkg.files.length} file(s), ${pkg.zip.length} bytes${pkg.bundler ? ` (${pkg.bundler})` : ''}, sha256 ${pkg.sha256}`,
+      `Packaged ${config.handler}: ${plural(pkg.files.length, 'file', 'files')}, ${pkg.zip.length} bytes${pkg.bundler ? ` (${pkg.bundler})` : ''}, sha256 ${pkg.sha256}`,
     );
   } catch (e) {
     return fail('package', e, ['everything in AWS (nothing was read or changed)']);

@@ -7,6 +7,7 @@
 // monthly projection, which is the steady state of the pattern (a CONNECT per session plus the
 // refreshes at refreshAfterInSeconds within it), not an extrapolation of the run.
 import { DEFAULT_DISCONNECT_SECONDS, DEFAULT_REFRESH_SECONDS } from './constants';
+import { plural } from './text';
 
 /** AWS's billing month: 730 hours (365 × 24 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -243,7 +244,7 @@ export function resolveLifetime(m: Pick<FleetMeasurement, 'endpointUrl' | 'lifet
   const ranked = lifetimesByFrequency(m.lifetimesRead ?? []);
   const top = ranked[0];
   if (ranked.length > 1) {
-    notes.push(`The handler's answers differed between devices (${ranked.map((l) => `${l.devices} device(s) refresh ${l.refreshAfterSeconds} s / disconnect ${l.disconnectAfterSeconds} s`).join('; ')}): the steady state uses the most frequent, refresh ${top.refreshAfterSeconds} s / disconnect ${top.disconnectAfterSeconds} s.`);
+    notes.push(`The handler's answers differed between devices (${ranked.map((l) => `${plural(l.devices, 'device', 'devices')} refresh ${l.refreshAfterSeconds} s / disconnect ${l.disconnectAfterSeconds} s`).join('; ')}): the steady state uses the most frequent, refresh ${top.refreshAfterSeconds} s / disconnect ${top.disconnectAfterSeconds} s.`);
   }
   type Picked = { value: number; from: LifetimeSource };
   const pick = (option: number | undefined, read: number | undefined, fallback: number, field: string, flag: string): Picked => {
@@ -315,7 +316,7 @@ export function fleetReport(m: FleetMeasurement): FleetReport {
     notes.push(`${measuredText}, close to the steady state's ${round(ss.invocationsPerDeviceHour)}.`);
   }
   if (refreshes !== null && refreshes > 0 && m.measuredSeconds < ss.refreshAfterSeconds) {
-    notes.push(`${refreshes} refresh(es) happened in ${round(m.measuredSeconds, 1)} s of real time, less than refreshAfterInSeconds ${ss.refreshAfterSeconds} s: the endpoint clock was moved during the run. The measured figure divides them by real time and overstates; the steady state needs no clock advance.`);
+    notes.push(`${plural(refreshes, 'refresh', 'refreshes')} happened in ${round(m.measuredSeconds, 1)} s of real time, less than refreshAfterInSeconds ${ss.refreshAfterSeconds} s: the endpoint clock was moved during the run. The measured figure divides them by real time and overstates; the steady state needs no clock advance.`);
   }
 
   const L = round(ss.sessionSeconds, 3);

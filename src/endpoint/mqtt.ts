@@ -29,6 +29,7 @@ import type { EndpointDecision, StageName } from './decisions';
 import { CachedAnswer, checkPermission, decisionTimings, Facts, invokeForAnswer, policyRefusal, Refusal, Trace } from './publish';
 import type { ClockTimer } from './clock';
 import type { AuthorizerRecord } from './state';
+import { plural } from '../core/text';
 
 /** The server name a device would send (SNI), when the transport gives none. */
 const DEFAULT_SERVER_NAME = 'localhost';
@@ -366,7 +367,7 @@ export class MqttBroker {
       trace.fail('answer', `The handler answered isAuthenticated false (principal ${answer.principalId}).`);
       return refuse({ stage: 'answer', status: 403, reason: `Denied by the handler: isAuthenticated false for principal ${answer.principalId}.` });
     }
-    trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}, ${n.policyDocuments.length} policy document(s).`);
+    trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}, ${plural(n.policyDocuments.length, 'policy document', 'policy documents')}.`);
 
     // policy: iot:Connect on client/<clientId>
     const region = regionOfArn(a.authorizerArn, this.ctx.defaultRegion);

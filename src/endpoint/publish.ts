@@ -27,6 +27,7 @@ import { EndpointContext, findFunction, iotInvokePermission, regionOfArn, runFun
 import type { EndpointDecision, StageName, StageRecord } from './decisions';
 import type { AuthorizerRecord, FunctionRecord } from './state';
 import { readBody, AwsApiError, SigV4Scope } from './wire';
+import { plural } from '../core/text';
 
 export interface CachedAnswer {
   readonly expiresAt: number;
@@ -354,7 +355,7 @@ async function decide(
     trace.fail('answer', `The handler answered isAuthenticated false (principal ${answer.principalId}).`);
     return { stage: 'answer', status: 403, reason: `Denied by the handler: isAuthenticated false for principal ${answer.principalId}.` };
   }
-  if (!partial.cached) trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}, ${n.policyDocuments.length} policy document(s).`);
+  if (!partial.cached) trace.pass('answer', `Valid: isAuthenticated true, principal ${answer.principalId}, ${plural(n.policyDocuments.length, 'policy document', 'policy documents')}.`);
 
   // policy
   const region = regionOfArn(a.authorizerArn, ctx.defaultRegion);
