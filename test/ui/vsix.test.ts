@@ -95,6 +95,8 @@ suite('packaged .vsix', () => {
       const pane = await openAuthorizersView(wb.page);
       await pane.locator('.monaco-list-row', { hasText: 'ExampleTokenAuthorizer' }).waitFor({ timeout: 30000 });
       await runCommand(wb.page, 'IoT Authorizer: Show Output');
+      // The command's own message first: a failure then says whether it ran or the panel did not open.
+      await waitForStatusText(wb.page, 'IoT Authorizer: output shown');
       await waitForPanelText(wb.page, 'IoT Custom Authorizer Toolkit is ready.');
       await screenshot(wb.page, 'vsix-installed');
     });
