@@ -12,7 +12,7 @@ export interface OpenWorkbench {
   close(): Promise<void>;
 }
 
-/** The last errors and warnings each page's console printed, for failure messages. */
+/** The last errors each page's console printed (and uncaught page errors), for failure messages. */
 const consoleLines = new WeakMap<Page, string[]>();
 
 export async function openWorkbench(opts: StartOptions & { extensionDevelopmentPath?: string | null }): Promise<OpenWorkbench> {
@@ -58,6 +58,14 @@ export async function runCommand(page: Page, label: string): Promise<void> {
   await acceptRow(page, label);
 }
 
+/** The element the keyboard is in, as `tag.class.names` ('none' when nothing has the focus). */
+function keyboardFocus(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    return a ? `${a.tagName.toLowerCase()}${a.className ? `.${String(a.className).split(' ').join('.')}` : ''}` : 'none';
+  });
+}
+
 /**
  * Enter on the quick-input row holding `text`, once it is the focused one. Waiting for the row
  * to exist is not enough: in a fresh window the list fills and re-sorts while the palette
@@ -72,7 +80,7 @@ export async function acceptRow(page: Page, text: string, timeout = 30000): Prom
   } catch (e) {
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     const shot = await screenshot(page, `failed-accept-row-${text.replace(/[^\w.-]+/g, '_')}`);
-    const focus = await page.evaluate(() => { const a = document.activeElement; return a ? `${a.tagName.toLowerCase()}${a.className ? `.${String(a.className).split(' ').join('.')}` : ''}` : 'none'; });
+    const focus = await keyboardFocus(page);
     throw new Error(`no focused quick-input row holds "${text}", or the keyboard is not in the quick input (rows: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ') || 'none'}; focus on ${focus}); screenshot ${shot}`, { cause: e });
   }
   await page.keyboard.press('Enter');
@@ -107,10 +115,7 @@ export async function describeWorkbench(page: Page): Promise<string> {
   const text = async (selector: string) =>
     (await page.locator(selector).first().innerText({ timeout: 2000 }).catch(() => '')).replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 400);
   const panelOpen = await page.locator('.part.panel').isVisible().catch(() => false);
-  const focus = await page.evaluate(() => {
-    const a = document.activeElement;
-    return a ? `${a.tagName.toLowerCase()}${a.className ? `.${String(a.className).split(' ').join('.')}` : ''}` : 'none';
-  }).catch(() => 'unknown');
+  const focus = await keyboardFocus(page).catch(() => 'unknown');
   const toasts = await text('.notifications-toasts');
   const logged = consoleLines.get(page) ?? [];
   return [

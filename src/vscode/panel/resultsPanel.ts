@@ -93,7 +93,7 @@ export function rerunCommandOf(run: InvocationResult): CommandCall {
     case 'aws':
       return awsTestInvokeCommandOf(run);
     case 'endpoint':
-      throw new UserError('This decision came from a device connected to the local endpoint: connect the device again to repeat it.', 'CANNOT_RERUN_TARGET');
+      throw new UserError(`${unavailableActions(run).rerun}.`, 'CANNOT_RERUN_TARGET');
   }
 }
 

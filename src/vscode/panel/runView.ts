@@ -86,13 +86,13 @@ function findingsOf(run: InvocationResult): FindingView[] {
   return out.map((f, i) => ({ f, i })).sort((a, b) => order[a.f.severity] - order[b.f.severity] || a.i - b.i).map((x) => x.f);
 }
 
+const NO_REQUEST: RunActionReasons = { runOnEndpoint: 'This run has no request to send', save: 'This run has no request to save' };
+
 /**
  * Which header actions cannot apply to `run`, and why. A local endpoint run came from a device:
  * only the device repeats it, and an MQTT operation after the CONNECT (publish, subscribe,
  * delivery, refresh, session end) carries no credentials of its own to save or send.
  */
-const NO_REQUEST: RunActionReasons = { runOnEndpoint: 'This run has no request to send', save: 'This run has no request to save' };
-
 export function unavailableActions(run: InvocationResult): RunActionReasons {
   const req = run.request;
   const noRequest = req.wire === undefined;
